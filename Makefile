@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` (the main job) and `make test`.
+PYTHON ?= python3.12
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast bench install lint clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (see README)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Simulate one campaign end to end: summary printed, trajectory and figure in results/
+run: $(STAMP)
+	$(BIN)/civres run --seed 1 --out results/example
+
+## The whole test suite (browser test included where chromium is installed)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_model.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check model experiments viz
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Experiments: historical cases, parameter sweeps and their analysis."""

@@ -1,0 +1,106 @@
+"""Outcome classification: a pure function of a recorded trajectory.
+
+The model never decides its outcome from its inputs; it records what happened each
+step and this classifier names it, with thresholds that are named, documented and
+tested on hand-made trajectories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+OUTCOMES = ("success", "stalled", "suppressed", "violent")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Named thresholds of the outcome classifier.
+
+    Attributes:
+        collapse: regime support (weighted pillar loyalty) at or below which the regime
+            has fallen or must concede.
+        violent_min: share of citizens that are violent for an episode to count as armed
+            conflict rather than scattered clashes.
+        violent_majority: share of participants that are violent for the campaign to
+            count as violent.
+        violent_window: consecutive steps both must hold (sustained violence).
+        quiet: participation at or below which the movement counts as crushed.
+        quiet_window: final steps over which participation must stay quiet for the
+            campaign to count as suppressed.
+    """
+
+    collapse: float = 0.5
+    violent_min: float = 0.02
+    violent_majority: float = 0.5
+    violent_window: int = 10
+    quiet: float = 0.01
+    quiet_window: int = 30
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An outcome and the step (row index of the trajectory) at which it was decided."""
+
+    outcome: str | None
+    step: int | None
+
+
+def _first_sustained(condition: np.ndarray, window: int) -> int | None:
+    """Index at which `condition` has first held for `window` consecutive rows."""
+    if window <= 0 or len(condition) < window:
+        return None
+    run = np.convolve(condition.astype(np.int64), np.ones(window, dtype=np.int64), "valid")
+    hits = np.flatnonzero(run == window)
+    return int(hits[0]) + window - 1 if hits.size else None
+
+
+def _violent_fraction(participation: np.ndarray, violent: np.ndarray) -> np.ndarray:
+    """Share of participants who are violent (0 where nobody participates)."""
+    return np.divide(violent, participation, out=np.zeros_like(violent), where=participation > 0)
+
+
+def classify(
+    trajectory: Mapping[str, np.ndarray],
+    final: bool = False,
+    thresholds: Thresholds = Thresholds(),
+) -> Decision:
+    """Name the outcome of a (possibly unfinished) campaign.
+
+    Args:
+        trajectory: columns `participation` (active share of citizens), `violent_share`
+            (violent share of citizens) and `regime_support`, one row per step.
+        final: True once the horizon is reached: undecided campaigns are then judged
+            `suppressed` (quiet over the last window) or `stalled`.
+        thresholds: the named thresholds.
+
+    Returns:
+        The outcome (None while undecided) and the row at which it was decided.
+    """
+    part = np.asarray(trajectory["participation"], dtype=float)
+    violent = np.asarray(trajectory["violent_share"], dtype=float)
+    support = np.asarray(trajectory["regime_support"], dtype=float)
+    th = thresholds
+    violent_frac = _violent_fraction(part, violent)
+
+    fell = np.flatnonzero(support <= th.collapse)
+    fell_at = int(fell[0]) if fell.size else None
+    war = (violent >= th.violent_min) & (violent_frac >= th.violent_majority)
+    war_at = _first_sustained(war, th.violent_window)
+
+    if war_at is not None and (fell_at is None or war_at <= fell_at):
+        return Decision("violent", war_at)
+    if fell_at is not None:
+        # A regime toppled by a mostly violent uprising is a war's outcome, not civil
+        # resistance succeeding (Libya 2011).
+        if violent_frac[fell_at] >= th.violent_majority and violent[fell_at] >= th.violent_min:
+            return Decision("violent", fell_at)
+        return Decision("success", fell_at)
+    if not final or len(part) == 0:
+        return Decision(None, None)
+    last = len(part) - 1
+    if np.max(part[-th.quiet_window:]) <= th.quiet:
+        return Decision("suppressed", last)
+    return Decision("stalled", last)

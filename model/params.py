@@ -1,0 +1,271 @@
+"""Model parameters: one frozen, validated, self-describing object.
+
+Every field carries its range, meaning and source in its metadata, so the CLI, the
+browser sliders, the sweep validator and the documentation all read one definition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+ARTICLE = "civil_resistance.txt (source article)"
+EPSTEIN = "Epstein (2002) PNAS 99:7243"
+CS2011 = "Chenoweth & Stephan (2011) Why Civil Resistance Works"
+SHARP = "Sharp (1973) The Politics of Nonviolent Action: pillars of support"
+MARTIN = "Martin (2007) Justice Ignited: backfire / political jiu-jitsu"
+CHENOWETH2020 = "Chenoweth (2020) J. Democracy 31(3): authoritarian learning"
+CALIBRATED = "calibration choice, see docs/ODD.md section 7"
+
+
+def _p(default: Any, lo: Any, hi: Any, meaning: str, source: str) -> Any:
+    """Declare a numeric parameter with its inclusive range and documentation."""
+    return field(
+        default=default,
+        metadata={"range": (lo, hi), "meaning": meaning, "source": source},
+    )
+
+
+def _switch(meaning: str, source: str, default: bool = True) -> Any:
+    """Declare a boolean mechanism switch."""
+    return field(
+        default=default,
+        metadata={"range": (False, True), "meaning": meaning, "source": source},
+    )
+
+
+@dataclass(frozen=True, init=False)
+class Params:
+    """All inputs of one model run. Construct with keyword overrides of the defaults.
+
+    Raises:
+        ValueError: naming the field and its allowed values, for an unknown field, a
+            value of the wrong type, or a value out of range.
+    """
+
+    # --- world -------------------------------------------------------------------
+    width: int = _p(40, 5, 1000, "grid width in cells (torus)", EPSTEIN)
+    height: int = _p(40, 5, 1000, "grid height in cells (torus)", EPSTEIN)
+    citizen_density: float = _p(0.7, 0.0, 1.0, "share of cells holding a citizen", EPSTEIN)
+    security_density: float = _p(
+        0.074, 0.0, 1.0, "share of cells holding a security-force member", EPSTEIN
+    )
+    citizen_vision: int = _p(
+        7, 1, 50, "radius (Moore, cells) citizens see around themselves", EPSTEIN
+    )
+    security_vision: int = _p(
+        7, 1, 50, "radius (Moore, cells) security forces see and act within", EPSTEIN
+    )
+    movement: bool = _switch("agents relocate to a random free cell within vision", EPSTEIN)
+    max_steps: int = _p(300, 1, 100_000, "horizon of a run, in steps", CALIBRATED)
+    max_jail_term: int = _p(30, 0, 10_000, "longest jail term in steps (U(0,J))", EPSTEIN)
+    jail_capacity: float = _p(
+        0.05, 0.0, 1.0, "share of citizens the regime can hold in jail at once",
+        "repression capacity; " + CS2011,
+    )
+
+    # --- citizens ----------------------------------------------------------------
+    legitimacy: float = _p(0.7, 0.0, 1.0, "regime legitimacy at the start (L)", EPSTEIN)
+    active_threshold: float = _p(
+        0.1, 0.0, 1.0, "net grievance above which a citizen acts (T)", EPSTEIN
+    )
+    arrest_constant: float = _p(
+        2.3, 0.0, 20.0, "k in P = 1 - exp(-k round(S/A)): perceived arrest risk", EPSTEIN
+    )
+    social_pull: float = _p(
+        1.0, 0.0, 5.0, "how much the active share in vision emboldens the aggrieved (bandwagon)",
+        "Granovetter (1978) threshold models; " + CS2011,
+    )
+    discipline: float = _p(
+        0.7, 0.0, 1.0, "mean nonviolent discipline of citizens (anger needed to turn violent)",
+        CS2011,
+    )
+    dispersed_share: float = _p(
+        0.3, 0.0, 1.0, "share of participants using dispersed tactics (strikes, boycotts)",
+        ARTICLE + "; " + CS2011,
+    )
+    dispersed_safety: float = _p(
+        0.7, 0.0, 1.0, "how much dispersed tactics cut exposure to arrest", CS2011
+    )
+    breadth: float = _p(
+        0.3, 0.0, 1.0, "share of citizens tied to a civilian pillar (civil service, business, clergy, media)",
+        SHARP + "; " + CS2011,
+    )
+    outrage: float = _p(
+        0.5, 0.0, 5.0, "grievance added per unit of nonviolent repression witnessed", MARTIN
+    )
+    anger_memory: float = _p(
+        0.9, 0.0, 0.999, "per-step retention of witnessed repression (anger, outrage)",
+        CALIBRATED,
+    )
+
+    # --- security forces -----------------------------------------------------------
+    security_loyalty: float = _p(
+        0.8, 0.0, 1.0, "mean initial loyalty of security forces (and the military)", CS2011
+    )
+    defect_below: float = _p(
+        0.3, 0.0, 1.0, "loyalty below which an officer defects", CALIBRATED
+    )
+    moral_cost: float = _p(
+        0.02, 0.0, 1.0, "loyalty lost per step when ordered to repress a large nonviolent crowd",
+        CS2011 + "; " + MARTIN,
+    )
+    peer_influence: float = _p(
+        0.1, 0.0, 1.0, "loyalty lost per step per share of defected peers in vision",
+        CS2011,
+    )
+    threat_cohesion: float = _p(
+        0.05, 0.0, 1.0, "loyalty gained per step per violent share of actives in vision",
+        CS2011 + " (radical flank)",
+    )
+
+    # --- regime and pillars ---------------------------------------------------------
+    repression: float = _p(
+        0.6, 0.0, 1.0, "regime's willingness to repress: ceiling of its repression level",
+        ARTICLE,
+    )
+    learning: float = _p(
+        0.2, 0.0, 1.0, "authoritarian learning: skill at repression, co-optation, propaganda",
+        CHENOWETH2020,
+    )
+    pillar_loyalty: float = _p(
+        0.75, 0.0, 1.0, "initial loyalty of civil service, business, clergy and media", SHARP
+    )
+    patronage: float = _p(
+        0.5, 0.0, 1.0, "regime resources for patronage at the start", SHARP
+    )
+    media_freedom: float = _p(
+        0.5, 0.0, 1.0, "independent media: limits the reach of regime propaganda", ARTICLE
+    )
+    erosion: float = _p(
+        0.01, 0.0, 1.0, "pillar loyalty lost per step per participating share of its constituency",
+        SHARP + "; " + CS2011,
+    )
+    backfire: float = _p(
+        1.0, 0.0, 20.0, "legitimacy and pillar loyalty lost per share of citizens repressed "
+        "while nonviolent", MARTIN,
+    )
+
+    # --- mechanism switches ---------------------------------------------------------
+    backfire_on: bool = _switch("mechanism 1: repression of nonviolent protest backfires", MARTIN)
+    pillar_erosion_on: bool = _switch("mechanism 2: pillars erode under participation", SHARP)
+    defection_on: bool = _switch(
+        "mechanism 3: security loyalty shifts and defection cascades", CS2011
+    )
+    radical_flank_on: bool = _switch(
+        "mechanism 4: movement violence hardens loyalty and rallies pillars", CS2011
+    )
+    threshold_on: bool = _switch(
+        "mechanism 5: the active share in vision pulls others in (tipping)", CS2011
+    )
+    radicalisation_on: bool = _switch(
+        "mechanism 6: extreme repression or perceived failure turns protest violent", ARTICLE
+    )
+    adaptive_regime: bool = _switch(
+        "regime adapts repression, concessions, patronage and propaganda", CHENOWETH2020
+    )
+    fixed_legitimacy: bool = _switch(
+        "hold legitimacy constant (as in Epstein's Model 1)", EPSTEIN, default=False
+    )
+
+    def __init__(self, **overrides: Any) -> None:
+        """Build parameters from the defaults and keyword overrides, then validate."""
+        known = {f.name: f for f in dataclasses.fields(self)}
+        for name in overrides:
+            if name not in known:
+                raise ValueError(
+                    f"unknown parameter {name!r}; allowed: {', '.join(sorted(known))}"
+                )
+        for name, f in known.items():
+            value = overrides.get(name, f.default)
+            object.__setattr__(self, name, _checked(name, value, f))
+        if self.citizen_density + self.security_density > 1.0:
+            raise ValueError(
+                "citizen_density + security_density must be at most 1 "
+                f"(got {self.citizen_density} + {self.security_density})"
+            )
+        for vision in ("citizen_vision", "security_vision"):
+            limit = (min(self.width, self.height) - 1) // 2
+            if getattr(self, vision) > limit:
+                raise ValueError(
+                    f"{vision} must be at most {limit} on a {self.width}x{self.height} grid "
+                    f"(got {getattr(self, vision)}): vision may not wrap onto itself"
+                )
+
+    def replace(self, **overrides: Any) -> Params:
+        """Return a copy with some fields changed (validated again)."""
+        return Params(**{**self.to_dict(), **overrides})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the parameters as a plain dict."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def describe(cls) -> list[dict[str, Any]]:
+        """List every parameter: name, type, default, range, meaning, source."""
+        return [
+            {
+                "name": f.name,
+                "type": _type_name(f),
+                "default": f.default,
+                "range": list(f.metadata["range"]),
+                "meaning": f.metadata["meaning"],
+                "source": f.metadata["source"],
+            }
+            for f in dataclasses.fields(cls)
+        ]
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        """Names of all parameters, in declaration order."""
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def parse(cls, name: str, text: str) -> Any:
+        """Convert a command-line string to the type of parameter `name`."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        if name not in known:
+            raise ValueError(f"unknown parameter {name!r}; allowed: {', '.join(sorted(known))}")
+        kind = _type_name(known[name])
+        try:
+            if kind == "bool":
+                lowered = text.strip().lower()
+                if lowered not in _BOOL_WORDS:
+                    raise ValueError
+                return _BOOL_WORDS[lowered]
+            return int(text) if kind == "int" else float(text)
+        except ValueError:
+            allowed = "true or false" if kind == "bool" else f"a {kind}"
+            raise ValueError(f"parameter {name!r}: {text!r} is not {allowed}") from None
+
+
+_BOOL_WORDS = {"true": True, "1": True, "yes": True, "on": True,
+               "false": False, "0": False, "no": False, "off": False}
+
+
+def _type_name(f: dataclasses.Field) -> str:
+    """The parameter's type as a word: bool, int or float."""
+    return type(f.default).__name__
+
+
+def _checked(name: str, value: Any, f: dataclasses.Field) -> Any:
+    """Validate one value against its field's type and range; return it normalised."""
+    lo, hi = f.metadata["range"]
+    kind = type(f.default)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"parameter {name!r} must be true or false (got {value!r})")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"parameter {name!r} must be a number in [{lo}, {hi}] (got {value!r})")
+    if kind is int:
+        if int(value) != value:
+            raise ValueError(f"parameter {name!r} must be a whole number in [{lo}, {hi}] "
+                             f"(got {value!r})")
+        value = int(value)
+    else:
+        value = float(value)
+    if not lo <= value <= hi or value != value:
+        raise ValueError(f"parameter {name!r} must be in [{lo}, {hi}] (got {value!r})")
+    return value
