@@ -43,6 +43,11 @@ KILLING_WEIGHT = 5.0
 CROWD_SCALE = 20.0
 #: Regime support below which it starts conceding (and raising legitimacy).
 CONCEDE_BELOW = 0.65
+#: Baseline legitimacy a regime buys back per step per unit of support lost below
+#: CONCEDE_BELOW, by concessions (more with authoritarian learning).
+CONCESSION_RATE = 0.02
+#: Most legitimacy concessions can buy back: reforms short of giving up power.
+MAX_CONCESSION = 0.1
 #: Patronage spent per step (loyalty units) while resources last.
 PATRONAGE_RATE = 0.01
 #: Resources earned per step from a loyal business pillar.
@@ -152,6 +157,7 @@ class CivilResistanceModel(mesa.Model):
         repression = p.repression * (rules.CALM_POLICING if p.adaptive_regime else 1.0)
         return RegimeState(
             legitimacy=p.legitimacy,
+            legitimacy_baseline=p.legitimacy,
             repression_level=repression,
             resources=p.patronage,
             propaganda=0.0,
@@ -337,14 +343,17 @@ class CivilResistanceModel(mesa.Model):
         participation, violent_share = self._participation()
         support = rules.regime_support(reg.pillar_loyalty, PILLAR_WEIGHTS)
         if not p.fixed_legitimacy:
-            change = LEGITIMACY_INERTIA * (p.legitimacy - reg.legitimacy)
+            change = LEGITIMACY_INERTIA * (reg.legitimacy_baseline - reg.legitimacy)
             if p.backfire_on:
                 # Repressing the nonviolent costs legitimacy; repressing the violent buys it.
                 change += -self._backfire_signal() + 0.2 * p.backfire * self._violent_hit
             if p.radical_flank_on:
                 change += 0.05 * violent_share
             if p.adaptive_regime and support < CONCEDE_BELOW:
-                change += 0.02 * (0.5 + p.learning) * (CONCEDE_BELOW - support)
+                # Concessions are lasting reforms: they raise the baseline itself.
+                reg.legitimacy_baseline = min(p.legitimacy + MAX_CONCESSION,
+                                              reg.legitimacy_baseline + CONCESSION_RATE
+                                              * (0.5 + p.learning) * (CONCEDE_BELOW - support))
             reg.legitimacy = float(np.clip(reg.legitimacy + change, 0.0, 1.0))
         if p.adaptive_regime:
             target = rules.repression_target(p.repression, participation, violent_share,

@@ -66,7 +66,7 @@ class Params:
     )
 
     # --- citizens ----------------------------------------------------------------
-    legitimacy: float = _p(0.7, 0.0, 1.0, "regime legitimacy at the start (L)", EPSTEIN)
+    legitimacy: float = _p(0.8, 0.0, 1.0, "regime legitimacy at the start (L)", EPSTEIN)
     active_threshold: float = _p(
         0.1, 0.0, 1.0, "net grievance above which a citizen acts (T)", EPSTEIN
     )
@@ -102,7 +102,7 @@ class Params:
 
     # --- security forces -----------------------------------------------------------
     security_loyalty: float = _p(
-        0.8, 0.0, 1.0, "mean initial loyalty of security forces (and the military)", CS2011
+        0.85, 0.0, 1.0, "mean initial loyalty of security forces (and the military)", CS2011
     )
     defect_below: float = _p(
         0.3, 0.0, 1.0, "loyalty below which an officer defects", CALIBRATED

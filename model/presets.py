@@ -19,9 +19,30 @@ EPSTEIN = {
     "max_steps": 300,
 }
 
+#: One setting per outcome, each the most common outcome there (tests/test_outcomes.py).
+SUCCESS = {  # a disciplined mass movement against a regime of low legitimacy
+    "legitimacy": 0.6, "security_loyalty": 0.7, "repression": 0.5, "discipline": 0.9,
+    "learning": 0.1,
+}
+STALLED = {  # a tolerant, cohesive regime: protest is allowed and changes little
+    "legitimacy": 0.8, "security_loyalty": 0.95, "pillar_loyalty": 0.95, "repression": 0.05,
+    "learning": 0.5,
+}
+SUPPRESSED = {  # a legitimate, repressive and experienced regime
+    "legitimacy": 0.86, "security_loyalty": 0.9, "repression": 0.6, "learning": 0.6,
+}
+VIOLENT = {  # lethal repression of an undisciplined movement by loyal forces
+    "legitimacy": 0.6, "security_loyalty": 0.9, "repression": 1.0, "discipline": 0.4,
+    "learning": 0.6,
+}
+
 PRESETS: dict[str, dict[str, Any]] = {
     "default": {},
     "epstein": EPSTEIN,
+    "success": SUCCESS,
+    "stalled": STALLED,
+    "suppressed": SUPPRESSED,
+    "violent": VIOLENT,
 }
 
 

@@ -40,6 +40,7 @@ class RegimeState:
     """The regime's scalars and the loyalty of each pillar (see agents.PILLARS)."""
 
     legitimacy: float
+    legitimacy_baseline: float
     repression_level: float
     resources: float
     propaganda: float
