@@ -46,7 +46,8 @@ def _format_summary(summary: dict[str, Any], seed: int) -> str:
         f"outcome                  {summary['outcome']} (decided at step {summary['decided_step']})",
         f"seed                     {seed}",
         f"steps                    {summary['steps']}",
-        f"peak participation       {summary['peak_participation']:.1%} of citizens",
+        f"peak participation       {summary['peak_participation']:.1%} of citizens"
+        f" = {summary['peak_participation_pct']:.2f}% of the population",
         f"peak violent share       {summary['peak_violent_share']:.1%} of citizens",
         f"security forces defected {summary['security_defected_share']:.1%}",
         f"regime support           {summary['regime_support']:.2f}"
@@ -123,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _plugins():
     """Sub-commands defined by the other experiment modules."""
     found = []
-    for name in ("experiments.sweep", "experiments.compare", "viz.serve"):
+    for name in ("experiments.sweep", "experiments.history_cli", "viz.serve"):
         try:
             module = __import__(name, fromlist=["register"])
         except ModuleNotFoundError as err:
@@ -145,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

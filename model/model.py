@@ -69,7 +69,7 @@ PILLAR_WEIGHTS = np.array([w for _, w, _ in PILLARS])
 ECONOMIC_EXPOSURE = np.array([e for _, _, e in PILLARS])
 
 TRAJECTORY_COLUMNS = (
-    "step", "participation", "protesting", "violent_share", "jailed", "dead",
+    "step", "participation", "participation_pct", "protesting", "violent_share", "jailed", "dead",
     "arrests", "killings", "legitimacy", "repression_level", "regime_support",
     "security_defected_share", "security_loyalty", "resources", "propaganda",
     "frustration",
@@ -446,6 +446,7 @@ class CivilResistanceModel(mesa.Model):
         row = {
             "step": self.steps,
             "participation": participation,
+            "participation_pct": participation * self.params.represented_share * 100.0,
             "protesting": int((c.state == PROTESTING).sum()) / alive,
             "violent_share": violent_share,
             "jailed": int((c.state == JAILED).sum()) / alive,
@@ -495,6 +496,7 @@ class CivilResistanceModel(mesa.Model):
             "decided_step": decision.step,
             "steps": int(self.steps),
             "peak_participation": float(cols["participation"].max()),
+            "peak_participation_pct": float(cols["participation_pct"].max()),
             "peak_violent_share": float(cols["violent_share"].max()),
             "security_defected_share": self._defected_share(),
             "pillar_loyalty": {n: float(reg.pillar_loyalty[i]) for i, n in enumerate(PILLAR_NAMES)},

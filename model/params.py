@@ -58,6 +58,11 @@ class Params:
         7, 1, 50, "radius (Moore, cells) security forces see and act within", EPSTEIN
     )
     movement: bool = _switch("agents relocate to a random free cell within vision", EPSTEIN)
+    represented_share: float = _p(
+        0.05, 0.0001, 1.0, "share of the country's population the grid's citizens stand for "
+        "(the politically reachable population); converts participation to % of population",
+        CALIBRATED,
+    )
     max_steps: int = _p(300, 1, 100_000, "horizon of a run, in steps", CALIBRATED)
     max_jail_term: int = _p(30, 0, 10_000, "longest jail term in steps (U(0,J))", EPSTEIN)
     jail_capacity: float = _p(
