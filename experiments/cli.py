@@ -43,7 +43,8 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
 def _format_summary(summary: dict[str, Any], seed: int) -> str:
     """A readable, aligned summary of one run."""
     lines = [
-        f"outcome                  {summary['outcome']} (decided at step {summary['decided_step']})",
+        f"outcome                  {summary['outcome']}"
+        f" (decided at step {summary['decided_step']})",
         f"seed                     {seed}",
         f"steps                    {summary['steps']}",
         f"peak participation       {summary['peak_participation']:.1%} of citizens"
@@ -152,4 +153,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Re-import so plugins and this entry point share one UsageError class (under -m
+    # this file runs as __main__, a second copy of the module).
+    from experiments.cli import main as _main
+
+    sys.exit(_main())

@@ -89,12 +89,12 @@ class CivilResistanceModel(mesa.Model):
         self,
         params: Params | None = None,
         rng: Any = None,
-        thresholds: Thresholds = Thresholds(),
+        thresholds: Thresholds | None = None,
     ) -> None:
         """Create the grid, the agents and the regime, and record step 0."""
         super().__init__(rng=rng)
         self.params = params if params is not None else Params()
-        self.thresholds = thresholds
+        self.thresholds = thresholds if thresholds is not None else Thresholds()
         p = self.params
         self.shape = (p.width, p.height)
         self._grid = OrthogonalMooreGrid(self.shape, torus=True, capacity=1, random=self.random)
@@ -359,7 +359,8 @@ class CivilResistanceModel(mesa.Model):
             target = rules.repression_target(p.repression, participation, violent_share,
                                              self._defected_share())
             reg.repression_level += (0.1 + 0.4 * p.learning) * (target - reg.repression_level)
-            reg.propaganda = (1.0 - p.media_freedom) * reg.pillar_loyalty[5] * (0.3 + 0.6 * p.learning)
+            media = reg.pillar_loyalty[PILLAR_NAMES.index("media")]
+            reg.propaganda = (1.0 - p.media_freedom) * media * (0.3 + 0.6 * p.learning)
         self._spend_patronage(participation)
         if p.radicalisation_on:
             self._update_frustration(participation, support)
@@ -377,7 +378,8 @@ class CivilResistanceModel(mesa.Model):
             reg.resources -= spend
         active = (c.state == PROTESTING) | (c.state == VIOLENT)
         strikes = float((active & c.dispersed).sum()) / self.n_citizens
-        income = INCOME * reg.pillar_loyalty[3] * (1.0 - 10.0 * strikes)
+        business = reg.pillar_loyalty[PILLAR_NAMES.index("business")]
+        income = INCOME * business * (1.0 - 10.0 * strikes)
         reg.resources = max(reg.resources + income, 0.0)
 
     def _update_frustration(self, participation: float, support: float) -> None:
@@ -420,6 +422,11 @@ class CivilResistanceModel(mesa.Model):
         s = self.security.defected
         return float(s.mean()) if s.size else 0.0
 
+    def _mean_officer_loyalty(self) -> float:
+        """Mean loyalty of all officers (NaN when there are none)."""
+        loyalty = self.security.loyalty
+        return float(loyalty.mean()) if loyalty.size else float("nan")
+
     def _police_loyalty(self) -> float:
         """Police pillar: mean loyalty of officers, defectors counting zero."""
         s = self.security
@@ -457,7 +464,7 @@ class CivilResistanceModel(mesa.Model):
             "repression_level": reg.repression_level,
             "regime_support": rules.regime_support(reg.pillar_loyalty, PILLAR_WEIGHTS),
             "security_defected_share": self._defected_share(),
-            "security_loyalty": float(self.security.loyalty.mean()) if self.security.loyalty.size else np.nan,
+            "security_loyalty": self._mean_officer_loyalty(),
             "resources": reg.resources,
             "propaganda": reg.propaganda,
             "frustration": reg.frustration,

@@ -94,7 +94,8 @@ class Params:
         0.7, 0.0, 1.0, "how much dispersed tactics cut exposure to arrest", CS2011
     )
     breadth: float = _p(
-        0.3, 0.0, 1.0, "share of citizens tied to a civilian pillar (civil service, business, clergy, media)",
+        0.3, 0.0, 1.0,
+        "share of citizens tied to a civilian pillar (civil service, business, clergy, media)",
         SHARP + "; " + CS2011,
     )
     outrage: float = _p(

@@ -12,7 +12,8 @@ from .params import Params
 EPSTEIN = {
     "citizen_density": 0.7, "security_density": 0.074, "citizen_vision": 7,
     "security_vision": 7, "legitimacy": 0.8, "active_threshold": 0.1,
-    "arrest_constant": 2.3, "max_jail_term": 30, "jail_capacity": 1.0, "repression": 0.5, "learning": 0.0,
+    "arrest_constant": 2.3, "max_jail_term": 30, "jail_capacity": 1.0, "repression": 0.5,
+    "learning": 0.0,
     "dispersed_share": 0.0, "backfire_on": False, "pillar_erosion_on": False,
     "defection_on": False, "radical_flank_on": False, "threshold_on": False,
     "radicalisation_on": False, "adaptive_regime": False, "fixed_legitimacy": True,

@@ -1,0 +1,352 @@
+"""Analysis of a sweep's results: outcome probabilities, figures, sensitivity indices.
+
+Outcome probabilities come with confidence intervals; Sobol or Morris sensitivity indices
+are computed for those designs only.
+
+`civres analyze RESULT_DIR` writes into RESULT_DIR/analysis (or --out):
+
+    outcome_probabilities.csv   per design point: n, and for each outcome its probability
+                                with a 95% Wilson interval; the most likely outcome
+    outcome_map.png             over two varied parameters: colour = most likely outcome,
+                                shade = its probability
+    success_vs_participation.png  success probability against peak participation (log x,
+                                the 3.5% line marked)
+    defections.png              success with vs without security-force defections
+    sensitivity.csv/.png        Sobol (S1, ST) or Morris (mu*, sigma) indices, for those
+                                designs only
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from experiments.sweep import (  # noqa: E402
+    SweepConfig,
+    SweepConfigError,
+    load_runs,
+    parse_config,
+    salib_problem,
+    sample_matrix,
+)
+from model import OUTCOMES  # noqa: E402
+
+Z95 = 1.959963984540054
+# Chenoweth & Stephan: no campaign that drew 3.5% of the population at its peak failed.
+RULE_3_5 = 0.035
+COLOURS = {"success": "#1b9e77", "stalled": "#7570b3", "suppressed": "#4d4d4d",
+           "violent": "#d95f02"}
+
+
+class AnalysisError(Exception):
+    """A result folder that cannot be analysed (missing, empty, bad option)."""
+
+
+def wilson_interval(successes: Any, n: Any, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a binomial proportion (vectorised).
+
+    Unlike the normal approximation it stays inside [0, 1] and is sensible for 0 or n
+    successes, which are common here (a design point that always succeeds).
+
+    Args:
+        successes: number of successes.
+        n: number of trials; where 0 the interval is [0, 1].
+        z: normal quantile (1.96 for 95%).
+
+    Returns:
+        Lower and upper bounds, as arrays.
+
+    """
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    # Exact bounds at the edges (the formula lands a rounding error away from 0 and 1).
+    lo = np.where((n > 0) & (k > 0), np.clip(centre - half, 0.0, 1.0), 0.0)
+    hi = np.where((n > 0) & (k < n), np.clip(centre + half, 0.0, 1.0), 1.0)
+    return lo, hi
+
+
+def outcome_probabilities(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Outcome probabilities with 95% Wilson intervals per group of runs.
+
+    Runs that raised are counted in n_errors and left out of n.
+
+    Args:
+        runs: a run table (see experiments.sweep.load_runs).
+        by: columns defining the groups (e.g. point_id and the varied parameters).
+
+    Returns:
+        One row per group: the group columns, n, n_errors, p_/lo_/hi_ per outcome,
+        most_likely and p_most_likely.
+
+    """
+    ok = runs["error"].isna()
+    grouped = runs.assign(_ok=ok).groupby(by, sort=True, dropna=False)
+    table = grouped["_ok"].agg(n="sum", n_errors=lambda s: int((~s).sum())).reset_index()
+    counts = (runs[ok].groupby(by, dropna=False)["outcome"].value_counts().unstack(fill_value=0)
+              .reindex(columns=list(OUTCOMES), fill_value=0))
+    table = table.merge(counts.reset_index(), on=by, how="left").fillna(
+        {o: 0 for o in OUTCOMES})
+    n = table["n"].to_numpy(dtype=float)
+    for outcome in OUTCOMES:
+        k = table.pop(outcome).to_numpy(dtype=float)
+        lo, hi = wilson_interval(k, n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table[f"p_{outcome}"] = k / n
+        table[f"lo_{outcome}"], table[f"hi_{outcome}"] = lo, hi
+    probs = table[[f"p_{o}" for o in OUTCOMES]].to_numpy(dtype=float)
+    has = ~np.isnan(probs).all(axis=1)
+    best = np.where(has, np.nanargmax(np.where(has[:, None], probs, 0), axis=1), 0)
+    table["most_likely"] = np.where(has, np.array(OUTCOMES)[best], None)
+    table["p_most_likely"] = np.where(has, probs[np.arange(len(probs)), best], np.nan)
+    return table
+
+
+def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None = None,
+            y: str | None = None) -> list[Path]:
+    """Write the CSV tables and PNG figures of a sweep.
+
+    Args:
+        result_dir: a sweep's result folder (runs and manifest.json).
+        out: folder for the outputs (default RESULT_DIR/analysis).
+        x: varied parameter on the outcome map's x axis (default: the first varied).
+        y: varied parameter on its y axis (default: the second varied, if any).
+
+    Returns:
+        The paths written.
+
+    Raises:
+        AnalysisError: the folder holds no sweep, or x / y are not varied parameters.
+
+    """
+    result_dir = Path(result_dir)
+    config = _config(result_dir)
+    runs = load_runs(result_dir)
+    if runs.empty:
+        raise AnalysisError(f"{result_dir} holds no finished runs")
+    varied = list(config.vary)
+    x, y = _map_axes(varied, x, y)
+    out = Path(out) if out else result_dir / "analysis"
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    table = outcome_probabilities(runs, ["point_id", *varied])
+    written.append(out / "outcome_probabilities.csv")
+    table.to_csv(written[-1], index=False)
+    if x is not None:
+        written.append(outcome_map(runs, config, x, y, out / "outcome_map.png"))
+    written.append(success_vs_participation(runs, out / "success_vs_participation.png"))
+    written.append(defections_figure(runs, out / "defections.png"))
+    if config.design in ("sobol", "morris"):
+        written.extend(sensitivity(runs, config, out))
+    return written
+
+
+def _config(result_dir: Path) -> SweepConfig:
+    """Read the sweep config stored in a result folder's manifest."""
+    try:
+        manifest = json.loads((result_dir / "manifest.json").read_text())
+        return parse_config(manifest["config"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        if isinstance(err, SweepConfigError):
+            raise AnalysisError(f"{result_dir}/manifest.json: {err}") from None
+        raise AnalysisError(f"{result_dir} is not a sweep result folder (no readable "
+                            "manifest.json with its config)") from None
+
+
+def _map_axes(varied: list[str], x: str | None, y: str | None) -> tuple[str | None, str | None]:
+    """Choose the outcome map's axes among the varied parameters."""
+    for flag, name in (("--x", x), ("--y", y)):
+        if name is not None and name not in varied:
+            allowed = ", ".join(varied) or "none (nothing was varied)"
+            raise AnalysisError(f"{flag} {name}: not a varied parameter; allowed: {allowed}")
+    if x is None:
+        x = next(iter(varied), None)
+    if y is None:
+        y = next((v for v in varied if v != x), None)
+    if x is not None and x == y:
+        raise AnalysisError(f"--x and --y are both {x}; choose two different parameters")
+    return x, y
+
+
+def _shade(outcome: str | None, p: float) -> tuple[float, float, float]:
+    """Blend the outcome's colour with white: full colour at p = 1, pale near 0."""
+    if outcome is None or np.isnan(p):
+        return (1.0, 1.0, 1.0)
+    colour = np.array(to_rgb(COLOURS.get(outcome, "black")))
+    return tuple(1.0 - p * (1.0 - colour))
+
+
+def outcome_map(runs: pd.DataFrame, config: SweepConfig, x: str, y: str | None,
+                path: Path) -> Path:
+    """Map the most likely outcome (colour) and its probability (shade) over x and y.
+
+    A grid pools runs over any other varied parameter into one cell per (x, y); a
+    sampled design shows one marker per design point.
+    """
+    cols = [x] if y is None else [x, y]
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    if config.design == "grid":
+        cells = outcome_probabilities(runs, cols)
+        xs = sorted(cells[x].unique())
+        ys = sorted(cells[y].unique()) if y else [0]
+        image = np.ones((len(ys), len(xs), 3))
+        for _, cell in cells.iterrows():
+            i, j = (ys.index(cell[y]) if y else 0), xs.index(cell[x])
+            image[i, j] = _shade(cell["most_likely"], cell["p_most_likely"])
+            ax.text(j, i, f"{cell['p_most_likely']:.2f}", ha="center", va="center", fontsize=8)
+        ax.imshow(image, origin="lower", aspect="auto")
+        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+        ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys] if y else [""])
+    else:
+        points = outcome_probabilities(runs, ["point_id", *cols])
+        colours = [_shade(o, p) for o, p in zip(points["most_likely"], points["p_most_likely"],
+                                                strict=True)]
+        ax.scatter(points[x], points[y] if y else np.zeros(len(points)), c=colours, s=60,
+                   edgecolors="0.3", linewidths=0.5)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y or "")
+    ax.legend(handles=[Patch(color=COLOURS[o], label=o) for o in OUTCOMES],
+              title="most likely outcome\n(paler = less likely)", fontsize=8,
+              title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title(f"Most likely outcome over {x}" + (f" x {y}" if y else ""))
+    return _save(fig, path)
+
+
+def success_vs_participation(runs: pd.DataFrame, path: Path, bins: int = 12) -> Path:
+    """Plot success probability against peak participation (log x) with the 3.5% line."""
+    ok = runs[runs["error"].isna()]
+    share = ok["peak_participation"].to_numpy(dtype=float)
+    success = (ok["outcome"] == "success").to_numpy()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    positive = share > 0
+    if positive.any():
+        lo_edge = max(share[positive].min(), 1e-4)
+        edges = np.geomspace(lo_edge * 0.999, max(share.max(), lo_edge * 1.01) * 1.001, bins + 1)
+        which = np.digitize(share, edges) - 1
+        centres, rate, lo, hi = [], [], [], []
+        for b in range(bins):
+            members = success[which == b]
+            if members.size:
+                centres.append(np.sqrt(edges[b] * edges[b + 1]))
+                rate.append(members.mean())
+                interval = wilson_interval(members.sum(), members.size)
+                lo.append(float(interval[0]))
+                hi.append(float(interval[1]))
+        rate_arr = np.array(rate)
+        # clip: rounding can put a bound a hair on the wrong side of the rate
+        yerr = np.clip([rate_arr - lo, np.array(hi) - rate_arr], 0.0, None)
+        ax.errorbar(centres, rate_arr, yerr=yerr, fmt="o-", capsize=3,
+                    label="runs binned by peak participation (95% CI)")
+    ax.axvline(RULE_3_5, color="tab:red", ls="--", label="3.5% of the population")
+    ax.set_xscale("log")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("peak participation (share of citizens, log scale)")
+    ax.set_ylabel("P(success)")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(f"Success against peak participation ({len(ok)} runs)")
+    return _save(fig, path)
+
+
+def defections_figure(runs: pd.DataFrame, path: Path) -> Path:
+    """Compare success probability with vs without security-force defections."""
+    ok = runs[runs["error"].isna()]
+    defected = ok["security_defected_share"].to_numpy(dtype=float) > 0
+    success = (ok["outcome"] == "success").to_numpy()
+    labels, rates, errs, ns = [], [], [[], []], []
+    for label, mask in (("no defections", ~defected), ("some defections", defected)):
+        n, k = int(mask.sum()), int(success[mask].sum())
+        lo, hi = wilson_interval(k, n)
+        rate = k / n if n else 0.0
+        labels.append(label)
+        rates.append(rate)
+        errs[0].append(max(rate - float(lo), 0.0))
+        errs[1].append(max(float(hi) - rate, 0.0))
+        ns.append(n)
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    bars = ax.bar(labels, rates, yerr=errs, capsize=5, color=["0.6", COLOURS["success"]])
+    for bar, n in zip(bars, ns, strict=True):
+        ax.text(bar.get_x() + bar.get_width() / 2, 0.02, f"n = {n}", ha="center", fontsize=9)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("P(success) with 95% CI")
+    ax.set_title("Success with vs without security defections")
+    return _save(fig, path)
+
+
+def sensitivity(runs: pd.DataFrame, config: SweepConfig, out: Path) -> list[Path]:
+    """Sobol or Morris indices of P(success) and mean peak participation per point.
+
+    Each design point's output is averaged over its replications; points whose runs all
+    raised leave a gap that SALib cannot take, so the indices are then skipped.
+    """
+    from SALib.analyze import morris, sobol
+
+    problem = salib_problem(config)
+    ok = runs[runs["error"].isna()]
+    per_point = ok.groupby("point_id").agg(
+        success=("outcome", lambda s: float((s == "success").mean())),
+        peak_participation=("peak_participation", "mean"))
+    n_points = len(sample_matrix(config))
+    per_point = per_point.reindex(range(n_points))
+    if per_point.isna().any().any():
+        return []
+    seed = config.master_seed % 2**32
+    rows = []
+    for output in per_point.columns:
+        values = per_point[output].to_numpy(dtype=float)
+        if config.design == "sobol":
+            res = sobol.analyze(problem, values, calc_second_order=False, seed=seed)
+            stats = {"S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],
+                     "ST_conf": res["ST_conf"]}
+        else:
+            res = morris.analyze(problem, sample_matrix(config), values, seed=seed,
+                                 num_levels=4)
+            stats = {"mu_star": res["mu_star"], "mu_star_conf": res["mu_star_conf"],
+                     "sigma": res["sigma"]}
+        for i, name in enumerate(problem["names"]):
+            rows.append({"output": output, "parameter": name,
+                         **{k: float(v[i]) for k, v in stats.items()}})
+    table = pd.DataFrame(rows)
+    table.to_csv(out / "sensitivity.csv", index=False)
+    return [out / "sensitivity.csv", _sensitivity_figure(table, config.design,
+                                                         out / "sensitivity.png")]
+
+
+def _sensitivity_figure(table: pd.DataFrame, design: str, path: Path) -> Path:
+    """Bar charts of the indices, one panel per output."""
+    outputs = list(dict.fromkeys(table["output"]))
+    fig, axes = plt.subplots(1, len(outputs), figsize=(5 * len(outputs), 4), squeeze=False)
+    keys = [("S1", "S1_conf"), ("ST", "ST_conf")] if design == "sobol" else [
+        ("mu_star", "mu_star_conf"), ("sigma", None)]
+    for ax, output in zip(axes[0], outputs, strict=True):
+        part = table[table["output"] == output]
+        pos = np.arange(len(part))
+        width = 0.8 / len(keys)
+        for j, (key, conf) in enumerate(keys):
+            ax.bar(pos + j * width, part[key], width,
+                   yerr=None if conf is None else part[conf], capsize=3, label=key)
+        ax.set_xticks(pos + width * (len(keys) - 1) / 2, part["parameter"], rotation=30,
+                      ha="right")
+        ax.set_title(f"{design.capitalize()} indices: {output}")
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,122 @@
+"""Comparison with history: the mapping, scoring, `civres compare` and `civres facts`."""
+
+import inspect
+import json
+
+import pytest
+
+from experiments import mapping
+from experiments.cases import LEVELS, load_cases
+from experiments.cli import main
+from experiments.compare import _brier, compare_cases, score
+from experiments.facts import facts, run_facts, sample_cases
+from model import Params
+
+ONE_CASE = """
+[[case]]
+id = "serbia-2000"
+name = "Overthrow of Milosevic"
+country = "Serbia"
+start_year = 1996
+end_year = 2000
+regime_type = "personalist"
+legitimacy = "low"
+security_cohesion = "medium"
+repression_capacity = "medium"
+grievance = "high"
+discipline = "high"
+breadth = "high"
+media_freedom = "medium"
+international_pressure = "high"
+tactics = "mixed"
+[case.observed]
+outcome = "success"
+peak_participation_pct = 2.66
+security_defections = true
+sources = ["NAVCO 1.2 (Chenoweth & Shay 2019)"]
+"""
+SMALL = dict(width=20, height=20, citizen_vision=5, security_vision=5, max_steps=60)
+
+
+def test_mapping_has_no_per_case_overrides():
+    source = inspect.getsource(mapping)
+    for case in load_cases():
+        assert case.id not in source and case.country not in source
+
+
+@pytest.mark.parametrize("condition, param", [
+    ("legitimacy", "legitimacy"), ("security_cohesion", "security_loyalty"),
+    ("repression_capacity", "repression"), ("discipline", "discipline"),
+    ("breadth", "breadth"), ("media_freedom", "media_freedom"),
+])
+def test_each_level_moves_its_parameter_up(condition, param):
+    base = load_cases()[0]
+    values = []
+    for level in LEVELS:
+        conditions = base.conditions.__class__(**{**vars(base.conditions), condition: level})
+        case = base.__class__(**{**vars(base), "conditions": conditions})
+        values.append(getattr(mapping.case_params(case), param))
+    assert values[0] < values[1] < values[2]
+
+
+def test_learning_rises_with_era_and_every_case_maps_to_valid_params():
+    assert mapping.learning_for_year(1960) < mapping.learning_for_year(2005) \
+        < mapping.learning_for_year(2019)
+    for case in load_cases():
+        assert isinstance(mapping.case_params(case), Params)
+
+
+def test_brier_and_score_on_hand_made_rows():
+    assert _brier({"success": 1, "stalled": 0, "suppressed": 0, "violent": 0}, "success") == 0
+    assert _brier({"success": 0, "stalled": 1, "suppressed": 0, "violent": 0}, "success") == 2
+    rows = [
+        {"observed": "success", "predicted": "success", "hit": True,
+         "distribution": {"success": 1.0, "stalled": 0.0, "suppressed": 0.0, "violent": 0.0}},
+        {"observed": "violent", "predicted": "success", "hit": False,
+         "distribution": {"success": 0.5, "stalled": 0.0, "suppressed": 0.0, "violent": 0.5}},
+    ]
+    s = score(rows)
+    assert s["accuracy"] == 0.5
+    assert s["brier"] == pytest.approx((0 + 0.5) / 2)
+    # base rates 0.5 success / 0.5 violent: each case scores 0.25 + 0.25
+    assert s["brier_baseline"] == pytest.approx(0.5)
+    assert s["confusion"]["violent"]["success"] == 1
+
+
+def test_compare_cases_is_reproducible_and_complete():
+    cases = load_cases()[:3]
+    a = compare_cases(cases, reps=2, seed=5, workers=1, **SMALL)
+    b = compare_cases(cases, reps=2, seed=5, workers=2, **SMALL)
+    assert a == b
+    assert [r["id"] for r in a["cases"]] == [c.id for c in cases]
+    for row in a["cases"]:
+        assert sum(row["distribution"].values()) == pytest.approx(1.0)
+    assert 0 <= a["summary"]["accuracy"] <= 1
+
+
+def test_compare_cli_json_and_bad_case_file(tmp_path, capsys):
+    good = tmp_path / "one.toml"
+    good.write_text(ONE_CASE)
+    assert main(["compare", "--cases", str(good), "--reps", "2", "--json", "--workers", "1",
+                 "--out", str(tmp_path / "out")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result["cases"][0]) >= {"id", "observed", "predicted", "distribution"}
+    assert set(result["summary"]) >= {"accuracy", "brier", "brier_baseline"}
+    assert (tmp_path / "out" / "comparison.png").stat().st_size > 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text(ONE_CASE.replace('legitimacy = "low"', 'legitimacy = "lowish"'))
+    assert main(["compare", "--cases", str(bad)]) == 2
+    assert "legitimacy" in capsys.readouterr().err
+    assert main(["compare", "--reps", "0"]) == 2
+
+
+def test_facts_numbers_and_keys():
+    runs = run_facts(12, seed=1, workers=1, **SMALL)
+    result = facts(runs)
+    for key in ("nonviolent_success", "violent_success", "success_by_participation",
+                "success_with_defection", "success_without_defection", "success_low_learning",
+                "success_high_learning", "n_runs"):
+        assert key in result
+    assert set(result["success_by_participation"]) == {"0.0", "0.01", "0.1", "1.0", "3.5"}
+    assert result["n_nonviolent"] + result["n_violent"] == 12
+    assert len(sample_cases(5, 0)) == 5 and sample_cases(5, 0) == sample_cases(5, 0)
