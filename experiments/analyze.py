@@ -43,7 +43,9 @@ from model import OUTCOMES  # noqa: E402
 
 Z95 = 1.959963984540054
 # Chenoweth & Stephan: no campaign that drew 3.5% of the population at its peak failed.
-RULE_3_5 = 0.035
+# Compared with peak_participation_pct, the model's participation as % of the population
+# (see the represented_share parameter).
+RULE_3_5 = 3.5
 COLOURS = {"success": "#1b9e77", "stalled": "#7570b3", "suppressed": "#4d4d4d",
            "violent": "#d95f02"}
 
@@ -229,7 +231,7 @@ def outcome_map(runs: pd.DataFrame, config: SweepConfig, x: str, y: str | None,
 def success_vs_participation(runs: pd.DataFrame, path: Path, bins: int = 12) -> Path:
     """Plot success probability against peak participation (log x) with the 3.5% line."""
     ok = runs[runs["error"].isna()]
-    share = ok["peak_participation"].to_numpy(dtype=float)
+    share = ok["peak_participation_pct"].to_numpy(dtype=float)
     success = (ok["outcome"] == "success").to_numpy()
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     positive = share > 0
@@ -254,7 +256,7 @@ def success_vs_participation(runs: pd.DataFrame, path: Path, bins: int = 12) -> 
     ax.axvline(RULE_3_5, color="tab:red", ls="--", label="3.5% of the population")
     ax.set_xscale("log")
     ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel("peak participation (share of citizens, log scale)")
+    ax.set_xlabel("peak participation (% of the population, log scale)")
     ax.set_ylabel("P(success)")
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(f"Success against peak participation ({len(ok)} runs)")

@@ -67,3 +67,10 @@ def case_overrides(case: Case) -> dict[str, Any]:
 def case_params(case: Case, **overrides: Any) -> Params:
     """Params for a case: the general mapping, plus run settings such as grid size."""
     return Params(**{**case_overrides(case), **overrides})
+
+
+def case_presets() -> dict[str, dict[str, Any]]:
+    """Every catalogue case as a preset for the app: "case: <id>" -> overrides."""
+    from .cases import load_cases
+
+    return {f"case: {case.id}": case_overrides(case) for case in load_cases()}

@@ -19,11 +19,11 @@ QUIET, PROTESTING, VIOLENT, JAILED, DEAD = range(5)
 #: Pillars of support (Sharp): name, weight in the regime's support, economic exposure
 #: to strikes and boycotts. The police pillar is the SecurityForce agents themselves.
 PILLARS = (
-    ("police", 0.25, 0.0),
-    ("military", 0.25, 0.0),
+    ("police", 0.30, 0.0),
+    ("military", 0.30, 0.0),
     ("civil_service", 0.15, 0.5),
-    ("business", 0.15, 1.0),
-    ("clergy", 0.10, 0.0),
+    ("business", 0.10, 1.0),
+    ("clergy", 0.05, 0.0),
     ("media", 0.10, 0.2),
 )
 PILLAR_NAMES = tuple(name for name, _, _ in PILLARS)

@@ -470,6 +470,8 @@ class CivilResistanceModel(mesa.Model):
             "frustration": reg.frustration,
         }
         row.update({f"pillar_{n}": reg.pillar_loyalty[i] for i, n in enumerate(PILLAR_NAMES)})
+        if self.steps >= len(self._rows):  # stepped on past the horizon: grow the record
+            self._rows = np.vstack([self._rows, np.full_like(self._rows, np.nan)])
         self._rows[self.steps] = [row[name] for name in TRAJECTORY_COLUMNS]
 
     def _columns(self) -> dict[str, np.ndarray]:

@@ -87,3 +87,12 @@ def test_population_counts_follow_densities():
     assert m.n_citizens == 200
     assert len(m.security.pos) == 20
     assert len(np.unique(np.concatenate([m.citizens.pos, m.security.pos]))) == 220
+
+
+def test_stepping_past_the_horizon_keeps_recording():
+    m = CivilResistanceModel(Params(width=12, height=12, citizen_vision=3, security_vision=3,
+                                    max_steps=3), rng=0)
+    m.run()
+    for _ in range(5):
+        m.step()
+    assert len(m.trajectory()) == 9 and m.summary()["steps"] == 8

@@ -1,0 +1,45 @@
+"""The browser app: `civres app` serves this module with `solara run`.
+
+The page shows the grid (one image), the participation, pillar and regime charts and
+the outcome banner; the sidebar has SolaraViz's Step / Play / Reset and the controls
+built from Params (see viz/adapter.py). A parameter, preset or seed takes effect on
+Reset.
+"""
+
+from __future__ import annotations
+
+import mesa.visualization.solara_viz as solara_viz
+import solara
+from mesa.visualization import SolaraViz
+
+from viz.adapter import AppModel, model_params
+from viz.components import PANELS, grid_layout
+
+# SolaraViz gives every panel the same size and takes no layout argument; its initial
+# layout comes from this module-level function, which we replace (once) by ours.
+if not getattr(solara_viz.make_initial_grid_layout, "civres", False):
+    _mesa_layout = solara_viz.make_initial_grid_layout
+
+    def _layout(num_components: int) -> list[dict]:
+        return grid_layout(num_components, _mesa_layout)
+
+    _layout.civres = True
+    solara_viz.make_initial_grid_layout = _layout
+
+TITLE = "Civil resistance: a campaign against a regime and its pillars of support"
+
+
+@solara.component
+def App():
+    """SolaraViz around a model of this browser session's own.
+
+    A model made at module level would be shared by every session (one visitor's Step
+    or Play would move another's campaign); `use_memo` makes one per session instead.
+    """
+    model = solara.use_memo(AppModel, [])
+    controls = solara.use_memo(model_params, [])
+    return SolaraViz(model, components=PANELS, model_params=controls, name=TITLE,
+                     play_interval=50)
+
+
+page = App()

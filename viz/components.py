@@ -1,0 +1,144 @@
+"""The app's panels: each a function of the model that SolaraViz re-renders every step.
+
+SolaraViz wraps a plain function ``panel(model)`` in a component that re-renders when
+the model steps or is reset. Hooks used here (``use_memo``) belong to that wrapper, so
+each browser session keeps its own charts.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import reacton.ipywidgets as rw
+import solara
+
+from model import Params
+
+from . import drawing
+
+#: What each outcome means, for the banner (see model/outcome.py).
+OUTCOME_TEXT = {
+    "success": "the regime's support collapsed under a mainly nonviolent campaign",
+    "violent": "the campaign turned into sustained violence (or a violent uprising won)",
+    "suppressed": "the horizon was reached with the movement quiet",
+    "stalled": "the horizon was reached with the regime still standing",
+}
+_OUTCOME_ALERT = {"success": solara.Success, "violent": solara.Error,
+                  "suppressed": solara.Warning, "stalled": solara.Warning}
+
+
+def outcome(model) -> tuple[str | None, int | None]:
+    """Return the outcome and the step it was decided, (None, None) while open."""
+    decision = model.decision
+    if decision.outcome is None and not model.running:
+        summary = model.summary()
+        return summary["outcome"], summary["decided_step"]
+    return decision.outcome, decision.step
+
+
+def OutcomeBanner(model):
+    """Show a coloured banner with the outcome and its step once decided; else progress."""
+    if getattr(model, "input_error", None):
+        solara.Error(f"Some settings were not applied: {model.input_error}. Running the "
+                     "preset's parameters instead.", dense=True, classes=["civres-input-error"])
+    name, step = outcome(model)
+    if name is None:
+        last = model.trajectory().iloc[-1]
+        solara.Info(
+            f"Step {model.steps}: under way, not decided yet. Participation "
+            f"{last['participation']:.0%}, regime support {last['regime_support']:.2f}.",
+            dense=True, icon=False, classes=["civres-outcome", "civres-undecided"],
+        )
+        return
+    _OUTCOME_ALERT[name](
+        f"Outcome: {name.upper()}, decided at step {step}: {OUTCOME_TEXT[name]}.",
+        dense=True, classes=["civres-outcome", f"civres-outcome-{name}"],
+    )
+
+
+def GridPanel(model):
+    """Show the outcome banner, the grid as one image, and its legend."""
+    with solara.Column(gap="4px"):
+        solara.Style(".civres-grid { image-rendering: pixelated; }")
+        OutcomeBanner(model)
+        width, height = model.shape
+        solara.Text(f"Grid {width}x{height}, step {model.steps}, seed {model.seed}, "
+                    f"preset {model.preset_name} (Page 1: the parameters in use and what "
+                    "they mean)", classes=["civres-grid-caption"])
+        rw.Image(value=drawing.grid_png(model), format="png",
+                 _dom_classes=["civres-grid"], layout={"max_width": "100%"})
+        solara.HTML(tag="div", unsafe_innerHTML=drawing.legend_html())
+
+
+def _chart_panel(make_chart, css_class: str):
+    """Make a panel that draws one LineChart of the model's trajectory."""
+
+    def panel(model):
+        chart = solara.use_memo(make_chart, [])
+        rw.Image(value=chart.png(model.trajectory()), format="png",
+                 _dom_classes=["civres-chart", css_class], layout={"max_width": "100%"})
+
+    panel.__name__ = make_chart.__name__.replace("_chart", "").title() + "Chart"
+    return panel
+
+
+ParticipationChart = _chart_panel(drawing.participation_chart, "civres-participation")
+PillarChart = _chart_panel(drawing.pillar_chart, "civres-pillars")
+RegimeChart = _chart_panel(drawing.regime_chart, "civres-regime")
+
+
+def ParametersPanel(model):
+    """Show the parameters the running model uses, with meaning, range and source.
+
+    Plain HTML, not solara.Markdown: Markdown loads KaTeX scripts that solara-assets
+    does not ship, which breaks the page offline.
+    """
+    cell = 'style="padding:2px 8px;border-bottom:1px solid #ddd;text-align:left"'
+    head = "".join(f"<th {cell}>{h}</th>"
+                   for h in ("parameter", "value", "default", "range", "meaning", "source"))
+    rows = []
+    for row in Params.describe():
+        value = getattr(model.params, row["name"])
+        mark = " <b>(set)</b>" if row["name"] in model.overrides else ""
+        lo, hi = row["range"]
+        cells = (row["name"], f"{escape(str(value))}{mark}", row["default"], f"[{lo}, {hi}]",
+                 row["meaning"], row["source"])
+        rows.append("<tr>" + "".join(
+            f"<td {cell}>{c if i == 1 else escape(str(c))}</td>" for i, c in enumerate(cells)
+        ) + "</tr>")
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f"<p>Preset <b>{escape(model.preset_name)}</b>, seed <b>{model.seed}</b>. "
+        "<b>(set)</b> marks values set by the preset or a moved control; a change takes "
+        "effect on Reset.</p>"
+        f'<table class="civres-parameters" style="border-collapse:collapse;font-size:13px">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    ))
+
+
+#: The panels in SolaraViz's (component, page) form: page 0 the campaign, 1 parameters.
+PANELS = [
+    (GridPanel, 0),
+    (ParticipationChart, 0),
+    (PillarChart, 0),
+    (RegimeChart, 0),
+    (ParametersPanel, 1),
+]
+
+
+def _item(i: int, x: int, y: int, w: int, h: int) -> dict:
+    return {"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False}
+
+
+#: Initial layout of each page, in SolaraViz's draggable grid (12 columns, rows of 30
+#: px with 10 px gaps): the grid panel on the left, the three charts stacked beside it.
+LAYOUTS = {
+    4: [_item(0, 0, 0, 7, 18), _item(1, 7, 0, 5, 6), _item(2, 7, 6, 5, 6),
+        _item(3, 7, 12, 5, 6)],
+    1: [_item(0, 0, 0, 12, 40)],
+}
+
+
+def grid_layout(num_components: int, fallback) -> list[dict]:
+    """Return the initial layout of a page with `num_components` panels."""
+    return [dict(item) for item in LAYOUTS[num_components]] if num_components in LAYOUTS \
+        else fallback(num_components)

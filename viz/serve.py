@@ -1,0 +1,117 @@
+"""`civres app`: serve the browser app (viz/app.py) with `solara run`, offline.
+
+The server listens on 127.0.0.1 unless another host is asked for. It loads its page
+scripts from the `solara-assets` package (Solara's asset proxy, which serves from the
+installed copy and only goes to the CDN for a file it lacks), and Solara's usage
+telemetry is switched off, so the page works without internet access.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import os
+import socket
+import sys
+from pathlib import Path
+
+APP = Path(__file__).with_name("app.py")
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
+
+#: Environment for the server: local page scripts, no telemetry.
+SERVER_ENV = {
+    "SOLARA_ASSETS_PROXY": "True",
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+}
+
+
+def _usage_error(message: str) -> Exception:
+    """experiments.cli.UsageError (imported late: the CLI imports this module)."""
+    from experiments.cli import UsageError
+
+    return UsageError(message)
+
+
+def server_command(host: str, port: int) -> list[str]:
+    """Return the command line that serves the app."""
+    return [sys.executable, "-m", "solara", "run", str(APP), "--host", host,
+            "--port", str(port), "--production", "--no-open"]
+
+
+def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """Return the server's environment: `base` (default os.environ) plus SERVER_ENV."""
+    return {**(os.environ if base is None else base), **SERVER_ENV}
+
+
+def environment_problems() -> list[str]:
+    """List what in this installation would break the page, one line each."""
+    problems = []
+    if importlib.util.find_spec("solara") is None:
+        problems.append("solara is not installed (pip install -e .)")
+    if importlib.util.find_spec("solara_assets") is None:
+        problems.append("solara-assets is not installed: the page would need internet "
+                        "to load its scripts (pip install solara-assets)")
+    for package in ("ipyvue", "ipyvuetify"):
+        try:
+            major = int(importlib.metadata.version(package).split(".")[0])
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        if major >= 3:
+            problems.append(f"{package} {importlib.metadata.version(package)} is installed: "
+                            f"SolaraViz's model area stays blank with it; "
+                            f"pip install '{package}<3'")
+    return problems
+
+
+def check_address(host: str, port: int) -> None:
+    """Raise UsageError unless `host:port` is a valid, free address to listen on."""
+    if not host.strip():
+        raise _usage_error("--host must not be empty")
+    if not 1 <= port <= 65535:
+        raise _usage_error(f"--port must be in [1, 65535] (got {port})")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise _usage_error(f"--host {host!r} is not an address of this machine ({err})") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as err:
+            raise _usage_error(f"cannot listen on {host}:{port} ({err.strerror}); "
+                               "choose another --port or --host") from None
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Check the address and installation, print the address, then become the server."""
+    check_address(args.host, args.port)
+    problems = environment_problems()
+    if problems:
+        raise _usage_error("; ".join(problems))
+    if args.host in ("0.0.0.0", "::"):
+        print(f"warning: --host {args.host} makes the app reachable from other machines",
+              file=sys.stderr)
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    shown = f"[{shown}]" if ":" in shown else shown
+    print(f"civres app: open http://{shown}:{args.port}/ in a browser "
+          "(starting, a few seconds; Ctrl-C stops it)", flush=True)
+    command = server_command(args.host, args.port)
+    if os.name == "posix":
+        # Replace this process, so that its process id is the server's.
+        os.execve(command[0], command, server_env())
+    import subprocess
+
+    return subprocess.call(command, env=server_env())
+
+
+def register(subparsers) -> None:
+    """Add `civres app` to the CLI's sub-commands."""
+    app = subparsers.add_parser("app", help="watch a campaign in the browser (SolaraViz)",
+                                description=__doc__.splitlines()[0])
+    app.add_argument("--host", default=DEFAULT_HOST,
+                     help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    app.add_argument("--port", type=int, default=DEFAULT_PORT,
+                     help=f"port to listen on (default {DEFAULT_PORT})")
+    app.set_defaults(func=cmd_app)
