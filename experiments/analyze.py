@@ -31,6 +31,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from experiments.figures import save_figure  # noqa: E402
 from experiments.sweep import (  # noqa: E402
     SweepConfig,
     SweepConfigError,
@@ -348,7 +349,4 @@ def _sensitivity_figure(table: pd.DataFrame, design: str, path: Path) -> Path:
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=120)

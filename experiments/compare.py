@@ -134,10 +134,9 @@ def format_comparison(result: dict[str, Any]) -> str:
 
 def comparison_figure(result: dict[str, Any], path: Path) -> Path:
     """Per case: the simulated outcome distribution as a bar, the observed outcome marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from .figures import save_figure
 
     rows = result["cases"]
     colours = {"success": "tab:green", "stalled": "tab:gray", "suppressed": "tab:blue",
@@ -158,8 +157,4 @@ def comparison_figure(result: dict[str, Any], path: Path) -> Path:
     ax.set_title(f"Catalogue: accuracy {s['accuracy']:.2f}, Brier {s['brier']:.3f} "
                  f"(base rates {s['brier_baseline']:.3f})", fontsize=10)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=4, fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -118,10 +118,9 @@ def format_facts(result: dict[str, Any]) -> str:
 
 def facts_figure(result: dict[str, Any], path: Path) -> Path:
     """Bars: the model's aggregate facts, with the published figures marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from .figures import save_figure
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     labels = ["nonviolent", "violent", "defections", "no defections", "low learning",
@@ -145,8 +144,4 @@ def facts_figure(result: dict[str, Any], path: Path) -> Path:
     right.set_ylim(0, 1)
     right.set_title("success by peak participation (3.5% rule)", fontsize=10)
     fig.suptitle(f"Model aggregate facts over {result['n_runs']} sampled campaigns")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

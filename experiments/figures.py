@@ -13,6 +13,15 @@ import pandas as pd  # noqa: E402
 from model.agents import PILLAR_NAMES  # noqa: E402
 
 
+def save_figure(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
+    """Lay out, write (creating the folder) and close a figure; return its path."""
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def campaign_figure(trajectory: pd.DataFrame, summary: dict, path: Path) -> Path:
     """Plot participation, pillar loyalties and the regime's standing over time."""
     fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
@@ -38,8 +47,4 @@ def campaign_figure(trajectory: pd.DataFrame, summary: dict, path: Path) -> Path
     ax.set_xlabel("step")
     ax.legend(loc="upper right", fontsize=8)
     fig.suptitle(f"Outcome: {summary['outcome']} (decided at step {summary['decided_step']})")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)

@@ -14,18 +14,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     compare = sub.add_parser("compare", help="run the case catalogue and score it")
     compare.add_argument("--cases", default=None, help="case file (default: the catalogue)")
     compare.add_argument("--reps", type=_positive, default=10, help="runs per case")
-    compare.add_argument("--seed", type=int, default=0, help="master seed")
-    compare.add_argument("--workers", type=_positive, default=None, help="worker processes")
-    compare.add_argument("--json", action="store_true", help="print JSON")
-    compare.add_argument("--out", default="results/compare", help="folder for table and figure")
+    _add_run_options(compare, "results/compare")
     compare.set_defaults(func=cmd_compare)
     facts = sub.add_parser("facts", help="aggregate facts of the model beside published ones")
     facts.add_argument("--samples", type=_positive, default=400, help="sampled campaigns")
-    facts.add_argument("--seed", type=int, default=0, help="master seed")
-    facts.add_argument("--workers", type=_positive, default=None, help="worker processes")
-    facts.add_argument("--json", action="store_true", help="print JSON")
-    facts.add_argument("--out", default="results/facts", help="folder for table and figures")
+    _add_run_options(facts, "results/facts")
     facts.set_defaults(func=cmd_facts)
+
+
+def _add_run_options(parser: argparse.ArgumentParser, out: str) -> None:
+    """Options shared by compare and facts: seed, workers, JSON, output folder."""
+    parser.add_argument("--seed", type=int, default=0, help="master seed")
+    parser.add_argument("--workers", type=_positive, default=None, help="worker processes")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--out", default=out, help="folder for tables and figures")
 
 
 def _positive(text: str) -> int:
