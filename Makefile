@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench install lint clean
+.PHONY: run test test-fast bench bench-sweep bench-app install lint clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (see README)"; exit 2; }
@@ -28,6 +28,12 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py --runs 240
+
+bench-app: $(STAMP)
+	$(BIN)/python benchmarks/bench_app.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check model experiments viz

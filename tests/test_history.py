@@ -120,3 +120,12 @@ def test_facts_numbers_and_keys():
     assert set(result["success_by_participation"]) == {"0.0", "0.01", "0.1", "1.0", "3.5"}
     assert result["n_nonviolent"] + result["n_violent"] == 12
     assert len(sample_cases(5, 0)) == 5 and sample_cases(5, 0) == sample_cases(5, 0)
+
+
+def test_every_catalogue_case_is_a_preset_in_the_app():
+    from viz.presets import available_presets
+
+    presets = available_presets()
+    for case in load_cases():
+        overrides = presets[f"case: {case.id}"]
+        assert Params(**overrides) == mapping.case_params(case)
