@@ -27,6 +27,9 @@ PARTICIPATION_BINS = (0.0, 0.01, 0.1, 1.0, 3.5)
 #: A campaign "turned violent" once violent citizens reached this share (the
 #: classifier's violent_min), whatever its final label.
 VIOLENT_CAMPAIGN = 0.02
+#: Second entropy word of the generator that draws coded parameters within their levels,
+#: kept apart from the SeedSequence that seeds the runs.
+JITTER_STREAM = 1
 
 
 def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int | None,
@@ -48,13 +51,21 @@ def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int |
 
 
 def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
-                  **run_overrides: Any) -> dict[str, Any]:
-    """Simulate every case `reps` times; score the distributions against history."""
-    params = [case_params(case, **run_overrides).to_dict() for case in cases for _ in range(reps)]
+                  coding_uncertainty: bool = True, **run_overrides: Any) -> dict[str, Any]:
+    """Simulate every case `reps` times; score the distributions against history.
+
+    With coding_uncertainty, each run draws the level-coded parameters from the
+    intervals their levels stand for (experiments.mapping.level_interval), from a
+    generator seeded by `seed`, so the forecast carries the coarseness of the coding.
+    """
+    jitter = np.random.default_rng([seed, JITTER_STREAM]) if coding_uncertainty else None
+    params = [case_params(case, jitter, **run_overrides).to_dict()
+              for case in cases for _ in range(reps)]
     runs = run_many(params, seed, workers)
     runs["case"] = [case.id for case in cases for _ in range(reps)]
     rows = [_case_row(case, runs[runs.case == case.id]) for case in cases]
-    return {"cases": rows, "summary": score(rows), "reps": reps, "seed": seed}
+    summary = {**score(rows), "coding_uncertainty": coding_uncertainty}
+    return {"cases": rows, "summary": summary, "reps": reps, "seed": seed}
 
 
 def _case_row(case: Case, runs: pd.DataFrame) -> dict[str, Any]:
@@ -123,6 +134,8 @@ def format_comparison(result: dict[str, Any]) -> str:
         f"(always predicting the commonest outcome: {s['accuracy_base_rate']:.2f})",
         f"Brier score: {s['brier']:.3f} (predicting the base rates: {s['brier_baseline']:.3f};"
         " lower is better)",
+        "coding uncertainty: " + ("levels drawn within their intervals"
+                                  if s.get("coding_uncertainty") else "central values"),
         f"cross-validation: {s['cross_validation']}",
         "confusion (rows observed, columns predicted):",
         f"{'':<12}" + "".join(f"{k:>12}" for k in OUTCOMES),

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .cases import CONDITION_FIELDS, LEVELS, REGIME_TYPES, TACTICS, Case, Conditions, Observed
-from .compare import PARTICIPATION_BINS, VIOLENT_CAMPAIGN, run_many
+from .compare import JITTER_STREAM, PARTICIPATION_BINS, VIOLENT_CAMPAIGN, run_many
 from .mapping import case_params
 
 PUBLISHED = {
@@ -46,7 +46,8 @@ def sample_cases(n: int, seed: int) -> list[Case]:
 def run_facts(samples: int, seed: int, workers: int | None, **run_overrides: Any) -> pd.DataFrame:
     """Run one model per sampled campaign; a row per run with its learning level."""
     cases = sample_cases(samples, seed)
-    params = [case_params(case, **run_overrides).to_dict() for case in cases]
+    jitter = np.random.default_rng([seed, JITTER_STREAM])
+    params = [case_params(case, jitter, **run_overrides).to_dict() for case in cases]
     runs = run_many(params, seed, workers)
     runs["success"] = runs["outcome"] == "success"
     runs["turned_violent"] = runs["peak_violent_share"] >= VIOLENT_CAMPAIGN

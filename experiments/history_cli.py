@@ -14,6 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     compare = sub.add_parser("compare", help="run the case catalogue and score it")
     compare.add_argument("--cases", default=None, help="case file (default: the catalogue)")
     compare.add_argument("--reps", type=_positive, default=10, help="runs per case")
+    compare.add_argument("--no-coding-uncertainty", action="store_true",
+                         help="use each level's central value in every run")
     _add_run_options(compare, "results/compare")
     compare.set_defaults(func=cmd_compare)
     facts = sub.add_parser("facts", help="aggregate facts of the model beside published ones")
@@ -51,12 +53,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         cases = load_cases(args.cases)
     except (CaseFileError, OSError) as err:
         raise UsageError(str(err)) from None
-    result = compare_cases(cases, args.reps, args.seed, args.workers)
+    result = compare_cases(cases, args.reps, args.seed, args.workers,
+                           coding_uncertainty=not args.no_coding_uncertainty)
     out = Path(args.out)
     write_atomic(out / "comparison.json", json.dumps(result, indent=2) + "\n")
     comparison_figure(result, out / "comparison.png")
     write_manifest(out, {"command": "compare", "cases": args.cases or "seeds/cases.toml",
-                         "reps": args.reps, "seed": args.seed})
+                         "reps": args.reps, "seed": args.seed,
+                         "coding_uncertainty": not args.no_coding_uncertainty})
     print(json.dumps(result, indent=2) if args.json else format_comparison(result))
     return 0
 
@@ -69,7 +73,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
     result = facts(runs)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    runs.to_csv(out / "facts_runs.csv", index=False)
+    runs.to_parquet(out / "facts_runs.parquet", index=False)
     write_atomic(out / "facts.json", json.dumps(result, indent=2) + "\n")
     facts_figure(result, out / "facts.png")
     write_manifest(out, {"command": "facts", "samples": args.samples, "seed": args.seed})

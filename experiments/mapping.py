@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from model import Params
 
 from .cases import Case
@@ -48,12 +50,38 @@ def learning_for_year(year: int) -> float:
     return float(min(0.6, max(0.1, 0.1 + 0.5 * (year - 1990) / 30)))
 
 
-def case_overrides(case: Case) -> dict[str, Any]:
-    """The parameter values that a case's conditions and era imply."""
+def level_interval(table: dict[str, float], level: str) -> tuple[float, float]:
+    """The interval a coded level stands for: halfway to the neighbouring levels.
+
+    "low" / "medium" / "high" are coarse codings of a continuous condition, so a case
+    coded "medium" may lie anywhere between the midpoints to "low" and to "high"; the
+    outer levels extend as far beyond their value as halfway to their one neighbour.
+    """
+    values = [table[name] for name in ("low", "medium", "high")]
+    i = ("low", "medium", "high").index(level)
+    below = (values[i] - values[i - 1]) / 2 if i > 0 else (values[1] - values[0]) / 2
+    above = (values[i + 1] - values[i]) / 2 if i < 2 else (values[2] - values[1]) / 2
+    return values[i] - below, values[i] + above
+
+
+def case_overrides(case: Case, rng: np.random.Generator | None = None) -> dict[str, Any]:
+    """The parameter values that a case's conditions and era imply.
+
+    Args:
+        case: the case.
+        rng: if given, each level-coded parameter is drawn uniformly from the interval
+            its level stands for (coding uncertainty, `level_interval`); if None, the
+            level's central value is used.
+    """
     cond = case.conditions
     values: dict[str, Any] = {}
     for condition, (param, table) in LEVEL_VALUES.items():
-        values[param] = table[getattr(cond, condition)]
+        level = getattr(cond, condition)
+        if rng is None:
+            values[param] = table[level]
+        else:
+            lo, hi = level_interval(table, level)
+            values[param] = float(np.clip(rng.uniform(lo, hi), 0.0, 1.0))
     values["legitimacy"] = min(1.0, max(0.0, values["legitimacy"]
                                         + GRIEVANCE_SHIFT[cond.grievance]))
     values["jail_capacity"] = JAIL_CAPACITY[cond.repression_capacity]
@@ -64,9 +92,10 @@ def case_overrides(case: Case) -> dict[str, Any]:
     return values
 
 
-def case_params(case: Case, **overrides: Any) -> Params:
+def case_params(case: Case, rng: np.random.Generator | None = None,
+                **overrides: Any) -> Params:
     """Params for a case: the general mapping, plus run settings such as grid size."""
-    return Params(**{**case_overrides(case), **overrides})
+    return Params(**{**case_overrides(case, rng), **overrides})
 
 
 def case_presets() -> dict[str, dict[str, Any]]:

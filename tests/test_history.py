@@ -129,3 +129,29 @@ def test_every_catalogue_case_is_a_preset_in_the_app():
     for case in load_cases():
         overrides = presets[f"case: {case.id}"]
         assert Params(**overrides) == mapping.case_params(case)
+
+
+def test_coding_uncertainty_draws_within_each_levels_interval():
+    import numpy as np
+
+    case = load_cases()[0]
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        drawn = mapping.case_overrides(case, rng)
+        for condition, (param, table) in mapping.LEVEL_VALUES.items():
+            lo, hi = mapping.level_interval(table, getattr(case.conditions, condition))
+            value = drawn[param]
+            if param == "legitimacy":
+                value -= mapping.GRIEVANCE_SHIFT[case.conditions.grievance]
+            assert lo - 1e-12 <= value <= hi + 1e-12
+    # intervals of neighbouring levels meet and do not overlap
+    table = mapping.LEVEL_VALUES["legitimacy"][1]
+    assert mapping.level_interval(table, "low")[1] == pytest.approx(
+        mapping.level_interval(table, "medium")[0])
+    assert mapping.case_overrides(case) == mapping.case_overrides(case)  # central values
+
+
+def test_compare_without_coding_uncertainty_uses_central_values():
+    cases = load_cases()[:2]
+    fixed = compare_cases(cases, reps=2, seed=5, workers=1, coding_uncertainty=False, **SMALL)
+    assert fixed["summary"]["coding_uncertainty"] is False

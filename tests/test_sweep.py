@@ -371,20 +371,28 @@ def test_readers_skip_temp_partial_and_duplicate_chunks(tmp_path):
     assert not list(out.rglob(".tmp-*"))
 
 
+def start_sweep_until_first_chunk(config_path, out, stderr):
+    """Start `civres sweep` as a subprocess; return once it has written a chunk."""
+    command = [sys.executable, "-m", "experiments.cli", "sweep", str(config_path),
+               "--out", str(out), "--workers", "2", "--chunk-runs", "4", "--no-progress"]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while not list((out / "chunks").glob("runs-*.parquet")):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            pytest.fail("the sweep ended, or wrote no chunk within 60 s")
+        time.sleep(0.02)
+    return command, proc
+
+
 @pytest.mark.slow
 def test_resume_after_kill_9_completes_without_duplicates(tmp_path):
     config_path = write(tmp_path, KILL_CONFIG)
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "experiments.cli", "sweep", str(config_path),
-               "--out", str(out), "--workers", "2", "--chunk-runs", "4", "--no-progress"]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    command, proc = start_sweep_until_first_chunk(config_path, out, subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while not list((out / "chunks").glob("runs-*.parquet")):
-            assert proc.poll() is None, "sweep ended before a chunk appeared"
-            assert time.monotonic() < deadline, "no chunk within 60 s"
-            time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
@@ -433,15 +441,8 @@ def test_dead_worker_aborts_then_resume_finishes(tmp_path):
 def test_ctrl_c_saves_finished_runs_and_exits_130(tmp_path):
     config_path = write(tmp_path, KILL_CONFIG)
     out = tmp_path / "interrupted"
-    command = [sys.executable, "-m", "experiments.cli", "sweep", str(config_path),
-               "--out", str(out), "--workers", "2", "--chunk-runs", "4", "--no-progress"]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    _, proc = start_sweep_until_first_chunk(config_path, out, subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while not list((out / "chunks").glob("runs-*.parquet")):
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
