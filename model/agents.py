@@ -27,6 +27,7 @@ PILLARS = (
     ("media", 0.10, 0.2),
 )
 PILLAR_NAMES = tuple(name for name, _, _ in PILLARS)
+POLICE, MILITARY, CIVIL_SERVICE, BUSINESS, CLERGY, MEDIA = range(len(PILLARS))
 #: Constituency code of citizens tied to no pillar (the general public).
 PUBLIC = -1
 

@@ -17,10 +17,15 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from . import rules
 from .agents import (
+    BUSINESS,
+    CIVIL_SERVICE,
     DEAD,
     JAILED,
+    MEDIA,
+    MILITARY,
     PILLAR_NAMES,
     PILLARS,
+    POLICE,
     PROTESTING,
     PUBLIC,
     QUIET,
@@ -64,7 +69,7 @@ LOYALTY_NOISE = 0.005
 
 #: Citizens can be tied to the civilian pillars (civil service, business, clergy,
 #: media); the police and military answer to their own chain of command.
-FIRST_CIVILIAN = 2
+FIRST_CIVILIAN = CIVIL_SERVICE
 PILLAR_WEIGHTS = np.array([w for _, w, _ in PILLARS])
 ECONOMIC_EXPOSURE = np.array([e for _, _, e in PILLARS])
 
@@ -151,8 +156,8 @@ class CivilResistanceModel(mesa.Model):
         """The regime at the start: pillars at their initial loyalty."""
         p = self.params
         loyalty = np.full(len(PILLARS), p.pillar_loyalty)
-        loyalty[0] = self._police_loyalty()
-        loyalty[1] = p.security_loyalty
+        loyalty[POLICE] = self._police_loyalty()
+        loyalty[MILITARY] = p.security_loyalty
         self._pillar_baseline = loyalty.copy()
         repression = p.repression * (rules.CALM_POLICING if p.adaptive_regime else 1.0)
         return RegimeState(
@@ -305,14 +310,14 @@ class CivilResistanceModel(mesa.Model):
             p.threat_cohesion if p.radical_flank_on else 0.0,
             p.learning, reg.legitimacy,
         )
-        change += self._patronage[0] + self.rng.normal(0.0, LOYALTY_NOISE, loyal.size)
+        change += self._patronage[POLICE] + self.rng.normal(0.0, LOYALTY_NOISE, loyal.size)
         s.loyalty[loyal] = np.clip(s.loyalty[loyal] + change, 0.0, 1.0)
         s.defected[loyal] = s.loyalty[loyal] < p.defect_below
 
     def _pillars_shift_loyalty(self) -> None:
         """Pillars erode with their constituency's participation, strikes and backfire."""
         p, c, reg = self.params, self.citizens, self.regime_state
-        reg.pillar_loyalty[0] = self._police_loyalty()
+        reg.pillar_loyalty[POLICE] = self._police_loyalty()
         if not p.pillar_erosion_on:
             return
         alive = c.state != DEAD
@@ -332,9 +337,9 @@ class CivilResistanceModel(mesa.Model):
         )
         if p.defection_on:
             # Soldiers watch the police: defections spread to the army.
-            change[1] -= p.peer_influence * self._defected_share()
+            change[MILITARY] -= p.peer_influence * self._defected_share()
         change += PILLAR_INERTIA * (self._pillar_baseline - reg.pillar_loyalty)
-        change[0] = 0.0  # the police pillar is read from the officers themselves
+        change[POLICE] = 0.0  # the police pillar is read from the officers themselves
         reg.pillar_loyalty[:] = np.clip(reg.pillar_loyalty + change, 0.0, 1.0)
 
     def _regime_adapts(self) -> None:
@@ -359,13 +364,13 @@ class CivilResistanceModel(mesa.Model):
             target = rules.repression_target(p.repression, participation, violent_share,
                                              self._defected_share())
             reg.repression_level += (0.1 + 0.4 * p.learning) * (target - reg.repression_level)
-            media = reg.pillar_loyalty[PILLAR_NAMES.index("media")]
+            media = reg.pillar_loyalty[MEDIA]
             reg.propaganda = (1.0 - p.media_freedom) * media * (0.3 + 0.6 * p.learning)
-        self._spend_patronage(participation)
+        self._spend_patronage()
         if p.radicalisation_on:
             self._update_frustration(participation, support)
 
-    def _spend_patronage(self, participation: float) -> None:
+    def _spend_patronage(self) -> None:
         """Buy back the least loyal pillars while resources last; earn from business."""
         p, reg, c = self.params, self.regime_state, self.citizens
         self._patronage = np.zeros(len(PILLARS))
@@ -378,7 +383,7 @@ class CivilResistanceModel(mesa.Model):
             reg.resources -= spend
         active = (c.state == PROTESTING) | (c.state == VIOLENT)
         strikes = float((active & c.dispersed).sum()) / self.n_citizens
-        business = reg.pillar_loyalty[PILLAR_NAMES.index("business")]
+        business = reg.pillar_loyalty[BUSINESS]
         income = INCOME * business * (1.0 - 10.0 * strikes)
         reg.resources = max(reg.resources + income, 0.0)
 
