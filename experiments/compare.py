@@ -24,20 +24,25 @@ from .sweep import RunTask, open_executor, run_task
 
 #: Lower edges (in % of the population) of the participation bins of `facts`.
 PARTICIPATION_BINS = (0.0, 0.01, 0.1, 1.0, 3.5)
-#: A campaign "turned violent" once violent citizens reached this share (the
-#: classifier's violent_min), whatever its final label.
-VIOLENT_CAMPAIGN = 0.02
 #: Second entropy word of the generator that draws coded parameters within their levels,
 #: kept apart from the SeedSequence that seeds the runs.
 JITTER_STREAM = 1
 
 
+def spawn_seeds(master_seed: int, n: int) -> list[int]:
+    """N run seeds from numpy's SeedSequence, as the sweep runner derives them."""
+    return [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(master_seed).spawn(n)]
+
+
 def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int | None,
-             executor: str = "process") -> pd.DataFrame:
-    """Run one model per parameter dict, seeds spawned from `master_seed`; a row each."""
-    children = np.random.SeedSequence(master_seed).spawn(len(param_dicts))
-    tasks = [RunTask(i, i, 0, params, int(child.generate_state(1)[0]), False)
-             for i, (params, child) in enumerate(zip(param_dicts, children, strict=True))]
+             executor: str = "process", seeds: list[int] | None = None) -> pd.DataFrame:
+    """Run one model per parameter dict; a row each.
+
+    Seeds are spawned from `master_seed` unless given (to rerun runs exactly).
+    """
+    seeds = spawn_seeds(master_seed, len(param_dicts)) if seeds is None else seeds
+    tasks = [RunTask(i, i, 0, params, seed, False)
+             for i, (params, seed) in enumerate(zip(param_dicts, seeds, strict=True))]
     with open_executor(executor, workers) as (pool, _, _):
         rows = [row for row, _ in pool.map(run_task, tasks)]
     frame = pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)

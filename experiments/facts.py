@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.outcome import Thresholds
+
 from .cases import CONDITION_FIELDS, LEVELS, REGIME_TYPES, TACTICS, Case, Conditions, Observed
-from .compare import JITTER_STREAM, PARTICIPATION_BINS, VIOLENT_CAMPAIGN, run_many
+from .compare import JITTER_STREAM, PARTICIPATION_BINS, run_many
 from .mapping import case_params
 
 PUBLISHED = {
@@ -26,6 +28,8 @@ PUBLISHED = {
     "violent_success": 0.26,
 }
 LOW_LEARNING, HIGH_LEARNING = 0.15, 0.45
+#: Violent share of participants that makes a campaign violent (the classifier's).
+VIOLENT_MAJORITY = Thresholds().violent_majority
 
 
 def sample_cases(n: int, seed: int) -> list[Case]:
@@ -50,19 +54,40 @@ def run_facts(samples: int, seed: int, workers: int | None, **run_overrides: Any
     params = [case_params(case, jitter, **run_overrides).to_dict() for case in cases]
     runs = run_many(params, seed, workers)
     runs["success"] = runs["outcome"] == "success"
-    runs["turned_violent"] = runs["peak_violent_share"] >= VIOLENT_CAMPAIGN
+    # Primarily violent, as NAVCO codes it: violent participants were the majority at some
+    # step with a sizeable violent flank (a flank alone does not make a campaign violent).
+    runs["turned_violent"] = runs["peak_violent_fraction"] >= VIOLENT_MAJORITY
     runs["defections"] = runs["security_defected_share"] > 0
+    runs["fell_by_horizon"] = _fell_by_horizon(runs, params, workers)
     return runs
+
+
+def _fell_by_horizon(runs: pd.DataFrame, params: list[dict[str, Any]],
+                     workers: int | None) -> pd.Series:
+    """Whether each regime fell by the horizon, violent campaigns run on past their decision.
+
+    A run stops when the campaign becomes an armed conflict, before a violent campaign
+    could topple the regime; rerunning those runs (same parameters, same seed, so the
+    same history up to the decision) with run_to_horizon shows whether it would have.
+    """
+    fell = runs["regime_fell"].astype(bool).copy()
+    again = runs.index[runs["turned_violent"]].tolist()
+    if again:
+        longer = [{**params[i], "run_to_horizon": True} for i in again]
+        rerun = run_many(longer, 0, workers, seeds=runs.loc[again, "seed"].tolist())
+        fell.loc[again] = rerun["regime_fell"].astype(bool).to_numpy()
+    return fell
 
 
 def facts(runs: pd.DataFrame) -> dict[str, Any]:
     """The aggregate facts, each with the number of runs behind it.
 
-    A campaign counts as successful when the regime fell (whether or not violence was
-    used, so that violent campaigns can succeed too), and as violent when its violent
-    share reached VIOLENT_CAMPAIGN.
+    For the nonviolent / violent comparison a campaign counts as successful when the
+    regime fell by the horizon (violent campaigns run on past their decision, see
+    _fell_by_horizon), and as violent when violent participants were the majority at some
+    step (peak_violent_fraction). Elsewhere success is the classified outcome.
     """
-    fell = runs["regime_fell"].astype(bool)
+    fell = runs["fell_by_horizon"]
     violent = runs["turned_violent"]
     edges = list(PARTICIPATION_BINS) + [np.inf]
     by_bin, n_bin = {}, {}

@@ -35,7 +35,7 @@ from .agents import (
     Regime,
     SecurityForce,
 )
-from .outcome import Decision, Thresholds, classify
+from .outcome import Decision, Thresholds, classify, peak_violent_fraction
 from .params import Params
 from .space import box_sum, move, scatter
 from .state import CitizenArrays, RegimeState, SecurityArrays
@@ -485,10 +485,15 @@ class CivilResistanceModel(mesa.Model):
         return {name: rows[:, i] for i, name in enumerate(TRAJECTORY_COLUMNS)}
 
     def _decide_outcome(self) -> None:
-        """Classify the trajectory; stop once decided or at the horizon."""
+        """Classify the trajectory; stop once decided (unless run_to_horizon) or at the horizon.
+
+        The classifier names the first decisive event, so a decision never changes as the
+        trajectory grows; running on only shows what happens next.
+        """
         final = self.steps >= self.params.max_steps
         self.decision = classify(self._columns(), final=final, thresholds=self.thresholds)
-        if self.decision.outcome is not None or final:
+        decided = self.decision.outcome is not None and not self.params.run_to_horizon
+        if decided or final:
             self.running = False
 
     def trajectory(self) -> pd.DataFrame:
@@ -512,6 +517,7 @@ class CivilResistanceModel(mesa.Model):
             "peak_participation": float(cols["participation"].max()),
             "peak_participation_pct": float(cols["participation_pct"].max()),
             "peak_violent_share": float(cols["violent_share"].max()),
+            "peak_violent_fraction": peak_violent_fraction(cols, self.thresholds),
             "security_defected_share": self._defected_share(),
             "pillar_loyalty": {n: float(reg.pillar_loyalty[i]) for i, n in enumerate(PILLAR_NAMES)},
             "regime_support": float(cols["regime_support"][-1]),

@@ -57,6 +57,22 @@ def _first_sustained(condition: np.ndarray, window: int) -> int | None:
     return int(hits[0]) + window - 1 if hits.size else None
 
 
+def peak_violent_fraction(
+    trajectory: Mapping[str, np.ndarray], thresholds: Thresholds = Thresholds()
+) -> float:
+    """Largest violent share of participants over the steps with a sizeable violent flank.
+
+    Steps where fewer than `violent_min` of citizens are violent are ignored, so a lone
+    rioter in a quiet street does not make a campaign "violent". NAVCO codes a campaign
+    as violent when violence was its primary method, and a violent flank separately; a
+    value of at least `violent_majority` is the former.
+    """
+    part = np.asarray(trajectory["participation"], dtype=float)
+    violent = np.asarray(trajectory["violent_share"], dtype=float)
+    fraction = _violent_fraction(part, violent)[violent >= thresholds.violent_min]
+    return float(fraction.max()) if fraction.size else 0.0
+
+
 def _violent_fraction(participation: np.ndarray, violent: np.ndarray) -> np.ndarray:
     """Share of participants who are violent (0 where nobody participates)."""
     return np.divide(violent, participation, out=np.zeros_like(violent), where=participation > 0)

@@ -171,6 +171,11 @@ class Params:
     adaptive_regime: bool = _switch(
         "regime adapts repression, concessions, patronage and propaganda", CHENOWETH2020
     )
+    run_to_horizon: bool = _switch(
+        "keep stepping after the outcome is decided, up to max_steps (the outcome stays the "
+        "first decisive event), e.g. to see whether a violent campaign topples the regime",
+        "experiment design", default=False,
+    )
     fixed_legitimacy: bool = _switch(
         "hold legitimacy constant (as in Epstein's Model 1)", EPSTEIN, default=False
     )

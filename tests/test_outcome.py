@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from model import OUTCOMES, Thresholds, classify
+from model.outcome import peak_violent_fraction
 
 
 def trajectory(participation, violent, support):
@@ -67,3 +68,12 @@ def test_outcome_names():
 def test_empty_trajectory(final):
     d = classify(trajectory([], [], []), final=final)
     assert d.outcome is None
+
+
+def test_peak_violent_fraction_ignores_a_small_flank():
+    # 1% violent among 2% participating: half violent, but too few to count
+    small = trajectory([0.02, 0.4, 0.4], [0.01, 0.015, 0.1], [0.8])
+    assert peak_violent_fraction(small) == pytest.approx(0.25)  # only the last step counts
+    assert peak_violent_fraction(trajectory([0.3], [0.0], [0.8])) == 0.0
+    war = trajectory([0.3, 0.3], [0.05, 0.2], [0.8])
+    assert peak_violent_fraction(war) == pytest.approx(2 / 3)
