@@ -20,18 +20,13 @@ from model.outcome import OUTCOMES
 
 from .cases import Case
 from .mapping import case_params
-from .sweep import RunTask, open_executor, run_task
+from .sweep import RunTask, open_executor, run_task, spawn_seeds
 
 #: Lower edges (in % of the population) of the participation bins of `facts`.
 PARTICIPATION_BINS = (0.0, 0.01, 0.1, 1.0, 3.5)
 #: Second entropy word of the generator that draws coded parameters within their levels,
 #: kept apart from the SeedSequence that seeds the runs.
 JITTER_STREAM = 1
-
-
-def spawn_seeds(master_seed: int, n: int) -> list[int]:
-    """N run seeds from numpy's SeedSequence, as the sweep runner derives them."""
-    return [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(master_seed).spawn(n)]
 
 
 def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int | None,

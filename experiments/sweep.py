@@ -363,6 +363,11 @@ class RunTask:
     record_trajectory: bool
 
 
+def spawn_seeds(master_seed: int, n: int) -> list[int]:
+    """Return n run seeds: the first word of each of n children of SeedSequence(master_seed)."""
+    return [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(master_seed).spawn(n)]
+
+
 def build_tasks(config: SweepConfig) -> list[RunTask]:
     """Every run of the sweep, in run_id order, with its seed.
 
@@ -371,14 +376,13 @@ def build_tasks(config: SweepConfig) -> list[RunTask]:
     """
     points = design_points(config)
     n_runs = len(points) * config.replications
-    children = np.random.SeedSequence(config.master_seed).spawn(n_runs)
+    seeds = spawn_seeds(config.master_seed, n_runs)
     tasks = []
     for point_id, point in enumerate(points):
         params = Params(**config.fixed, **point).to_dict()
         for rep in range(config.replications):
             run_id = point_id * config.replications + rep
-            seed = int(children[run_id].generate_state(1)[0])
-            tasks.append(RunTask(run_id, point_id, rep, params, seed,
+            tasks.append(RunTask(run_id, point_id, rep, params, seeds[run_id],
                                  config.record_trajectories))
     return tasks
 

@@ -185,9 +185,7 @@ class Params:
         known = {f.name: f for f in dataclasses.fields(self)}
         for name in overrides:
             if name not in known:
-                raise ValueError(
-                    f"unknown parameter {name!r}; allowed: {', '.join(sorted(known))}"
-                )
+                raise _unknown(name, known)
         for name, f in known.items():
             value = overrides.get(name, f.default)
             object.__setattr__(self, name, _checked(name, value, f))
@@ -237,7 +235,7 @@ class Params:
         """Convert a command-line string to the type of parameter `name`."""
         known = {f.name: f for f in dataclasses.fields(cls)}
         if name not in known:
-            raise ValueError(f"unknown parameter {name!r}; allowed: {', '.join(sorted(known))}")
+            raise _unknown(name, known)
         kind = _type_name(known[name])
         try:
             if kind == "bool":
@@ -253,6 +251,11 @@ class Params:
 
 _BOOL_WORDS = {"true": True, "1": True, "yes": True, "on": True,
                "false": False, "0": False, "no": False, "off": False}
+
+
+def _unknown(name: str, known: dict) -> ValueError:
+    """The error for a parameter name that does not exist, listing those that do."""
+    return ValueError(f"unknown parameter {name!r}; allowed: {', '.join(sorted(known))}")
 
 
 def _type_name(f: dataclasses.Field) -> str:
