@@ -9,8 +9,11 @@ from .model import CivilResistanceModel
 from .outcome import OUTCOMES, Thresholds, classify
 from .params import Params
 from .presets import PRESETS, preset
+from .summary import RUN_COLUMNS, RunSummary
+from .vocabulary import CitizenState
 
 __all__ = [
-    "OUTCOMES", "PRESETS", "Citizen", "CivilResistanceModel", "Params", "Pillar",
-    "Regime", "SecurityForce", "Thresholds", "classify", "preset",
+    "OUTCOMES", "PRESETS", "RUN_COLUMNS", "Citizen", "CitizenState", "CivilResistanceModel",
+    "Params", "Pillar", "Regime", "RunSummary", "SecurityForce", "Thresholds", "classify",
+    "preset",
 ]

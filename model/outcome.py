@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-OUTCOMES = ("success", "stalled", "suppressed", "violent")
+from .vocabulary import OUTCOMES
+
+__all__ = ["OUTCOMES", "Decision", "Thresholds", "classify", "peak_violent_fraction"]
 
 
 @dataclass(frozen=True)

@@ -231,6 +231,25 @@ class Params:
         return [f.name for f in dataclasses.fields(cls)]
 
     @classmethod
+    def coerce(cls, name: str, value: Any, float_digits: int | None = None) -> Any:
+        """Convert a number from a sampler or a slider to parameter `name`'s type.
+
+        Whole numbers are rounded (never truncated), switches become bool, and floats
+        are optionally rounded to `float_digits` (a slider sends 0.30000000004).
+
+        The result is not range-checked: Params does that when it is built.
+        """
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        if name not in known:
+            raise _unknown(name, known)
+        kind = _type_name(known[name])
+        if kind == "bool":
+            return bool(value)
+        if kind == "int":
+            return int(round(float(value)))
+        return float(value) if float_digits is None else round(float(value), float_digits)
+
+    @classmethod
     def parse(cls, name: str, text: str) -> Any:
         """Convert a command-line string to the type of parameter `name`."""
         known = {f.name: f for f in dataclasses.fields(cls)}

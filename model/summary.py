@@ -1,0 +1,113 @@
+"""The declared end-of-run summary: the names, types and meanings of a run's results.
+
+`RunSummary` is what one run reports. `model.summary()` returns it as a plain dict
+(`RunSummary.to_dict`, the keys users' scripts index); a sweep's run table holds it as
+flat columns (`RunSummary.row`, declared in `RUN_COLUMNS`), so analyze, compare, facts
+and the app read one declaration instead of looking columns up by string.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .vocabulary import OUTCOMES, PILLAR_NAMES
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the run table: its name, type and meaning."""
+
+    name: str
+    dtype: str  # "string", "int64", "float64" or "bool"
+    meaning: str
+    nullable: bool = False
+
+
+def _field(meaning: str) -> Any:
+    """A summary field with its meaning (read by RUN_COLUMNS and the documentation)."""
+    return dataclasses.field(metadata={"meaning": meaning})
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one run reports at its end (or so far); each field documents its meaning."""
+
+    outcome: str | None = _field("one of OUTCOMES; None while undecided")
+    decided_step: int | None = _field("step at which the outcome was decided")
+    steps: int = _field("steps run")
+    peak_participation: float = _field("largest active share of living citizens")
+    peak_participation_pct: float = _field(
+        "largest active share as % of the population (see represented_share)")
+    peak_violent_share: float = _field("largest violent share of living citizens")
+    peak_violent_fraction: float = _field(
+        "largest violent share of participants over steps with a sizeable violent flank")
+    security_defected_share: float = _field("share of security forces defected at the end")
+    pillar_loyalty: dict[str, float] = _field("each pillar's loyalty at the end, by name")
+    regime_support: float = _field("weighted pillar loyalty at the end")
+    legitimacy: float = _field(
+        "the regime's legitimacy at the end (run table: final_legitimacy, beside the "
+        "legitimacy parameter it started from)")
+    arrests: int = _field("arrests made in the whole run")
+    killings: int = _field("killings in the whole run")
+    regime_fell: bool = _field("regime support reached the collapse threshold at some step")
+
+    def __post_init__(self) -> None:
+        """Refuse an outcome outside the vocabulary or pillars that are not the six."""
+        if self.outcome is not None and self.outcome not in OUTCOMES:
+            raise ValueError(f"outcome {self.outcome!r} is not one of {', '.join(OUTCOMES)}")
+        if tuple(self.pillar_loyalty) != PILLAR_NAMES:
+            raise ValueError(f"pillar_loyalty must name {', '.join(PILLAR_NAMES)} in order")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as the plain dict `model.summary()` returns (keys in field order)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["pillar_loyalty"] = dict(self.pillar_loyalty)
+        return out
+
+    def row(self) -> dict[str, Any]:
+        """The summary as run-table columns, named and ordered as RUN_COLUMNS."""
+        values = self.to_dict()
+        row: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "pillar_loyalty":
+                row.update({f"pillar_{pillar}": v for pillar, v in value.items()})
+            else:
+                row[_RENAMED.get(name, name)] = value
+        return row
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunSummary:
+        """Rebuild a summary from `to_dict()`'s form (e.g. a model_fn's result)."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise ValueError(f"summary lacks {', '.join(missing)}")
+        return cls(**{n: values[n] for n in names})
+
+
+#: Summary fields whose run-table column has another name: the final legitimacy sits
+#: beside the `legitimacy` parameter (the initial value) in the same row.
+_RENAMED = {"legitimacy": "final_legitimacy"}
+
+
+def _columns() -> tuple[Column, ...]:
+    """RUN_COLUMNS, derived from RunSummary's fields, types and meanings."""
+    kinds = {"str | None": ("string", True), "int | None": ("int64", True),
+             "int": ("int64", False), "float": ("float64", False), "bool": ("bool", False)}
+    columns = []
+    for f in dataclasses.fields(RunSummary):
+        if f.name == "pillar_loyalty":
+            columns += [Column(f"pillar_{p}", "float64", f"loyalty of the {p} pillar at the end")
+                        for p in PILLAR_NAMES]
+            continue
+        dtype, nullable = kinds[str(f.type)]
+        columns.append(Column(_RENAMED.get(f.name, f.name), dtype, f.metadata["meaning"],
+                              nullable))
+    return tuple(columns)
+
+
+#: The run table's summary columns, in order.
+RUN_COLUMNS: tuple[Column, ...] = _columns()
+RUN_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in RUN_COLUMNS)

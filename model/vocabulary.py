@@ -1,0 +1,71 @@
+"""The project's shared words: outcomes, citizen states, pillars, and their colours.
+
+The model, the figures, the app and the case catalogue all read these names from here,
+so a name or a colour is written once.
+
+Three things are called "repression" in the civil-resistance literature; the project
+keeps them apart:
+- `Params.repression`: the regime's *willingness* to repress, the ceiling of what it
+  orders (a model input; the name is kept so users' sweep configs still run);
+- `RegimeState.repression_level`: what the regime orders *now* (model state, recorded
+  in the trajectory as `repression_level`);
+- `repression_capacity`: a case's coded *capacity* to repress (a catalogue condition),
+  which sets both the willingness and `Params.jail_capacity` (experiments/mapping.py).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+#: Outcomes of a campaign, in the order tables and figures show them.
+OUTCOMES = ("success", "stalled", "suppressed", "violent")
+
+#: One colour per outcome (ColorBrewer Dark2), for every figure and the app.
+OUTCOME_COLOURS = {
+    "success": "#1b9e77",
+    "stalled": "#7570b3",
+    "suppressed": "#4d4d4d",
+    "violent": "#d95f02",
+}
+
+
+class CitizenState(IntEnum):
+    """A citizen's state; the model's arrays hold these codes as int8."""
+
+    QUIET = 0
+    PROTESTING = 1
+    VIOLENT = 2
+    JAILED = 3
+    DEAD = 4
+
+
+#: Names of the citizen states, indexed by code.
+CITIZEN_STATES = tuple(state.name.lower() for state in CitizenState)
+
+#: Pillars of support (Sharp): name, weight in the regime's support, economic exposure
+#: to strikes and boycotts. The police pillar is the SecurityForce agents themselves.
+PILLARS = (
+    ("police", 0.30, 0.0),
+    ("military", 0.30, 0.0),
+    ("civil_service", 0.15, 0.5),
+    ("business", 0.10, 1.0),
+    ("clergy", 0.05, 0.0),
+    ("media", 0.10, 0.2),
+)
+PILLAR_NAMES = tuple(name for name, _, _ in PILLARS)
+POLICE, MILITARY, CIVIL_SERVICE, BUSINESS, CLERGY, MEDIA = range(len(PILLARS))
+#: Constituency code of citizens tied to no pillar (the general public).
+PUBLIC = -1
+
+#: One colour per pillar (matplotlib's tab10, in pillar order), for figures and the app.
+PILLAR_COLOURS = dict(zip(PILLAR_NAMES, ("tab:blue", "tab:orange", "tab:green", "tab:red",
+                                         "tab:purple", "tab:brown"), strict=True))
+
+#: Colours of the app's grid image (RGB): citizens by state, officers by allegiance.
+CITIZEN_COLOURS = {
+    CitizenState.QUIET: (144, 202, 249),
+    CitizenState.PROTESTING: (67, 160, 71),
+    CitizenState.VIOLENT: (229, 57, 53),
+    CitizenState.JAILED: (120, 120, 120),
+}
+SECURITY_COLOURS = {"loyal": (26, 26, 26), "defected": (171, 71, 188)}
