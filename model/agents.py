@@ -10,26 +10,9 @@ from __future__ import annotations
 
 from mesa import Agent
 from mesa.discrete_space import CellAgent
-from mesa.discrete_space.cell_agent import HasCell
 
-#: Citizen states, by the integer code the model's arrays hold.
-CITIZEN_STATES = ("quiet", "protesting", "violent", "jailed", "dead")
-QUIET, PROTESTING, VIOLENT, JAILED, DEAD = range(5)
-
-#: Pillars of support (Sharp): name, weight in the regime's support, economic exposure
-#: to strikes and boycotts. The police pillar is the SecurityForce agents themselves.
-PILLARS = (
-    ("police", 0.30, 0.0),
-    ("military", 0.30, 0.0),
-    ("civil_service", 0.15, 0.5),
-    ("business", 0.10, 1.0),
-    ("clergy", 0.05, 0.0),
-    ("media", 0.10, 0.2),
-)
-PILLAR_NAMES = tuple(name for name, _, _ in PILLARS)
-POLICE, MILITARY, CIVIL_SERVICE, BUSINESS, CLERGY, MEDIA = range(len(PILLARS))
-#: Constituency code of citizens tied to no pillar (the general public).
-PUBLIC = -1
+from .mesa_adapter import mesa_cell, set_mesa_cell
+from .vocabulary import CITIZEN_STATES, PILLAR_NAMES, PILLARS, PUBLIC
 
 
 class GridAgent(CellAgent):
@@ -48,11 +31,11 @@ class GridAgent(CellAgent):
     def cell(self):
         """The agent's current cell (None for the dead)."""
         self.model.sync_space()
-        return self._mesa_cell
+        return mesa_cell(self)
 
     @cell.setter
     def cell(self, cell) -> None:
-        HasCell.cell.fset(self, cell)
+        set_mesa_cell(self, cell)
 
 
 class Citizen(GridAgent):

@@ -16,29 +16,26 @@ import pandas as pd
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from . import rules
-from .agents import (
+from .agents import Citizen, Pillar, Regime, SecurityForce
+from .mesa_adapter import mesa_cell, scenario_with_seed
+from .outcome import Decision, Thresholds, classify
+from .params import Params
+from .recorder import Recorder, observe
+from .setup import initial_regime, place_population
+from .space import box_sum, move, scatter
+from .summary import RunSummary, summarise
+from .vocabulary import (
     BUSINESS,
-    CIVIL_SERVICE,
-    DEAD,
-    JAILED,
     MEDIA,
     MILITARY,
-    PILLAR_NAMES,
     PILLARS,
     POLICE,
-    PROTESTING,
     PUBLIC,
-    QUIET,
-    VIOLENT,
-    Citizen,
-    Pillar,
-    Regime,
-    SecurityForce,
+    CitizenState,
 )
-from .outcome import Decision, Thresholds, classify, peak_violent_fraction
-from .params import Params
-from .space import box_sum, move, scatter
-from .state import CitizenArrays, RegimeState, SecurityArrays
+
+# Plain ints for the array code (numpy compares and stores them without conversion).
+QUIET, PROTESTING, VIOLENT, JAILED, DEAD = (int(state) for state in CitizenState)
 
 #: A killing weighs this many arrests in the outrage and anger it causes.
 KILLING_WEIGHT = 5.0
@@ -46,39 +43,13 @@ KILLING_WEIGHT = 5.0
 #: outrage of one made in a large crowd: repressing a lone activist passes unseen,
 #: repressing a peaceful crowd backfires (Martin 2007).
 CROWD_SCALE = 20.0
-#: Regime support below which it starts conceding (and raising legitimacy).
-CONCEDE_BELOW = 0.65
-#: Baseline legitimacy a regime buys back per step per unit of support lost below
-#: CONCEDE_BELOW, by concessions (more with authoritarian learning).
-CONCESSION_RATE = 0.02
-#: Most legitimacy concessions can buy back: reforms short of giving up power.
-MAX_CONCESSION = 0.1
-#: Patronage spent per step (loyalty units) while resources last.
-PATRONAGE_RATE = 0.01
-#: Resources earned per step from a loyal business pillar.
-INCOME = 0.002
-#: Steps over which the movement judges its progress (perceived failure).
-PROGRESS_WINDOW = 20
-#: Per-step pull of legitimacy and of pillar loyalty back to their baselines: the
-#: regime's ordinary means of legitimation and institutional inertia.
-LEGITIMACY_INERTIA, PILLAR_INERTIA = 0.05, 0.02
-#: Spread of individual discipline and officer loyalty around their means.
-DISCIPLINE_SD, LOYALTY_SD = 0.15, 0.1
+#: Per-step pull of pillar loyalty back to its baseline: institutional inertia.
+PILLAR_INERTIA = 0.02
 #: Day-to-day noise in officers' loyalty.
 LOYALTY_NOISE = 0.005
 
-#: Citizens can be tied to the civilian pillars (civil service, business, clergy,
-#: media); the police and military answer to their own chain of command.
-FIRST_CIVILIAN = CIVIL_SERVICE
 PILLAR_WEIGHTS = np.array([w for _, w, _ in PILLARS])
 ECONOMIC_EXPOSURE = np.array([e for _, _, e in PILLARS])
-
-TRAJECTORY_COLUMNS = (
-    "step", "participation", "participation_pct", "protesting", "violent_share", "jailed", "dead",
-    "arrests", "killings", "legitimacy", "repression_level", "regime_support",
-    "security_defected_share", "security_loyalty", "resources", "propaganda",
-    "frustration",
-) + tuple(f"pillar_{name}" for name in PILLAR_NAMES)
 
 
 class CivilResistanceModel(mesa.Model):
@@ -88,6 +59,7 @@ class CivilResistanceModel(mesa.Model):
         params: the run's parameters (defaults if None).
         rng: seed or numpy Generator; the run is determined by params and this seed.
         thresholds: thresholds of the outcome classifier.
+        scenario: a Mesa Scenario (the app's Reset passes one); it gets the run's seed.
     """
 
     def __init__(
@@ -95,9 +67,10 @@ class CivilResistanceModel(mesa.Model):
         params: Params | None = None,
         rng: Any = None,
         thresholds: Thresholds | None = None,
+        scenario: Any = None,
     ) -> None:
         """Create the grid, the agents and the regime, and record step 0."""
-        super().__init__(rng=rng)
+        super().__init__(rng=rng, scenario=scenario_with_seed(scenario, rng))
         self.params = params if params is not None else Params()
         self.thresholds = thresholds if thresholds is not None else Thresholds()
         p = self.params
@@ -105,7 +78,9 @@ class CivilResistanceModel(mesa.Model):
         self._grid = OrthogonalMooreGrid(self.shape, torus=True, capacity=1, random=self.random)
         self._synced: tuple[int, np.ndarray] | None = None
         self._place_population()
-        self.regime_state = self._initial_regime()
+        self.regime_state = initial_regime(
+            self.params, self.security.police_loyalty(self.params.security_loyalty))
+        self._pillar_baseline = self.regime_state.pillar_loyalty.copy()
         self.regime = Regime(self)
         self.pillars = [Pillar(self, i) for i in range(len(PILLARS))]
         self._events = np.zeros((2, *self.shape))  # nonviolent, all repression last step
@@ -113,62 +88,19 @@ class CivilResistanceModel(mesa.Model):
         self._backfire_hit = self._violent_hit = 0.0
         self._patronage = np.zeros(len(PILLARS))
         self._crowd_seen = np.zeros(self.n_citizens)
-        self._rows = np.full((p.max_steps + 1, len(TRAJECTORY_COLUMNS)), np.nan)
-        self._col = {name: i for i, name in enumerate(TRAJECTORY_COLUMNS)}
+        self.recorder = Recorder(p.max_steps)
         self.decision = Decision(None, None)
+        self._take_stock()
         self._record()
 
     # ------------------------------------------------------------------ set-up
     def _place_population(self) -> None:
-        """Scatter citizens and officers on distinct random cells; draw their traits."""
-        p, rng = self.params, self.rng
-        n_cells = p.width * p.height
-        n_cit = round(p.citizen_density * n_cells)
-        n_sec = min(round(p.security_density * n_cells), n_cells - n_cit)
-        cells = rng.permutation(n_cells)
-        tied = rng.random(n_cit) < p.breadth
-        self.citizens = CitizenArrays(
-            pos=cells[:n_cit].copy(),
-            hardship=rng.random(n_cit),
-            risk_aversion=rng.random(n_cit),
-            discipline=np.clip(rng.normal(p.discipline, DISCIPLINE_SD, n_cit), 0.0, 1.0),
-            constituency=np.where(tied, rng.integers(FIRST_CIVILIAN, len(PILLARS), n_cit), PUBLIC),
-            dispersed=rng.random(n_cit) < p.dispersed_share,
-            state=np.full(n_cit, QUIET, dtype=np.int8),
-            jail=np.zeros(n_cit, dtype=np.int64),
-            anger=np.zeros(n_cit),
-            outrage=np.zeros(n_cit),
-        )
-        loyalty = np.clip(rng.normal(p.security_loyalty, LOYALTY_SD, n_sec), 0.0, 1.0)
-        self.security = SecurityArrays(
-            pos=cells[n_cit:n_cit + n_sec].copy(),
-            loyalty=loyalty,
-            defected=(loyalty < p.defect_below) & p.defection_on,
-        )
-        self.occupied = np.zeros(n_cells, dtype=bool)
-        self.occupied[cells[:n_cit + n_sec]] = True
-        self.n_citizens = n_cit
-        self._citizen_agents = [Citizen(self, i) for i in range(n_cit)]
-        self._security_agents = [SecurityForce(self, i) for i in range(n_sec)]
+        """Scatter citizens and officers on the grid; make their Mesa agents."""
+        self.citizens, self.security, self.occupied = place_population(self.params, self.rng)
+        self.n_citizens = len(self.citizens.pos)
+        self._citizen_agents = [Citizen(self, i) for i in range(self.n_citizens)]
+        self._security_agents = [SecurityForce(self, i) for i in range(len(self.security.pos))]
         self.sync_space()
-
-    def _initial_regime(self) -> RegimeState:
-        """The regime at the start: pillars at their initial loyalty."""
-        p = self.params
-        loyalty = np.full(len(PILLARS), p.pillar_loyalty)
-        loyalty[POLICE] = self._police_loyalty()
-        loyalty[MILITARY] = p.security_loyalty
-        self._pillar_baseline = loyalty.copy()
-        repression = p.repression * (rules.CALM_POLICING if p.adaptive_regime else 1.0)
-        return RegimeState(
-            legitimacy=p.legitimacy,
-            legitimacy_baseline=p.legitimacy,
-            repression_level=repression,
-            resources=p.patronage,
-            propaganda=0.0,
-            frustration=0.0,
-            pillar_loyalty=loyalty,
-        )
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -181,6 +113,7 @@ class CivilResistanceModel(mesa.Model):
         self._serve_jail_terms()
         if self.params.movement:
             self._move()
+        self._take_stock()
         self._record()
         self._decide_outcome()
 
@@ -279,7 +212,7 @@ class CivilResistanceModel(mesa.Model):
         np.add.at(flat[0], c.pos[who[~violent]], weight[~violent])
         np.add.at(flat[1], c.pos[who], weight)
         crowd = self._crowd_seen[who[~violent]]
-        publicity = crowd / (crowd + CROWD_SCALE)
+        publicity = rules.publicity(crowd, CROWD_SCALE)
         self._backfire_hit = float((weight[~violent] * publicity).sum()) / self.n_citizens
         self._violent_hit = float(weight[violent].sum()) / self.n_citizens
         c.state[who] = np.where(killed, DEAD, JAILED)
@@ -317,7 +250,7 @@ class CivilResistanceModel(mesa.Model):
     def _pillars_shift_loyalty(self) -> None:
         """Pillars erode with their constituency's participation, strikes and backfire."""
         p, c, reg = self.params, self.citizens, self.regime_state
-        reg.pillar_loyalty[POLICE] = self._police_loyalty()
+        reg.pillar_loyalty[POLICE] = self.security.police_loyalty(self.params.security_loyalty)
         if not p.pillar_erosion_on:
             return
         alive = c.state != DEAD
@@ -348,27 +281,26 @@ class CivilResistanceModel(mesa.Model):
         participation, violent_share = self._participation()
         support = rules.regime_support(reg.pillar_loyalty, PILLAR_WEIGHTS)
         if not p.fixed_legitimacy:
-            change = LEGITIMACY_INERTIA * (reg.legitimacy_baseline - reg.legitimacy)
-            if p.backfire_on:
-                # Repressing the nonviolent costs legitimacy; repressing the violent buys it.
-                change += -self._backfire_signal() + 0.2 * p.backfire * self._violent_hit
-            if p.radical_flank_on:
-                change += 0.05 * violent_share
-            if p.adaptive_regime and support < CONCEDE_BELOW:
-                # Concessions are lasting reforms: they raise the baseline itself.
-                reg.legitimacy_baseline = min(p.legitimacy + MAX_CONCESSION,
-                                              reg.legitimacy_baseline + CONCESSION_RATE
-                                              * (0.5 + p.learning) * (CONCEDE_BELOW - support))
+            change = rules.legitimacy_change(
+                reg.legitimacy, reg.legitimacy_baseline, self._backfire_signal(),
+                self._violent_hit, violent_share, p.backfire, p.backfire_on, p.radical_flank_on)
+            if p.adaptive_regime:
+                reg.legitimacy_baseline = rules.conceded_baseline(
+                    reg.legitimacy_baseline, p.legitimacy, support, p.learning)
             reg.legitimacy = float(np.clip(reg.legitimacy + change, 0.0, 1.0))
         if p.adaptive_regime:
             target = rules.repression_target(p.repression, participation, violent_share,
                                              self._defected_share())
-            reg.repression_level += (0.1 + 0.4 * p.learning) * (target - reg.repression_level)
-            media = reg.pillar_loyalty[MEDIA]
-            reg.propaganda = (1.0 - p.media_freedom) * media * (0.3 + 0.6 * p.learning)
+            reg.repression_level = rules.next_repression_level(reg.repression_level, target,
+                                                               p.learning)
+            reg.propaganda = rules.propaganda_reach(p.media_freedom, reg.pillar_loyalty[MEDIA],
+                                                    p.learning)
         self._spend_patronage()
         if p.radicalisation_on:
-            self._update_frustration(participation, support)
+            history = reg.support_history
+            reg.frustration = rules.next_frustration(
+                reg.frustration, participation, support, history[0],
+                judged=len(history) == rules.PROGRESS_WINDOW)
 
     def _spend_patronage(self) -> None:
         """Buy back the least loyal pillars while resources last; earn from business."""
@@ -376,24 +308,12 @@ class CivilResistanceModel(mesa.Model):
         self._patronage = np.zeros(len(PILLARS))
         if not p.adaptive_regime:
             return
-        spend = min(reg.resources, PATRONAGE_RATE)
-        need = 1.0 - reg.pillar_loyalty
-        if spend > 0 and need.sum() > 0:
-            self._patronage = spend * (0.5 + 0.5 * p.learning) * need / need.sum()
-            reg.resources -= spend
+        self._patronage, spent = rules.patronage(reg.resources, reg.pillar_loyalty, p.learning)
+        reg.resources -= spent
         active = (c.state == PROTESTING) | (c.state == VIOLENT)
         strikes = float((active & c.dispersed).sum()) / self.n_citizens
-        business = reg.pillar_loyalty[BUSINESS]
-        income = INCOME * business * (1.0 - 10.0 * strikes)
-        reg.resources = max(reg.resources + income, 0.0)
-
-    def _update_frustration(self, participation: float, support: float) -> None:
-        """A mobilised movement that sees the regime hold on grows frustrated."""
-        reg = self.regime_state
-        row = self._row_count() - 1
-        before = self._rows[max(row - PROGRESS_WINDOW, 0), self._col["regime_support"]]
-        stuck = participation > 0.02 and row >= PROGRESS_WINDOW and before - support < 0.01
-        reg.frustration = reg.frustration + 0.005 if stuck else reg.frustration * 0.95
+        earned = rules.income(reg.pillar_loyalty[BUSINESS], strikes)
+        reg.resources = max(reg.resources + earned, 0.0)
 
     def _serve_jail_terms(self) -> None:
         """Jailed citizens serve a step; those whose term is over go home quiet."""
@@ -417,72 +337,30 @@ class CivilResistanceModel(mesa.Model):
     # ------------------------------------------------------------------ measures
     def _participation(self) -> tuple[float, float]:
         """Active and violent shares of living citizens."""
-        c = self.citizens
-        alive = max(int((c.state != DEAD).sum()), 1)
-        violent = int((c.state == VIOLENT).sum())
-        return (int((c.state == PROTESTING).sum()) + violent) / alive, violent / alive
+        return self.citizens.shares()
 
     def _defected_share(self) -> float:
         """Share of security forces that have defected."""
-        s = self.security.defected
-        return float(s.mean()) if s.size else 0.0
-
-    def _mean_officer_loyalty(self) -> float:
-        """Mean loyalty of all officers (NaN when there are none)."""
-        loyalty = self.security.loyalty
-        return float(loyalty.mean()) if loyalty.size else float("nan")
-
-    def _police_loyalty(self) -> float:
-        """Police pillar: mean loyalty of officers, defectors counting zero."""
-        s = self.security
-        if s.loyalty.size == 0:
-            return self.params.security_loyalty
-        return float(np.where(s.defected, 0.0, s.loyalty).mean())
+        return self.security.defected_share()
 
     def _backfire_signal(self) -> float:
         """Legitimacy and pillar loyalty lost this step to repression of the nonviolent."""
         p, reg = self.params, self.regime_state
         if not p.backfire_on:
             return 0.0
-        return p.backfire * self._backfire_hit * (1.0 - reg.propaganda) * (1.0 - 0.5 * p.learning)
+        return rules.backfire_signal(p.backfire, self._backfire_hit, reg.propaganda, p.learning)
+
+    def _take_stock(self) -> None:
+        """The regime's support at the end of the step, remembered for judging progress."""
+        reg = self.regime_state
+        reg.support_history.append(rules.regime_support(reg.pillar_loyalty, PILLAR_WEIGHTS))
 
     # ------------------------------------------------------------------ records
-    def _row_count(self) -> int:
-        return self.steps + 1
-
     def _record(self) -> None:
         """Write this step's row of the trajectory."""
-        c, reg = self.citizens, self.regime_state
-        participation, violent_share = self._participation()
-        alive = max(int((c.state != DEAD).sum()), 1)
-        row = {
-            "step": self.steps,
-            "participation": participation,
-            "participation_pct": participation * self.params.represented_share * 100.0,
-            "protesting": int((c.state == PROTESTING).sum()) / alive,
-            "violent_share": violent_share,
-            "jailed": int((c.state == JAILED).sum()) / alive,
-            "dead": int((c.state == DEAD).sum()) / self.n_citizens if self.n_citizens else 0.0,
-            "arrests": self._arrests,
-            "killings": self._killings,
-            "legitimacy": reg.legitimacy,
-            "repression_level": reg.repression_level,
-            "regime_support": rules.regime_support(reg.pillar_loyalty, PILLAR_WEIGHTS),
-            "security_defected_share": self._defected_share(),
-            "security_loyalty": self._mean_officer_loyalty(),
-            "resources": reg.resources,
-            "propaganda": reg.propaganda,
-            "frustration": reg.frustration,
-        }
-        row.update({f"pillar_{n}": reg.pillar_loyalty[i] for i, n in enumerate(PILLAR_NAMES)})
-        if self.steps >= len(self._rows):  # stepped on past the horizon: grow the record
-            self._rows = np.vstack([self._rows, np.full_like(self._rows, np.nan)])
-        self._rows[self.steps] = [row[name] for name in TRAJECTORY_COLUMNS]
-
-    def _columns(self) -> dict[str, np.ndarray]:
-        """The trajectory so far, as columns."""
-        rows = self._rows[: self._row_count()]
-        return {name: rows[:, i] for i, name in enumerate(TRAJECTORY_COLUMNS)}
+        self.recorder.record(self.steps, observe(
+            self.steps, self.citizens, self.security, self.regime_state, self._arrests,
+            self._killings, self.params.represented_share))
 
     def _decide_outcome(self) -> None:
         """Classify the trajectory; stop once decided (unless run_to_horizon) or at the horizon.
@@ -491,41 +369,35 @@ class CivilResistanceModel(mesa.Model):
         trajectory grows; running on only shows what happens next.
         """
         final = self.steps >= self.params.max_steps
-        self.decision = classify(self._columns(), final=final, thresholds=self.thresholds)
+        self.decision = classify(self.recorder.columns(), final=final,
+                                 thresholds=self.thresholds)
         decided = self.decision.outcome is not None and not self.params.run_to_horizon
         if decided or final:
             self.running = False
 
+    def outcome_decision(self) -> Decision:
+        """The outcome so far, as the app and the summary report it.
+
+        Once the run has stopped undecided, the campaign is judged as at the horizon
+        (suppressed or stalled).
+        """
+        if self.decision.outcome is None and not self.running:
+            return classify(self.recorder.columns(), final=True, thresholds=self.thresholds)
+        return self.decision
+
     def trajectory(self) -> pd.DataFrame:
         """The recorded trajectory: one row per step (step 0 is the initial state)."""
-        frame = pd.DataFrame(self._columns())
-        for name in ("step", "arrests", "killings"):
-            frame[name] = frame[name].astype(int)
-        return frame
+        return self.recorder.frame()
+
+    def run_summary(self) -> RunSummary:
+        """End-of-run (or so-far) summary of the campaign, as the declared RunSummary."""
+        return summarise(self.recorder.columns(), self.outcome_decision(), self.regime_state,
+                         self.security.defected_share(), self._arrests, self._killings,
+                         self.thresholds)
 
     def summary(self) -> dict[str, Any]:
-        """End-of-run (or so-far) summary of the campaign."""
-        cols = self._columns()
-        decision = self.decision
-        if decision.outcome is None and not self.running:
-            decision = classify(cols, final=True, thresholds=self.thresholds)
-        reg = self.regime_state
-        return {
-            "outcome": decision.outcome,
-            "decided_step": decision.step,
-            "steps": int(self.steps),
-            "peak_participation": float(cols["participation"].max()),
-            "peak_participation_pct": float(cols["participation_pct"].max()),
-            "peak_violent_share": float(cols["violent_share"].max()),
-            "peak_violent_fraction": peak_violent_fraction(cols, self.thresholds),
-            "security_defected_share": self._defected_share(),
-            "pillar_loyalty": {n: float(reg.pillar_loyalty[i]) for i, n in enumerate(PILLAR_NAMES)},
-            "regime_support": float(cols["regime_support"][-1]),
-            "legitimacy": float(reg.legitimacy),
-            "arrests": int(self._arrests),
-            "killings": int(self._killings),
-            "regime_fell": bool(cols["regime_support"].min() <= self.thresholds.collapse),
-        }
+        """End-of-run (or so-far) summary as a plain dict (see model.summary.RunSummary)."""
+        return self.run_summary().to_dict()
 
     # ------------------------------------------------------------------ Mesa space
     @property
@@ -543,7 +415,7 @@ class CivilResistanceModel(mesa.Model):
         old = self._synced[1] if self._synced is not None else np.full(len(agents), -2)
         moved = np.flatnonzero(positions != old)
         for i in moved:
-            if agents[i]._mesa_cell is not None:
+            if mesa_cell(agents[i]) is not None:
                 agents[i].cell = None
         height = self.shape[1]
         for i in moved:

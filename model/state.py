@@ -5,9 +5,15 @@ Kept apart from the Mesa agents so that each step can update every agent at once
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+
+from .vocabulary import CitizenState
+
+_PROTESTING, _VIOLENT, _DEAD = (int(state) for state in (
+    CitizenState.PROTESTING, CitizenState.VIOLENT, CitizenState.DEAD))
 
 
 @dataclass
@@ -25,6 +31,12 @@ class CitizenArrays:
     anger: np.ndarray
     outrage: np.ndarray
 
+    def shares(self) -> tuple[float, float]:
+        """Active (protesting or violent) and violent shares of living citizens."""
+        alive = max(int((self.state != _DEAD).sum()), 1)
+        violent = int((self.state == _VIOLENT).sum())
+        return (int((self.state == _PROTESTING).sum()) + violent) / alive, violent / alive
+
 
 @dataclass
 class SecurityArrays:
@@ -34,10 +46,28 @@ class SecurityArrays:
     loyalty: np.ndarray
     defected: np.ndarray
 
+    def defected_share(self) -> float:
+        """Share of officers that have defected (0 with no officers)."""
+        return float(self.defected.mean()) if self.defected.size else 0.0
+
+    def mean_loyalty(self) -> float:
+        """Mean loyalty of all officers (NaN with no officers)."""
+        return float(self.loyalty.mean()) if self.loyalty.size else float("nan")
+
+    def police_loyalty(self, default: float) -> float:
+        """The police pillar: officers' mean loyalty, defectors counting zero."""
+        if self.loyalty.size == 0:
+            return default
+        return float(np.where(self.defected, 0.0, self.loyalty).mean())
+
 
 @dataclass
 class RegimeState:
-    """The regime's scalars and the loyalty of each pillar (see agents.PILLARS)."""
+    """The regime's scalars and the loyalty of each pillar (see vocabulary.PILLARS).
+
+    `support_history` holds the regime's support at the end of each of the last
+    rules.PROGRESS_WINDOW steps (oldest first): the movement judges its progress by it.
+    """
 
     legitimacy: float
     legitimacy_baseline: float
@@ -46,3 +76,4 @@ class RegimeState:
     propaganda: float
     frustration: float
     pillar_loyalty: np.ndarray
+    support_history: deque

@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from .outcome import Decision, Thresholds, peak_violent_fraction
+from .state import RegimeState
 from .vocabulary import OUTCOMES, PILLAR_NAMES
 
 
@@ -85,6 +87,28 @@ class RunSummary:
         if missing:
             raise ValueError(f"summary lacks {', '.join(missing)}")
         return cls(**{n: values[n] for n in names})
+
+
+def summarise(columns: dict[str, Any], decision: Decision, regime: RegimeState,
+              defected_share: float, arrests: int, killings: int,
+              thresholds: Thresholds) -> RunSummary:
+    """The summary of a run from its trajectory's columns and its final state."""
+    return RunSummary(
+        outcome=decision.outcome,
+        decided_step=decision.step,
+        steps=len(columns["step"]) - 1,
+        peak_participation=float(columns["participation"].max()),
+        peak_participation_pct=float(columns["participation_pct"].max()),
+        peak_violent_share=float(columns["violent_share"].max()),
+        peak_violent_fraction=peak_violent_fraction(columns, thresholds),
+        security_defected_share=defected_share,
+        pillar_loyalty={n: float(regime.pillar_loyalty[i]) for i, n in enumerate(PILLAR_NAMES)},
+        regime_support=float(columns["regime_support"][-1]),
+        legitimacy=float(regime.legitimacy),
+        arrests=int(arrests),
+        killings=int(killings),
+        regime_fell=bool(columns["regime_support"].min() <= thresholds.collapse),
+    )
 
 
 #: Summary fields whose run-table column has another name: the final legitimacy sits

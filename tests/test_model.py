@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from model import CivilResistanceModel, Citizen, Params, Pillar, Regime, SecurityForce
-from model.agents import CITIZEN_STATES, PILLAR_NAMES
+from model.vocabulary import CITIZEN_STATES, PILLAR_NAMES
 from model.presets import preset
 
 SMALL = dict(width=20, height=20, max_steps=40)

@@ -5,7 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model import CivilResistanceModel, Params
-from model.agents import DEAD, JAILED
+from model.vocabulary import CitizenState
+
+DEAD, JAILED = CitizenState.DEAD, CitizenState.JAILED
 
 params_strategy = st.fixed_dictionaries({
     "width": st.integers(10, 18),

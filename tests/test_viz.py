@@ -17,7 +17,7 @@ from mesa.visualization import SolaraViz
 from PIL import Image
 
 from model import Params
-from model.agents import JAILED, PROTESTING, VIOLENT
+from model.vocabulary import CitizenState
 from viz import drawing, presets
 from viz.adapter import MAIN_PARAMETERS, AppModel, build_params, model_params, parse_seed
 from viz.components import PANELS
@@ -112,8 +112,13 @@ def controls_values():
 
 # ---------------------------------------------------------------- adapter
 def test_app_model_builds_params_from_flat_controls():
+    from mesa.experimental.scenarios import Scenario
+
     defaults = {name: control["value"] for name, control in model_params().items()}
-    model = AppModel(**{**defaults, "legitimacy": 0.35, "width": 30}, scenario=object())
+    # Mesa's Reset passes a scenario without a seed: the model keeps it, seeded.
+    model = AppModel(**{**defaults, "legitimacy": 0.35, "width": 30, "seed": "7"},
+                     scenario=Scenario())
+    assert model.scenario.rng == 7 and isinstance(model.scenario, Scenario)
     assert model.params.legitimacy == 0.35 and model.shape == (30, Params().height)
     assert model.input_error is None
     assert set(model.overrides) == {"legitimacy", "width"}
@@ -150,7 +155,7 @@ def test_seed_box():
 def test_grid_image_colours_each_cell_by_what_is_in_it():
     model = AppModel(**QUICK, seed="3")
     c, s = model.citizens, model.security
-    c.state[:3] = (PROTESTING, VIOLENT, JAILED)
+    c.state[:3] = (CitizenState.PROTESTING, CitizenState.VIOLENT, CitizenState.JAILED)
     s.defected[0] = True
     rgb = drawing.grid_rgb(model)
     width, height = model.shape

@@ -112,16 +112,6 @@ def _moved(name: str, value: Any) -> bool:
     return not math.isclose(float(value), float(default), rel_tol=0.0, abs_tol=1e-9)
 
 
-def _typed(name: str, value: Any) -> Any:
-    """Convert a control's value to the parameter's type (sliders send 0.30000000004)."""
-    kind = _DESCRIBED[name]["type"]
-    if kind == "bool":
-        return bool(value)
-    if kind == "int":
-        return int(round(float(value)))
-    return round(float(value), 9)
-
-
 def build_params(preset: str, values: dict[str, Any]) -> tuple[Params, dict[str, Any]]:
     """Params from a preset and the controls' values; also the overrides applied.
 
@@ -137,7 +127,8 @@ def build_params(preset: str, values: dict[str, Any]) -> tuple[Params, dict[str,
         if name not in _DESCRIBED:
             raise ValueError(f"unknown parameter {name!r}")
         if _moved(name, value):
-            overrides[name] = _typed(name, value)
+            # Sliders send 0.30000000004: keep nine digits.
+            overrides[name] = Params.coerce(name, value, float_digits=9)
     return Params(**overrides), overrides
 
 
@@ -151,14 +142,13 @@ class AppModel(CivilResistanceModel):
     Args:
         preset: name of a preset (see viz.presets.available_presets).
         seed: the seed box's text; empty draws a random seed.
-        scenario: passed by Mesa's Reset; ignored (the model takes no Scenario).
+        scenario: passed by Mesa's Reset; handed on to the model (which seeds it).
         **values: main-parameter controls, by parameter name.
     """
 
     def __init__(self, preset: str = DEFAULT_PRESET, seed: Any = DEFAULT_SEED,
                  scenario: Any = None, **values: Any) -> None:
         """Build Params from the controls, then the model."""
-        del scenario
         errors = []
         try:
             rng = parse_seed(seed)
@@ -173,7 +163,7 @@ class AppModel(CivilResistanceModel):
                 params, overrides = build_params(preset, {})
             except ValueError:
                 params, overrides = Params(), {}
-        super().__init__(params, rng=rng)
+        super().__init__(params, rng=rng, scenario=scenario)
         # SolaraViz's Step runs "Render Interval" steps without looking at `running`: a
         # finished campaign (decided, or at the horizon) must stay as it ended.
         mesa_step = self.step

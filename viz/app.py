@@ -8,23 +8,16 @@ Reset.
 
 from __future__ import annotations
 
-import mesa.visualization.solara_viz as solara_viz
 import solara
 from mesa.visualization import SolaraViz
 
+from model.mesa_adapter import install_initial_layout
 from viz.adapter import AppModel, model_params
 from viz.components import PANELS, grid_layout
 
-# SolaraViz gives every panel the same size and takes no layout argument; its initial
-# layout comes from this module-level function, which we replace (once) by ours.
-if not getattr(solara_viz.make_initial_grid_layout, "civres", False):
-    _mesa_layout = solara_viz.make_initial_grid_layout
-
-    def _layout(num_components: int) -> list[dict]:
-        return grid_layout(num_components, _mesa_layout)
-
-    _layout.civres = True
-    solara_viz.make_initial_grid_layout = _layout
+# SolaraViz gives every panel the same size and takes no layout argument (see
+# model/mesa_adapter.py): our panels start in grid_layout's places.
+install_initial_layout(grid_layout)
 
 TITLE = "Civil resistance: a campaign against a regime and its pillars of support"
 

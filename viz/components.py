@@ -29,10 +29,7 @@ _OUTCOME_ALERT = {"success": solara.Success, "violent": solara.Error,
 
 def outcome(model) -> tuple[str | None, int | None]:
     """Return the outcome and the step it was decided, (None, None) while open."""
-    decision = model.decision
-    if decision.outcome is None and not model.running:
-        summary = model.summary()
-        return summary["outcome"], summary["decided_step"]
+    decision = model.outcome_decision()
     return decision.outcome, decision.step
 
 

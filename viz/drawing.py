@@ -16,20 +16,24 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from model.agents import JAILED, PILLAR_NAMES, PROTESTING, QUIET, VIOLENT
+from model.vocabulary import (
+    CITIZEN_COLOURS,
+    PILLAR_COLOURS,
+    PILLAR_NAMES,
+    SECURITY_COLOURS,
+    CitizenState,
+)
 
+_CITIZEN_LABEL = {CitizenState.QUIET: "quiet citizen",
+                  CitizenState.PROTESTING: "protesting (nonviolent)",
+                  CitizenState.VIOLENT: "violent", CitizenState.JAILED: "jailed"}
 #: Legend of the grid: label -> RGB colour, in the order the legend shows them.
 COLOURS: dict[str, tuple[int, int, int]] = {
     "empty": (245, 245, 245),
-    "quiet citizen": (144, 202, 249),
-    "protesting (nonviolent)": (67, 160, 71),
-    "violent": (229, 57, 53),
-    "jailed": (120, 120, 120),
-    "security, loyal": (26, 26, 26),
-    "security, defected": (171, 71, 188),
+    **{label: CITIZEN_COLOURS[state] for state, label in _CITIZEN_LABEL.items()},
+    "security, loyal": SECURITY_COLOURS["loyal"],
+    "security, defected": SECURITY_COLOURS["defected"],
 }
-_CITIZEN_LABEL = {QUIET: "quiet citizen", PROTESTING: "protesting (nonviolent)",
-                  VIOLENT: "violent", JAILED: "jailed"}
 #: Longest side of the grid image in pixels (each cell a square block of whole pixels).
 GRID_PIXELS = 480
 
@@ -40,7 +44,7 @@ def grid_rgb(model) -> np.ndarray:
     palette = np.array(list(COLOURS.values()), dtype=np.uint8)
     index = {label: i for i, label in enumerate(COLOURS)}
     # Colour index of each state code (dead citizens have no cell).
-    by_state = np.zeros(max(_CITIZEN_LABEL) + 2, dtype=np.uint8)
+    by_state = np.zeros(len(CitizenState), dtype=np.uint8)
     for code, label in _CITIZEN_LABEL.items():
         by_state[code] = index[label]
     cells = np.full(width * height, index["empty"], dtype=np.uint8)
@@ -78,6 +82,8 @@ def legend_html() -> str:
 
 #: Series drawn as a thick dashed black line (the summary of the others).
 EMPHASIS = {"regime_support"}
+#: Series with a colour of their own (the pillars keep theirs in every figure).
+SERIES_COLOURS = {f"pillar_{name}": colour for name, colour in PILLAR_COLOURS.items()}
 
 
 class LineChart:
@@ -108,12 +114,8 @@ class LineChart:
         self.axes.set_xlabel("step")
         self.axes.set_ylabel(ylabel)
         self.axes.grid(alpha=0.3)
-        self.lines = [
-            self.axes.plot([], [], label=label, animated=True,
-                           **({"color": "black", "ls": "--", "lw": 2.0} if column in EMPHASIS
-                              else {"lw": 1.6}))[0]
-            for column, label in series
-        ]
+        self.lines = [self.axes.plot([], [], label=label, animated=True, **_style(column))[0]
+                      for column, label in series]
         self.axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                          borderaxespad=0.0, frameon=False)
         self._limits: tuple[float, float] | None = None
@@ -148,6 +150,13 @@ class LineChart:
         buffer = io.BytesIO()
         Image.fromarray(rgba[..., :3]).save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
+
+
+def _style(column: str) -> dict:
+    """Line style of a series: emphasised, coloured as its pillar, or the default."""
+    if column in EMPHASIS:
+        return {"color": "black", "ls": "--", "lw": 2.0}
+    return {"lw": 1.6, **({"color": SERIES_COLOURS[column]} if column in SERIES_COLOURS else {})}
 
 
 def _grown(value: float, start: float) -> float:
