@@ -1,0 +1,63 @@
+"""Each assumption model/mesa_adapter.py makes about Mesa, checked: a Mesa release that
+breaks one fails here, by name, before it breaks a run or the app."""
+
+import inspect
+
+import mesa.visualization.solara_viz as solara_viz
+from mesa.discrete_space import CellAgent
+from mesa.experimental.scenarios import Scenario
+
+from model import CivilResistanceModel, Params, mesa_adapter
+
+
+def _model():
+    return CivilResistanceModel(Params(width=10, height=10, citizen_vision=2,
+                                       security_vision=2, max_steps=5), rng=1)
+
+
+def test_cell_agent_cell_is_a_property_with_getter_and_setter():
+    prop = inspect.getattr_static(CellAgent, "cell")
+    assert isinstance(prop, property) and prop.fget and prop.fset
+
+
+def test_our_agents_use_mesa_bookkeeping_of_cells():
+    model = _model()
+    agent = model._citizen_agents[0]
+    cell = agent.cell
+    assert agent in cell.agents  # Mesa's setter registered the agent in its cell
+    model.step()
+    x, y = divmod(int(model.citizens.pos[0]), model.shape[1])
+    assert agent.cell is model.grid[(x, y)] and agent in agent.cell.agents
+    assert mesa_adapter.mesa_cell(agent) is agent.cell
+
+
+def test_reset_scenario_gets_the_models_seed():
+    model = CivilResistanceModel(Params(width=10, height=10, citizen_vision=2,
+                                        security_vision=2), rng=11, scenario=Scenario())
+    assert model.scenario.rng == 11
+    same = CivilResistanceModel(Params(width=10, height=10, citizen_vision=2,
+                                       security_vision=2), rng=11)
+    assert (model.citizens.hardship == same.citizens.hardship).all()
+    assert mesa_adapter.scenario_with_seed(None, 3) is None
+
+
+def test_solara_viz_reads_its_layout_from_the_module_function():
+    # SolaraViz's page view must call the module-level make_initial_grid_layout (looked
+    # up at call time) for each page, or our layout is never used.
+    source = inspect.getsource(solara_viz)
+    assert source.count("make_initial_grid_layout(") >= 2  # its definition and a call
+    calls = []
+
+    def layout(n, fallback):
+        calls.append(n)
+        return fallback(n)
+
+    original = solara_viz.make_initial_grid_layout
+    try:
+        mesa_adapter.install_initial_layout(layout)
+        assert solara_viz.make_initial_grid_layout(3) == original(3) and calls == [3]
+        mesa_adapter.install_initial_layout(layout)  # once only
+        solara_viz.make_initial_grid_layout(2)
+        assert calls == [3, 2]
+    finally:
+        solara_viz.make_initial_grid_layout = original
