@@ -8,6 +8,7 @@ agents are live views of the arrays (see `model.agents`).
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import mesa
@@ -52,6 +53,26 @@ PILLAR_WEIGHTS = np.array([w for _, w, _ in PILLARS])
 ECONOMIC_EXPOSURE = np.array([e for _, _, e in PILLARS])
 
 
+def checked_seed(rng: Any) -> Any:
+    """The seed as Mesa can take it; a seed numpy cannot take is a one-line error.
+
+    A numpy integer becomes a Python int (Mesa hands integer seeds to `random.Random`,
+    which refuses numpy's).
+
+    Raises:
+        ValueError: for a negative or non-integer seed.
+    """
+    if rng is None or isinstance(rng, (np.random.Generator, np.random.BitGenerator,
+                                       np.random.SeedSequence)):
+        return rng
+    words = rng if isinstance(rng, (list, tuple)) else [rng]
+    for word in words:
+        if isinstance(word, (bool, np.bool_)) or not isinstance(word, numbers.Integral) \
+                or word < 0:
+            raise ValueError(f"seed must be a whole number >= 0 (got {rng!r})")
+    return int(rng) if isinstance(rng, np.integer) else rng
+
+
 class CivilResistanceModel(mesa.Model):
     """Agent-based model of a civil-resistance campaign.
 
@@ -70,6 +91,7 @@ class CivilResistanceModel(mesa.Model):
         scenario: Any = None,
     ) -> None:
         """Create the grid, the agents and the regime, and record step 0."""
+        rng = checked_seed(rng)
         super().__init__(rng=rng, scenario=scenario_with_seed(scenario, rng))
         self.params = params if params is not None else Params()
         self.thresholds = thresholds if thresholds is not None else Thresholds()
@@ -311,7 +333,8 @@ class CivilResistanceModel(mesa.Model):
         self._patronage, spent = rules.patronage(reg.resources, reg.pillar_loyalty, p.learning)
         reg.resources -= spent
         active = (c.state == PROTESTING) | (c.state == VIOLENT)
-        strikes = float((active & c.dispersed).sum()) / self.n_citizens
+        # max(.., 1): a grid without citizens (density 0) has no strikes, not a crash.
+        strikes = float((active & c.dispersed).sum()) / max(self.n_citizens, 1)
         earned = rules.income(reg.pillar_loyalty[BUSINESS], strikes)
         reg.resources = max(reg.resources + earned, 0.0)
 
@@ -365,12 +388,14 @@ class CivilResistanceModel(mesa.Model):
     def _decide_outcome(self) -> None:
         """Classify the trajectory; stop once decided (unless run_to_horizon) or at the horizon.
 
-        The classifier names the first decisive event, so a decision never changes as the
-        trajectory grows; running on only shows what happens next.
+        A verdict, once given, is kept: the classifier names the first decisive event, and
+        the horizon's verdict (suppressed or stalled) is final too, so stepping on past the
+        decision or the horizon records what happens next without rewriting the outcome.
         """
         final = self.steps >= self.params.max_steps
-        self.decision = classify(self.recorder.columns(), final=final,
-                                 thresholds=self.thresholds)
+        if self.decision.outcome is None:
+            self.decision = classify(self.recorder.columns(), final=final,
+                                     thresholds=self.thresholds)
         decided = self.decision.outcome is not None and not self.params.run_to_horizon
         if decided or final:
             self.running = False

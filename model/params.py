@@ -7,8 +7,12 @@ browser sliders, the sweep validator and the documentation all read one definiti
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 ARTICLE = "civil_resistance.txt (source article)"
 EPSTEIN = "Epstein (2002) PNAS 99:7243"
@@ -283,22 +287,25 @@ def _type_name(f: dataclasses.Field) -> str:
 
 
 def _checked(name: str, value: Any, f: dataclasses.Field) -> Any:
-    """Validate one value against its field's type and range; return it normalised."""
+    """Validate one value against its field's type and range; return it normalised.
+
+    numpy scalars (np.int64, np.float32, np.bool_) are accepted like Python's own, so
+    values taken from arrays or data frames can be passed as they are.
+    """
     lo, hi = f.metadata["range"]
     kind = type(f.default)
+    is_bool = isinstance(value, (bool, np.bool_))
     if kind is bool:
-        if not isinstance(value, bool):
+        if not is_bool:
             raise ValueError(f"parameter {name!r} must be true or false (got {value!r})")
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return bool(value)
+    if is_bool or not isinstance(value, numbers.Real):
         raise ValueError(f"parameter {name!r} must be a number in [{lo}, {hi}] (got {value!r})")
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise ValueError(f"parameter {name!r} must be in [{lo}, {hi}] (got {value!r})")
     if kind is int:
         if int(value) != value:
             raise ValueError(f"parameter {name!r} must be a whole number in [{lo}, {hi}] "
                              f"(got {value!r})")
-        value = int(value)
-    else:
-        value = float(value)
-    if not lo <= value <= hi or value != value:
-        raise ValueError(f"parameter {name!r} must be in [{lo}, {hi}] (got {value!r})")
-    return value
+        return int(value)
+    return float(value)

@@ -143,8 +143,11 @@ def test_bad_controls_are_reported_not_raised():
 def test_seed_box():
     assert parse_seed(" 42 ") == 42
     assert isinstance(parse_seed(""), int)
-    with pytest.raises(ValueError, match="whole number"):
-        parse_seed("4.2")
+    for bad in ("4.2", "-1", "seven"):
+        with pytest.raises(ValueError, match="whole number >= 0"):
+            parse_seed(bad)
+    negative = AppModel(seed="-1", **QUICK)  # the page shows the error and runs seed 0
+    assert negative.seed == 0 and "seed must be" in negative.input_error
     a, b = AppModel(seed="7", **QUICK), AppModel(seed="7", **QUICK)
     for _ in range(5):
         a.step(), b.step()

@@ -19,6 +19,7 @@ import random
 from typing import Any
 
 from model import CivilResistanceModel, Params
+from model.model import checked_seed
 
 from .presets import available_presets
 
@@ -93,15 +94,16 @@ def parse_seed(text: Any) -> int:
     """Return the seed typed in the seed box; a fresh random seed when it is empty.
 
     Raises:
-        ValueError: for text that is not a whole number.
+        ValueError: for text that is not a whole number >= 0 (the model's own message).
 
     """
     if text is None or str(text).strip() == "":
         return random.SystemRandom().randrange(2**31)
     try:
-        return int(str(text).strip())
+        seed = int(str(text).strip())
     except ValueError:
-        raise ValueError(f"seed must be a whole number (got {text!r})") from None
+        seed = text
+    return checked_seed(seed)
 
 
 def _moved(name: str, value: Any) -> bool:
