@@ -1,10 +1,21 @@
-"""The outcome classifier on hand-made trajectories."""
+"""The outcome classifier on hand-made trajectories: boundary tables.
+
+Every threshold is tried just at, below and above its value, every window at its length
+and one step short, with the default Thresholds (collapse 0.5, violent_min 0.02,
+violent_majority 0.5, violent_window 10, quiet 0.01, quiet_window 30) unless a row says
+otherwise. Trajectories are written as runs: [(value, steps), ...].
+"""
 
 import numpy as np
 import pytest
 
 from model import OUTCOMES, Thresholds, classify
 from model.outcome import peak_violent_fraction
+
+
+def runs(*pieces):
+    """A column from (value, steps) pieces: runs((0.2, 3), (0.0, 2)) -> 0.2 0.2 0.2 0 0."""
+    return np.concatenate([np.full(n, v, dtype=float) for v, n in pieces])
 
 
 def trajectory(participation, violent, support):
@@ -14,66 +25,176 @@ def trajectory(participation, violent, support):
             "regime_support": pad(support)}
 
 
-def test_success_when_support_collapses_while_nonviolent():
-    t = trajectory([0.0, 0.2, 0.4, 0.5], [0.0], [0.8, 0.7, 0.6, 0.45])
-    d = classify(t)
-    assert (d.outcome, d.step) == ("success", 3)
+def decide(t, final=False, **thresholds):
+    d = classify(t, final=final, thresholds=Thresholds(**thresholds))
+    return d.outcome, d.step
 
 
-def test_violent_when_violence_is_sustained():
-    th = Thresholds(violent_window=3)
-    t = trajectory([0.3] * 6, [0.0, 0.2, 0.2, 0.2, 0.2, 0.2], [0.8] * 6)
-    d = classify(t, thresholds=th)
-    assert (d.outcome, d.step) == ("violent", 3)
-
-
-def test_short_violent_burst_is_not_war():
-    th = Thresholds(violent_window=3)
-    t = trajectory([0.3] * 6, [0.0, 0.2, 0.2, 0.0, 0.2, 0.0], [0.8] * 6)
-    assert classify(t, thresholds=th).outcome is None
-
-
-def test_violence_below_minimum_share_is_not_war():
-    th = Thresholds(violent_window=2)
-    t = trajectory([0.015] * 5, [0.009] * 5, [0.8] * 5)  # 60% violent, but few
-    assert classify(t, final=True, thresholds=th).outcome == "stalled"
-
-
-def test_regime_toppled_by_violent_majority_is_violent():
-    t = trajectory([0.3, 0.3], [0.0, 0.2], [0.8, 0.4])
-    assert classify(t).outcome == "violent"
-
-
-def test_undecided_until_final_then_suppressed_or_stalled():
-    th = Thresholds(quiet_window=3)
-    crushed = trajectory([0.0, 0.3, 0.2, 0.005, 0.0, 0.0], [0.0], [0.8])
-    assert classify(crushed, thresholds=th).outcome is None
-    d = classify(crushed, final=True, thresholds=th)
-    assert (d.outcome, d.step) == ("suppressed", 5)
-    alive = trajectory([0.0, 0.3, 0.2, 0.1, 0.05, 0.05], [0.0], [0.8])
-    assert classify(alive, final=True, thresholds=th).outcome == "stalled"
-
-
-def test_first_event_wins():
-    th = Thresholds(violent_window=2)
-    t = trajectory([0.3] * 6, [0.0, 0.0, 0.0, 0.2, 0.2, 0.2], [0.8, 0.7, 0.45, 0.4, 0.4, 0.4])
-    assert classify(t, thresholds=th).outcome == "success"
+def test_default_thresholds():
+    th = Thresholds()
+    assert (th.collapse, th.violent_min, th.violent_majority, th.violent_window, th.quiet,
+            th.quiet_window) == (0.5, 0.02, 0.5, 10, 0.01, 30)
 
 
 def test_outcome_names():
-    assert set(OUTCOMES) == {"success", "stalled", "suppressed", "violent"}
+    assert OUTCOMES == ("success", "stalled", "suppressed", "violent")
+
+
+# ---------------------------------------------------------------- success: the collapse
+@pytest.mark.parametrize("support, expected", [
+    ([0.8, 0.6, 0.5], ("success", 2)),           # at the threshold: fallen
+    ([0.8, 0.6, 0.5001], (None, None)),          # just above: not yet
+    ([0.8, 0.49, 0.6], ("success", 1)),          # the first step at or below decides
+    ([0.8, 0.3, 0.9, 0.2], ("success", 1)),      # ... and a recovery does not undo it
+])
+def test_success_when_support_reaches_the_collapse_threshold(support, expected):
+    t = trajectory([0.2], [0.0], support)
+    assert decide(t) == expected
+
+
+def test_success_step_follows_the_threshold():
+    t = trajectory([0.2], [0.0], [0.8, 0.6, 0.55, 0.4])
+    assert decide(t, collapse=0.6) == ("success", 1)
+    assert decide(t, collapse=0.3) == (None, None)
+
+
+# ---------------------------------------------------------------- violent: sustained war
+# Violent 0.1 of citizens among 0.2 participating: half the participants.
+@pytest.mark.parametrize("participation, violent, expected", [
+    (0.2, runs((0.0, 2), (0.1, 10)), ("violent", 11)),         # exactly the window: decided
+    (0.2, runs((0.0, 2), (0.1, 9)), (None, None)),             # one step short
+    (0.2, runs((0.1, 9), (0.0, 1), (0.1, 9)), (None, None)),   # broken in the middle
+    (0.2, runs((0.1, 9), (0.0, 1), (0.1, 10)), ("violent", 19)),
+    # the minimum: 0.02 of citizens violent (of 0.03 participating) counts, 0.0199 does not
+    (0.03, runs((0.02, 10)), ("violent", 9)),
+    (0.03, runs((0.0199, 10)), (None, None)),
+])
+def test_violent_window_and_minimum(participation, violent, expected):
+    t = trajectory([participation], violent, [0.8])
+    assert decide(t) == expected
+
+
+@pytest.mark.parametrize("violent, expected", [
+    (0.1, "violent"),     # 0.1 / 0.2 = 0.5: a violent majority (at the threshold)
+    (0.098, None),        # 0.49: a violent flank, not a violent campaign
+])
+def test_violent_majority_of_participants(violent, expected):
+    t = trajectory([0.2], [violent], [0.8] * 10)
+    assert decide(t)[0] == expected
+
+
+def test_violent_window_follows_the_threshold():
+    t = trajectory([0.2], runs((0.0, 1), (0.1, 3)), [0.8])
+    assert decide(t, violent_window=3) == ("violent", 3)
+    assert decide(t, violent_window=4) == (None, None)
+    assert decide(t, violent_window=3, violent_min=0.2) == (None, None)
+    assert decide(t, violent_window=3, violent_majority=0.6) == (None, None)
+
+
+# ---------------------------------------------------------------- a fall while violent
+# The rule that a regime toppled by a mostly violent uprising is a war's outcome needs
+# both the violent minimum and the majority at the step of the fall.
+@pytest.mark.parametrize("participation, violent, expected", [
+    (0.3, 0.2, ("violent", 1)),      # 2/3 violent, 0.2 of citizens
+    (0.04, 0.02, ("violent", 1)),    # exactly the minimum and 1/2: violent
+    (0.0199, 0.0199, ("success", 1)),  # all violent, but below the minimum: success
+    (0.2, 0.098, ("success", 1)),    # a violent flank of 0.49: success
+    (0.2, 0.1, ("violent", 1)),      # exactly half: violent
+])
+def test_fall_while_violent(participation, violent, expected):
+    t = trajectory([0.2, participation], [0.0, violent], [0.8, 0.4])
+    assert decide(t) == expected
+
+
+def test_fall_while_violent_is_judged_at_the_step_of_the_fall():
+    # violent before and after the fall, nonviolent at it: success
+    t = trajectory([0.3] * 4, [0.2, 0.2, 0.0, 0.2], [0.8, 0.8, 0.4, 0.4])
+    assert decide(t) == ("success", 2)
+
+
+# ---------------------------------------------------------------- which comes first
+@pytest.mark.parametrize("support, expected", [
+    (runs((0.8, 3), (0.4, 3)), ("violent", 2)),   # war at 2, fall at 3: the war
+    (runs((0.8, 2), (0.4, 4)), ("violent", 2)),   # both at step 2: the war
+    (runs((0.8, 1), (0.4, 5)), ("violent", 1)),   # the fall at 1, violent at that step
+])
+def test_war_and_fall_first_event_wins(support, expected):
+    t = trajectory([0.3] * 6, [0.2] * 6, support)
+    assert decide(t, violent_window=3) == expected
+
+
+def test_a_nonviolent_fall_before_the_war_is_success():
+    t = trajectory([0.3] * 6, [0.0, 0.0, 0.0, 0.2, 0.2, 0.2], [0.8, 0.7, 0.45, 0.4, 0.4, 0.4])
+    assert decide(t, violent_window=2) == ("success", 2)
+
+
+# ---------------------------------------------------------------- at the horizon
+# Forty steps; participation high for the first steps, then at the value given for the rest.
+@pytest.mark.parametrize("participation, expected", [
+    (runs((0.2, 10), (0.0, 30)), ("suppressed", 39)),   # quiet for exactly the window
+    (runs((0.2, 11), (0.0, 29)), ("stalled", 39)),      # one step short
+    (runs((0.2, 10), (0.01, 30)), ("suppressed", 39)),  # at the quiet threshold
+    (runs((0.2, 10), (0.0101, 30)), ("stalled", 39)),   # just above it
+    # judged on the maximum over the window, not the mean: one step at 0.05 among 29
+    # at 0 has mean 0.0017 but the campaign is not crushed
+    (runs((0.2, 10), (0.0, 15), (0.05, 1), (0.0, 14)), ("stalled", 39)),
+    (runs((0.2, 40)), ("stalled", 39)),
+])
+def test_suppressed_or_stalled_at_the_horizon(participation, expected):
+    t = trajectory(participation, [0.0], [0.8])
+    assert decide(t, final=True) == expected
+    assert decide(t, final=False) == (None, None)   # undecided until the horizon
+
+
+def test_quiet_window_shorter_than_the_run_uses_every_row():
+    t = trajectory([0.0, 0.005, 0.0], [0.0], [0.8])
+    assert decide(t, final=True) == ("suppressed", 2)
+
+
+def test_quiet_window_follows_the_threshold():
+    t = trajectory(runs((0.3, 2), (0.0, 3)), [0.0], [0.8])
+    assert decide(t, final=True, quiet_window=3) == ("suppressed", 4)
+    assert decide(t, final=True, quiet_window=4) == ("stalled", 4)
+    assert decide(t, final=True, quiet_window=3, quiet=0.0) == ("suppressed", 4)
+    t = trajectory(runs((0.3, 2), (0.02, 3)), [0.0], [0.8])
+    assert decide(t, final=True, quiet_window=3, quiet=0.02) == ("suppressed", 4)
+    assert decide(t, final=True, quiet_window=3, quiet=0.019) == ("stalled", 4)
+
+
+def test_a_small_violent_fringe_alone_is_stalled_not_war():
+    t = trajectory([0.015] * 12, [0.009] * 12, [0.8] * 12)  # 60% violent, but few
+    assert decide(t, final=True) == ("stalled", 11)
 
 
 @pytest.mark.parametrize("final", [False, True])
 def test_empty_trajectory(final):
-    d = classify(trajectory([], [], []), final=final)
-    assert d.outcome is None
+    assert decide(trajectory([], [], []), final=final) == (None, None)
 
 
-def test_peak_violent_fraction_ignores_a_small_flank():
-    # 1% violent among 2% participating: half violent, but too few to count
-    small = trajectory([0.02, 0.4, 0.4], [0.01, 0.015, 0.1], [0.8])
-    assert peak_violent_fraction(small) == pytest.approx(0.25)  # only the last step counts
-    assert peak_violent_fraction(trajectory([0.3], [0.0], [0.8])) == 0.0
-    war = trajectory([0.3, 0.3], [0.05, 0.2], [0.8])
-    assert peak_violent_fraction(war) == pytest.approx(2 / 3)
+def test_a_zero_violent_window_declares_no_war():
+    # a window of no steps would hold everywhere; the classifier refuses it quietly
+    t = trajectory([0.3] * 3, [0.2] * 3, [0.8] * 3)
+    assert decide(t, violent_window=0) == (None, None)
+
+
+# ---------------------------------------------------------------- peak violent fraction
+@pytest.mark.parametrize("participation, violent, expected", [
+    ([0.3], [0.0], 0.0),                              # nobody violent
+    ([0.0], [0.0], 0.0),                              # nobody at all
+    ([0.04], [0.02], 0.5),                            # at the minimum: counts
+    ([0.0398], [0.0199], 0.0),                        # just below: ignored
+    # 1% violent among 2% is half, but too few; 1.5% too; 0.1 of 0.4 counts
+    ([0.02, 0.4, 0.4], [0.01, 0.015, 0.1], 0.25),
+    ([0.3, 0.3], [0.05, 0.2], 2 / 3),                 # the maximum, not the mean
+    ([0.3, 0.3, 0.3], [0.2, 0.05, 0.05], 2 / 3),      # ... wherever it falls
+])
+def test_peak_violent_fraction(participation, violent, expected):
+    t = trajectory(participation, violent, [0.8])
+    assert peak_violent_fraction(t) == pytest.approx(expected)
+
+
+def test_peak_violent_fraction_follows_the_threshold():
+    t = trajectory([0.02, 0.4], [0.01, 0.1], [0.8])
+    assert peak_violent_fraction(t, Thresholds(violent_min=0.01)) == pytest.approx(0.5)
+    assert peak_violent_fraction(t, Thresholds(violent_min=0.2)) == 0.0
+    assert type(peak_violent_fraction(t)) is float

@@ -1,4 +1,10 @@
-"""Unit tests of the pure decision rules on hand-picked inputs."""
+"""Unit tests of the pure decision rules: literal values worked out by hand.
+
+Every expected number is computed in the comment beside it from the rule's docstring,
+with the named constants written out as numbers, so a changed sign, constant or term
+fails a test that names the rule. Each term is checked alone (the others zero) and in
+combination. Tables read as (inputs..., expected).
+"""
 
 import math
 
@@ -6,52 +12,205 @@ import numpy as np
 import pytest
 
 from model import rules
+from model.model import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
+
+LN2 = math.log(2.0)
 
 
-def test_grievance_is_epstein_plus_outrage():
+# ---------------------------------------------------------------- the named constants
+@pytest.mark.parametrize("name, value", [
+    ("LETHAL_LEVEL", 0.75), ("MAX_LETHAL", 0.2), ("CROWD_HALF", 2.0), ("CALM_POLICING", 0.5),
+    ("THREAT_PER_ACTIVE", 5.0), ("THREAT_PER_VIOLENT", 10.0), ("MORAL_BLUNTING", 0.5),
+    ("LOYALTY_DRIFT", 0.01), ("LEGITIMACY_FLOOR", 0.5), ("PILLAR_RALLY", 0.2),
+    ("CONCEDE_BELOW", 0.65), ("CONCESSION_RATE", 0.02), ("CONCESSION_WILL", 0.5),
+    ("MAX_CONCESSION", 0.1), ("LEGITIMACY_INERTIA", 0.05), ("ORDER_GAIN", 0.2),
+    ("FLANK_LEGITIMACY", 0.05), ("BACKFIRE_BLUNTING", 0.5), ("REPRESSION_SPEED", 0.1),
+    ("REPRESSION_SPEED_LEARNING", 0.4), ("PROPAGANDA_BASE", 0.3), ("PROPAGANDA_LEARNING", 0.6),
+    ("PATRONAGE_RATE", 0.01), ("PATRONAGE_EFFICIENCY", 0.5), ("INCOME", 0.002),
+    ("STRIKE_LOSS", 10.0), ("PROGRESS_WINDOW", 20), ("MOBILISED", 0.02), ("PROGRESS", 0.01),
+    ("FRUSTRATION_GAIN", 0.005), ("FRUSTRATION_KEPT", 0.95),
+])
+def test_constants_have_their_documented_values(name, value):
+    # The values docs/ODD.md and the docstrings quote; a deliberate change updates both.
+    assert getattr(rules, name) == value
+
+
+def test_pillar_weights_and_exposures():
+    assert PILLAR_WEIGHTS.tolist() == [0.30, 0.30, 0.15, 0.10, 0.05, 0.10]
+    assert ECONOMIC_EXPOSURE.tolist() == [0.0, 0.0, 0.5, 1.0, 0.0, 0.2]
+
+
+# ---------------------------------------------------------------- citizens
+@pytest.mark.parametrize("hardship, legitimacy, outrage, expected", [
+    (0.5, 0.8, 0.0, 0.1),     # Epstein: 0.5 * (1 - 0.8)
+    (1.0, 0.0, 0.0, 1.0),     # no legitimacy: grievance is the hardship
+    (0.4, 1.0, 0.0, 0.0),     # full legitimacy: none
+    (0.0, 0.3, 0.25, 0.25),   # outrage alone
+    (0.5, 0.8, 0.2, 0.3),     # both: 0.1 + 0.2
+])
+def test_grievance(hardship, legitimacy, outrage, expected):
+    assert rules.grievance(hardship, legitimacy, outrage) == pytest.approx(expected)
+
+
+def test_grievance_without_outrage_is_epstein():
     assert rules.grievance(0.5, 0.8) == pytest.approx(0.1)
-    assert rules.grievance(0.5, 0.8, outrage=0.2) == pytest.approx(0.3)
 
 
-def test_arrest_probability_rounds_the_ratio_like_mesa_example():
-    # 3 officers, 2 actives: round(1.5) = 2 (numpy rounds half to even), k = 2.3
-    p = rules.arrest_probability(np.array([3.0]), np.array([2.0]), 2.3, 1.0)
-    assert p[0] == pytest.approx(1 - math.exp(-2.3 * 2))
-    # more actives than twice the officers: no perceived risk (the tipping point)
-    assert rules.arrest_probability(np.array([4.0]), np.array([9.0]), 2.3, 1.0)[0] == 0.0
-    # a regime that does not arrest deters nobody
-    assert rules.arrest_probability(np.array([10.0]), np.array([1.0]), 2.3, 0.0)[0] == 0.0
+@pytest.mark.parametrize("officers, actives, k, level, expected", [
+    (3.0, 2.0, 2.3, 1.0, 1 - math.exp(-2.3 * 2)),  # round(1.5) = 2
+    (5.0, 2.0, 2.3, 1.0, 1 - math.exp(-2.3 * 2)),  # round(2.5) = 2: numpy rounds half to even
+    (7.0, 2.0, 1.0, 1.0, 1 - math.exp(-4.0)),      # round(3.5) = 4 (Epstein's floor gives 3)
+    (1.0, 1.0, 2.3, 0.5, 1 - math.exp(-1.15)),     # the level scales the deterrent
+    (2.0, 0.0, 1.0, 0.5, 1 - math.exp(-1.0)),      # no actives count as one: 2 / 1
+    (4.0, 9.0, 2.3, 1.0, 0.0),                     # round(0.44) = 0: the tipping point
+    (10.0, 1.0, 2.3, 0.0, 0.0),                    # a regime that does not arrest deters nobody
+])
+def test_arrest_probability(officers, actives, k, level, expected):
+    p = rules.arrest_probability(np.array([officers]), np.array([actives]), k, level)
+    assert p[0] == pytest.approx(expected, abs=1e-15)
 
 
-def test_wants_to_act_threshold_and_pull():
-    assert not rules.wants_to_act(0.15, 0.5, 0.0, 0.0, 0.2)
-    assert rules.wants_to_act(0.15, 0.5, 0.0, 0.5, 0.2)  # 0.225 > 0.2: emboldened
-    assert not rules.wants_to_act(0.5, 1.0, 0.9, 0.0, 0.1)  # deterred by risk
+@pytest.mark.parametrize("griev, risk_aversion, risk, pull, threshold, expected", [
+    (0.75, 0.5, 0.5, 0.0, 0.5, False),    # 0.75 - 0.25 = 0.5: not above T
+    (0.75, 0.5, 0.5, 0.0, 0.49, True),    # ... above a lower one
+    (0.5, 1.0, 0.9, 0.0, 0.1, False),     # deterred: 0.5 - 0.9 < 0.1
+    (0.5, 0.0, 0.9, 0.0, 0.1, True),      # the risk-neutral are not deterred
+    (0.5, 1.0, 0.0, 0.0, 0.1, True),      # no risk, no deterrent
+    (0.25, 0.0, 0.0, 1.0, 0.49, True),    # pull doubles grievance: 0.5
+    (0.25, 0.0, 0.0, 1.0, 0.6, False),    # ... multiplies, not adds (0.25 + 1 would act)
+    (0.25, 0.0, 0.0, -0.5, 0.2, False),   # a violent crowd deters: 0.125
+])
+def test_wants_to_act(griev, risk_aversion, risk, pull, threshold, expected):
+    assert rules.wants_to_act(griev, risk_aversion, risk, pull, threshold) == expected
 
 
-def test_social_pull_violence_deters():
-    assert rules.social_pull(1.0, 0.3, 0.0) == pytest.approx(0.3)
-    assert rules.social_pull(1.0, 0.3, 0.4) < 0
+@pytest.mark.parametrize("weight, nonviolent, violent, expected", [
+    (1.0, 0.3, 0.0, 0.3),
+    (2.0, 0.3, 0.1, 0.4),     # 2 * (0.3 - 0.1)
+    (1.0, 0.0, 0.25, -0.25),  # violence alone deters
+    (0.0, 0.5, 0.0, 0.0),     # no bandwagon
+])
+def test_social_pull(weight, nonviolent, violent, expected):
+    assert rules.social_pull(weight, nonviolent, violent) == pytest.approx(expected)
 
 
-def test_turns_violent_when_anger_beats_discipline():
-    assert rules.turns_violent(0.6, 0.2, 0.7)
-    assert not rules.turns_violent(0.3, 0.2, 0.7)
+@pytest.mark.parametrize("anger, frustration, discipline, expected", [
+    (0.25, 0.25, 0.5, False),  # equal: does not overcome
+    (0.25, 0.25, 0.49, True),
+    (0.5, 0.0, 0.49, True),    # anger alone
+    (0.0, 0.5, 0.49, True),    # frustration alone
+    (0.3, 0.2, 0.7, False),
+])
+def test_turns_violent(anger, frustration, discipline, expected):
+    assert rules.turns_violent(anger, frustration, discipline) == expected
 
 
-def test_arrest_rate_and_lethal_share():
-    assert rules.arrest_rate(0.25) == pytest.approx(0.5)
-    assert rules.arrest_rate(0.9) == 1.0
-    assert rules.lethal_share(0.7) == 0.0
-    assert rules.lethal_share(1.0) == pytest.approx(rules.MAX_LETHAL)
+# ---------------------------------------------------------------- repression
+@pytest.mark.parametrize("level, capacity, visible, expected", [
+    (1.0, 1.0, 4.0, 0.25),   # one arrest spread over four
+    (0.5, 2.0, 4.0, 0.25),   # 0.5 * 2 / 4
+    (0.5, 3.0, 1.0, 1.5),
+    (1.0, 2.0, 0.5, 4.0),    # one dispersed active seen at half visibility
+    (1.0, 1.0, 0.0, 0.0),    # nobody visible: no hazard
+])
+def test_arrest_hazard_per_officer(level, capacity, visible, expected):
+    hazard = rules.arrest_hazard_per_officer(level, capacity, np.array([visible]))
+    assert hazard[0] == pytest.approx(expected)
 
 
 def test_arrest_hazard_expects_rate_arrests_per_officer():
     hazard = rules.arrest_hazard_per_officer(1.0, 1.0, np.array([4.0, 0.0]))
-    assert hazard[0] == pytest.approx(0.25) and hazard[1] == 0.0
-    # one officer seeing four equally visible actives: expected arrests ~ 1 - small
-    p = 1 - np.exp(-hazard[0])
-    assert 4 * p == pytest.approx(0.885, abs=0.01)
+    assert hazard.tolist() == [0.25, 0.0]
+    # one officer seeing four equally visible actives: 4 (1 - e^-0.25) = 0.885 expected
+    assert 4 * (1 - np.exp(-hazard[0])) == pytest.approx(0.8848, abs=1e-4)
+
+
+@pytest.mark.parametrize("hazard, visibility, uniform, expected", [
+    (LN2, 1.0, 0.49, True),        # P = 1 - e^-ln2 = 0.5
+    (LN2, 1.0, 0.51, False),
+    (2 * LN2, 0.5, 0.49, True),    # visibility multiplies the hazard: still 0.5
+    (2 * LN2, 0.5, 0.51, False),
+    (LN2, 0.5, 0.3, False),        # 1 - e^-(ln2 / 2) = 0.293
+    (LN2, 0.5, 0.29, True),
+    (0.0, 1.0, 0.0, False),        # no hazard: never, even for the lowest draw
+    (5.0, 0.0, 0.0, False),        # invisible: never
+])
+def test_arrested(hazard, visibility, uniform, expected):
+    got = rules.arrested(np.array([hazard]), np.array([visibility]), np.array([uniform]))
+    assert got.tolist() == [expected]
+
+
+@pytest.mark.parametrize("level, expected", [
+    (0.0, 0.0), (0.25, 0.5), (0.5, 1.0), (0.9, 1.0),  # one arrest per officer from 0.5
+])
+def test_arrest_rate(level, expected):
+    assert rules.arrest_rate(level) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("level, expected", [
+    (0.5, 0.0), (0.75, 0.0),  # none up to the lethal level
+    (0.8, 0.04),              # 0.2 * 0.05 / 0.25
+    (0.875, 0.1),             # halfway: half of 0.2
+    (1.0, 0.2),               # a fifth of arrests are killings at full repression
+])
+def test_lethal_share(level, expected):
+    assert rules.lethal_share(level) == pytest.approx(expected, abs=1e-15)
+
+
+# ---------------------------------------------------------------- officers
+ZERO = np.array([0.0])
+NOBODY = dict(nonviolent_in_vision=ZERO, violent_in_vision=ZERO, officers_in_vision=ZERO,
+              defected_in_vision=ZERO, repression_level=0.5, moral_cost=0.0,
+              peer_influence=0.0, threat_cohesion=0.0, learning=0.0, legitimacy=0.8)
+
+
+def _loyalty(**changes):
+    args = {**NOBODY, **{k: np.array([v]) if k.endswith("_in_vision") else v
+                         for k, v in changes.items()}}
+    return float(rules.loyalty_change(**args)[0])
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({}, 0.0),                                            # nothing in vision, all terms off
+    # drift alone: 0.01 * (0.5 - L), and only below the floor
+    ({"legitimacy": 0.3}, -0.002),
+    ({"legitimacy": 0.0}, -0.005),
+    ({"legitimacy": 0.5}, 0.0),
+    ({"legitimacy": 0.6}, 0.0),                           # no upward drift above it
+    # moral cost alone: crowd 2 / (0 + 1) = 2 -> 2 / (2 + 2) = 0.5; 0.1 * 0.5 * 0.5
+    ({"nonviolent_in_vision": 2.0, "moral_cost": 0.1}, -0.025),
+    # ... halved by full learning, a quarter off at learning 0.5
+    ({"nonviolent_in_vision": 2.0, "moral_cost": 0.1, "learning": 1.0}, -0.0125),
+    ({"nonviolent_in_vision": 2.0, "moral_cost": 0.1, "learning": 0.5}, -0.01875),
+    # fellow officers dilute the crowd: 6 / (2 + 1) = 2 -> the same 0.5
+    ({"nonviolent_in_vision": 6.0, "officers_in_vision": 2.0, "moral_cost": 0.1}, -0.025),
+    # a larger crowd: 6 / 1 = 6 -> 6 / 8 = 0.75; 0.1 * 0.5 * 0.75
+    ({"nonviolent_in_vision": 6.0, "moral_cost": 0.1}, -0.0375),
+    # lethal orders: x (1 + 0.1 / 0.2) at r = 0.875, doubled at r = 1
+    ({"nonviolent_in_vision": 2.0, "moral_cost": 0.1, "repression_level": 0.875}, -0.065625),
+    ({"nonviolent_in_vision": 2.0, "moral_cost": 0.1, "repression_level": 1.0}, -0.1),
+    # violent citizens cost nothing morally
+    ({"violent_in_vision": 6.0, "moral_cost": 0.1}, 0.0),
+    # peers alone: 0.3 * 1 / (1 + 1 + 1), and 0.3 * 1 / (2 + 1 + 1)
+    ({"officers_in_vision": 1.0, "defected_in_vision": 1.0, "peer_influence": 0.3}, -0.1),
+    ({"officers_in_vision": 2.0, "defected_in_vision": 1.0, "peer_influence": 0.3}, -0.075),
+    # threat cohesion alone: 0.05 * 3 / (3 + 1); nonviolent actives dilute it: 3 / (4 + 1)
+    ({"violent_in_vision": 3.0, "threat_cohesion": 0.05}, 0.0375),
+    ({"violent_in_vision": 3.0, "nonviolent_in_vision": 1.0, "threat_cohesion": 0.05}, 0.03),
+    # all four: cohesion 0.05 * 2 / 5 = 0.02; moral 0.1 * 0.5 * (1 / 3) = 0.016667 (crowd
+    # 2 / 2 = 1 -> 1 / 3); peers 0.3 * 1 / 3 = 0.1; drift 0.01 * 0.2 = 0.002
+    ({"nonviolent_in_vision": 2.0, "violent_in_vision": 2.0, "officers_in_vision": 1.0,
+      "defected_in_vision": 1.0, "moral_cost": 0.1, "peer_influence": 0.3,
+      "threat_cohesion": 0.05, "legitimacy": 0.3}, 0.02 - 0.1 / 6 - 0.1 - 0.002),
+])
+def test_loyalty_change(changes, expected):
+    assert _loyalty(**changes) == pytest.approx(expected, abs=1e-15)
+
+
+def test_loyalty_change_is_per_officer():
+    change = rules.loyalty_change(
+        np.array([2.0, 0.0]), np.array([0.0, 3.0]), ZERO, ZERO, 0.5, 0.1, 0.0, 0.05, 0.0, 0.8)
+    assert change == pytest.approx([-0.025, 0.0375])
 
 
 def test_loyalty_falls_facing_peaceful_crowds_and_rises_facing_violence():
@@ -63,68 +222,95 @@ def test_loyalty_falls_facing_peaceful_crowds_and_rises_facing_violence():
     assert peaceful < 0 < violent
 
 
-def test_learning_blunts_moral_cost_and_defected_peers_pull():
-    base = dict(nonviolent_in_vision=60.0, violent_in_vision=0.0, officers_in_vision=5.0,
-                repression_level=0.5, moral_cost=0.1, peer_influence=0.1, threat_cohesion=0.0,
-                legitimacy=0.8)
-    assert rules.loyalty_change(defected_in_vision=0.0, learning=1.0, **base) > \
-        rules.loyalty_change(defected_in_vision=0.0, learning=0.0, **base)
-    assert rules.loyalty_change(defected_in_vision=5.0, learning=0.0, **base) < \
-        rules.loyalty_change(defected_in_vision=0.0, learning=0.0, **base)
+# ---------------------------------------------------------------- pillars
+EXPOSURE = np.array([0.0, 0.5, 1.0])
+NONE3 = np.zeros(3)
 
 
-def test_pillar_change_terms():
-    zero = np.zeros(6)
-    exposure = np.array([0, 0, 0.5, 1, 0, 0.2])
-    erode = rules.pillar_change(np.full(6, 0.5), 0.1, exposure, 0.0, 0.0, zero, 0.1, True, True)
-    assert erode[3] < erode[2] < erode[4] < 0  # business is hit hardest by strikes
-    backfire = rules.pillar_change(zero, 0.0, exposure, 0.05, 0.0, zero, 0.1, True, True)
-    assert np.allclose(backfire, -0.05)
-    no_backfire = rules.pillar_change(zero, 0.0, exposure, 0.05, 0.0, zero, 0.1, False, True)
-    assert np.allclose(no_backfire, 0.0)
-    rally = rules.pillar_change(zero, 0.0, exposure, 0.0, 0.2, zero, 0.1, True, True)
-    assert np.all(rally > 0)
-    patron = rules.pillar_change(zero, 0.0, exposure, 0.0, 0.0, np.full(6, 0.01), 0.1, True, True)
-    assert np.allclose(patron, 0.01)
+@pytest.mark.parametrize("constituency, dispersed, backfire, violent, patronage, flags, expected", [
+    # (flags: backfire_on, flank_on); erosion is 0.1 throughout
+    (NONE3, 0.0, 0.0, 0.0, NONE3, (True, True), [0.0, 0.0, 0.0]),
+    # own constituency alone: -0.1 * share
+    ([0.5, 0.2, 0.0], 0.0, 0.0, 0.0, NONE3, (True, True), [-0.05, -0.02, 0.0]),
+    # strikes alone: -0.1 * exposure * 0.2
+    (NONE3, 0.2, 0.0, 0.0, NONE3, (True, True), [0.0, -0.01, -0.02]),
+    # both: -0.1 * (0.5 + exposure * 0.2)
+    ([0.5, 0.5, 0.5], 0.2, 0.0, 0.0, NONE3, (True, True), [-0.05, -0.06, -0.07]),
+    # backfire alone erodes every pillar; off, nothing
+    (NONE3, 0.0, 0.05, 0.0, NONE3, (True, True), [-0.05, -0.05, -0.05]),
+    (NONE3, 0.0, 0.05, 0.0, NONE3, (False, True), [0.0, 0.0, 0.0]),
+    # the radical flank rallies every pillar: +0.2 * 0.1; off, nothing
+    (NONE3, 0.0, 0.0, 0.1, NONE3, (True, True), [0.02, 0.02, 0.02]),
+    (NONE3, 0.0, 0.0, 0.1, NONE3, (True, False), [0.0, 0.0, 0.0]),
+    # patronage alone restores each pillar by what it gets
+    (NONE3, 0.0, 0.0, 0.0, [0.01, 0.02, 0.0], (True, True), [0.01, 0.02, 0.0]),
+    # all terms: [-0.05, -0.01, -0.02] - 0.03 + 0.02 + [0, 0.01, 0]
+    ([0.5, 0.0, 0.0], 0.2, 0.03, 0.1, [0.0, 0.01, 0.0], (True, True), [-0.06, -0.01, -0.03]),
+])
+def test_pillar_change(constituency, dispersed, backfire, violent, patronage, flags, expected):
+    change = rules.pillar_change(np.asarray(constituency, float), dispersed, EXPOSURE, backfire,
+                                 violent, np.asarray(patronage, float), 0.1, *flags)
+    assert change == pytest.approx(expected, abs=1e-15)
 
 
-def test_regime_support_is_weighted_mean():
-    assert rules.regime_support(np.array([1.0, 0.0]), np.array([3.0, 1.0])) == pytest.approx(0.75)
+@pytest.mark.parametrize("loyalty, weights, expected", [
+    ([1.0, 0.0], [3.0, 1.0], 0.75),
+    ([0.5, 0.5], [2.0, 2.0], 0.5),            # weights need not sum to one
+    ([1.0, 1.0, 0, 0, 0, 0], PILLAR_WEIGHTS, 0.6),   # the security pillars: 0.3 + 0.3
+    ([0, 0, 1.0, 1.0, 1.0, 1.0], PILLAR_WEIGHTS, 0.4),
+    ([0.5] * 6, PILLAR_WEIGHTS, 0.5),
+])
+def test_regime_support(loyalty, weights, expected):
+    support = rules.regime_support(np.array(loyalty), np.asarray(weights))
+    assert type(support) is float and support == pytest.approx(expected)
 
 
-def test_repression_target_escalates_and_defections_limit_it():
-    calm = rules.repression_target(0.8, 0.0, 0.0, 0.0)
-    mass = rules.repression_target(0.8, 0.2, 0.0, 0.0)
-    assert calm == pytest.approx(0.8 * rules.CALM_POLICING)
-    assert mass == pytest.approx(0.8)
-    assert rules.repression_target(0.8, 0.2, 0.0, 0.5) == pytest.approx(0.4)
+# ---------------------------------------------------------------- the regime
+@pytest.mark.parametrize("willingness, participation, violent, defected, expected", [
+    (0.8, 0.0, 0.0, 0.0, 0.4),     # calm: half its willingness
+    (0.8, 0.02, 0.0, 0.0, 0.48),   # threat 0.5 + 5 * 0.02 = 0.6
+    (0.8, 0.0, 0.01, 0.0, 0.48),   # threat 0.5 + 10 * 0.01 = 0.6
+    (0.8, 0.1, 0.0, 0.0, 0.8),     # a tenth active: full threat
+    (0.8, 0.0, 0.05, 0.0, 0.8),    # a twentieth violent: full threat
+    (0.8, 0.5, 0.0, 0.0, 0.8),     # capped at full willingness
+    (0.8, 0.04, 0.01, 0.25, 0.48),  # threat 0.8; x 0.8 x (1 - 0.25)
+    (0.8, 0.2, 0.0, 0.5, 0.4),     # defections halve what it can order
+    (0.8, 0.2, 0.0, 1.0, 0.0),
+])
+def test_repression_target(willingness, participation, violent, defected, expected):
+    got = rules.repression_target(willingness, participation, violent, defected)
+    assert got == pytest.approx(expected)
 
 
-# ---------------------------------------------------------------- the regime's rules
-# Literal values computed by hand from each rule's docstring, so a changed constant,
-# sign or term fails a test that names the rule.
+@pytest.mark.parametrize("backfire, publicised, propaganda, learning, expected", [
+    (2.0, 0.1, 0.0, 0.0, 0.2),     # alone: 2 * 0.1
+    (2.0, 0.1, 0.5, 0.0, 0.1),     # propaganda absorbs half
+    (2.0, 0.1, 0.0, 1.0, 0.1),     # full learning avoids half
+    (2.0, 0.1, 0.25, 0.4, 0.12),   # 0.2 * 0.75 * 0.8
+    (2.0, 0.1, 1.0, 0.0, 0.0),     # propaganda absorbs it all
+    (2.0, 0.0, 0.0, 0.0, 0.0),     # nobody repressed
+    (0.0, 0.1, 0.0, 0.0, 0.0),     # backfire parameter 0
+])
+def test_backfire_signal(backfire, publicised, propaganda, learning, expected):
+    assert rules.backfire_signal(backfire, publicised, propaganda, learning) == pytest.approx(
+        expected)
 
 
-def test_backfire_signal_literal():
-    # 2 * 0.1 * (1 - 0.25) * (1 - 0.5 * 0.4) = 0.2 * 0.75 * 0.8
-    assert rules.backfire_signal(2.0, 0.1, 0.25, 0.4) == pytest.approx(0.12)
-    assert rules.backfire_signal(2.0, 0.1, 1.0, 0.0) == 0.0  # propaganda absorbs it all
-    assert rules.backfire_signal(2.0, 0.0, 0.0, 0.0) == 0.0
-
-
-def test_publicity_half_at_the_crowd_scale():
-    assert rules.publicity(20.0, 20.0) == pytest.approx(0.5)
-    assert rules.publicity(0.0, 20.0) == 0.0
-    assert rules.publicity(60.0, 20.0) == pytest.approx(0.75)
+@pytest.mark.parametrize("crowd, scale, expected", [
+    (0.0, 20.0, 0.0), (5.0, 15.0, 0.25), (20.0, 20.0, 0.5), (60.0, 20.0, 0.75),
+])
+def test_publicity(crowd, scale, expected):
+    assert rules.publicity(crowd, scale) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("args, expected", [
     # (legitimacy, baseline, backfire_loss, violent_repressed, violent_share, backfire,
     #  backfire_on, flank_on)
     ((0.6, 0.8, 0.0, 0.0, 0.0, 1.0, False, False), 0.05 * 0.2),          # inertia alone
+    ((0.9, 0.8, 0.0, 0.0, 0.0, 1.0, False, False), -0.05 * 0.1),         # ... both ways
     ((0.8, 0.8, 0.03, 0.0, 0.0, 1.0, True, False), -0.03),               # backfire alone
     ((0.8, 0.8, 0.0, 0.1, 0.0, 2.0, True, False), 0.2 * 2.0 * 0.1),      # order gain alone
-    ((0.8, 0.8, 0.0, 0.0, 0.4, 1.0, False, True), 0.05 * 0.4),          # flank alone
+    ((0.8, 0.8, 0.0, 0.0, 0.4, 1.0, False, True), 0.05 * 0.4),           # flank alone
     ((0.8, 0.8, 0.03, 0.1, 0.4, 2.0, False, False), 0.0),                # switches off
     ((0.7, 0.8, 0.03, 0.1, 0.4, 2.0, True, True), 0.005 - 0.03 + 0.04 + 0.02),
 ])
@@ -132,86 +318,89 @@ def test_legitimacy_change_each_term(args, expected):
     assert rules.legitimacy_change(*args) == pytest.approx(expected)
 
 
-def test_conceded_baseline_only_below_the_threshold_and_capped():
-    assert rules.conceded_baseline(0.7, 0.7, 0.65, 0.0) == 0.7  # at the threshold: no
-    # 0.7 + 0.02 * (0.5 + 0.5) * (0.65 - 0.45) = 0.704
-    assert rules.conceded_baseline(0.7, 0.7, 0.45, 0.5) == pytest.approx(0.704)
-    assert rules.conceded_baseline(0.79, 0.7, 0.0, 1.0) == pytest.approx(0.8)  # cap +0.1
-
-
-def test_next_repression_level_moves_part_way():
-    # 0.2 + (0.1 + 0.4 * 0.5) * (0.8 - 0.2) = 0.2 + 0.3 * 0.6
-    assert rules.next_repression_level(0.2, 0.8, 0.5) == pytest.approx(0.38)
-    assert rules.next_repression_level(0.5, 0.1, 0.0) == pytest.approx(0.46)
-
-
-def test_propaganda_reach_literal():
-    # (1 - 0.25) * 0.8 * (0.3 + 0.6 * 0.5) = 0.75 * 0.8 * 0.6
-    assert rules.propaganda_reach(0.25, 0.8, 0.5) == pytest.approx(0.36)
-    assert rules.propaganda_reach(1.0, 0.8, 0.5) == 0.0  # free media
-
-
-def test_patronage_goes_to_the_least_loyal():
-    loyalty = np.array([1.0, 0.5, 0.75, 1.0, 1.0, 1.0])
-    given, spent = rules.patronage(0.5, loyalty, 0.0)
-    assert spent == pytest.approx(0.01)
-    # 0.01 * 0.5 * need / need.sum(), need = (0, 0.5, 0.25, 0, 0, 0)
-    assert given == pytest.approx([0.0, 0.01 * 0.5 * 2 / 3, 0.01 * 0.5 / 3, 0.0, 0.0, 0.0])
-    # resources run out; full learning doubles the efficiency (0.5 -> 1)
-    given, spent = rules.patronage(0.004, loyalty, 1.0)
-    assert spent == pytest.approx(0.004) and given.sum() == pytest.approx(0.004)
-    assert rules.patronage(0.0, loyalty, 0.0)[1] == 0.0
-
-
-def test_income_falls_with_strikes():
-    assert rules.income(0.5, 0.0) == pytest.approx(0.001)
-    assert rules.income(0.5, 0.05) == pytest.approx(0.0005)  # 1 - 10 * 0.05
-    assert rules.income(1.0, 0.1) == pytest.approx(0.0)
-
-
-@pytest.mark.parametrize("participation, now, before, judged, expected", [
-    (0.05, 0.70, 0.705, True, 0.105),   # mobilised, no progress: +0.005
-    (0.05, 0.70, 0.72, True, 0.095),    # progress of 0.02: decays (x 0.95)
-    (0.02, 0.70, 0.70, True, 0.095),    # not mobilised (needs > 0.02)
-    (0.05, 0.70, 0.70, False, 0.095),   # too early to judge
+@pytest.mark.parametrize("baseline, initial, support, learning, expected", [
+    (0.7, 0.7, 0.65, 0.0, 0.7),     # at the threshold: no concession
+    (0.9, 0.7, 0.65, 0.0, 0.9),     # ... the baseline is returned untouched
+    (0.7, 0.7, 0.64, 0.0, 0.7001),  # 0.02 * 0.5 * 0.01
+    (0.7, 0.7, 0.45, 0.0, 0.702),   # 0.02 * 0.5 * 0.2
+    (0.7, 0.7, 0.45, 0.5, 0.704),   # 0.02 * (0.5 + 0.5) * 0.2
+    (0.5, 0.7, 0.45, 0.5, 0.504),   # far under the cap
+    (0.79, 0.7, 0.0, 1.0, 0.8),     # capped at the initial legitimacy + 0.1
+    (0.8, 0.7, 0.0, 1.0, 0.8),
 ])
-def test_next_frustration(participation, now, before, judged, expected):
-    assert rules.next_frustration(0.1, participation, now, before, judged) == pytest.approx(
+def test_conceded_baseline(baseline, initial, support, learning, expected):
+    got = rules.conceded_baseline(baseline, initial, support, learning)
+    assert got == pytest.approx(expected, abs=1e-15)
+
+
+@pytest.mark.parametrize("level, target, learning, expected", [
+    (0.2, 0.8, 0.0, 0.26),    # a tenth of the way: 0.2 + 0.1 * 0.6
+    (0.2, 0.8, 0.5, 0.38),    # 0.2 + (0.1 + 0.4 * 0.5) * 0.6
+    (0.2, 0.8, 1.0, 0.5),     # half the way
+    (0.5, 0.1, 0.0, 0.46),    # and down
+    (0.4, 0.4, 1.0, 0.4),     # at the target: stays
+])
+def test_next_repression_level(level, target, learning, expected):
+    assert rules.next_repression_level(level, target, learning) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("media_freedom, media_loyalty, learning, expected", [
+    (0.0, 1.0, 0.0, 0.3),      # base skill
+    (0.0, 1.0, 1.0, 0.9),      # 0.3 + 0.6
+    (0.5, 0.5, 0.0, 0.075),    # 0.5 * 0.5 * 0.3
+    (0.25, 0.8, 0.5, 0.36),    # 0.75 * 0.8 * 0.6
+    (1.0, 0.8, 0.5, 0.0),      # free media
+    (0.0, 0.0, 1.0, 0.0),      # a disloyal media pillar
+])
+def test_propaganda_reach(media_freedom, media_loyalty, learning, expected):
+    assert rules.propaganda_reach(media_freedom, media_loyalty, learning) == pytest.approx(
         expected)
 
 
-def test_loyalty_change_each_term_alone():
-    zero = np.array([0.0])
-    args = dict(nonviolent_in_vision=zero, violent_in_vision=zero, officers_in_vision=zero,
-                defected_in_vision=zero, repression_level=0.5, moral_cost=0.0,
-                peer_influence=0.0, threat_cohesion=0.0, learning=0.0, legitimacy=0.8)
-    assert rules.loyalty_change(**args)[0] == 0.0
-    # drift alone: 0.01 * (0.5 - 0.3)
-    assert rules.loyalty_change(**{**args, "legitimacy": 0.3})[0] == pytest.approx(-0.002)
-    # moral cost alone: crowd 2 / (0 + 1) = 2 -> 2 / (2 + 2) = 0.5; 0.1 * 0.5 * 0.5 * 1 * 1
-    moral = {**args, "nonviolent_in_vision": np.array([2.0]), "moral_cost": 0.1}
-    assert rules.loyalty_change(**moral)[0] == pytest.approx(-0.025)
-    # ... halved by full learning's blunting
-    assert rules.loyalty_change(**{**moral, "learning": 1.0})[0] == pytest.approx(-0.0125)
-    # peers alone: 0.3 * 1 / (1 + 1 + 1)
-    peers = {**args, "officers_in_vision": np.array([1.0]), "defected_in_vision": np.array([1.0]),
-             "peer_influence": 0.3}
-    assert rules.loyalty_change(**peers)[0] == pytest.approx(-0.1)
-    # threat cohesion alone: 0.05 * 3 / (3 + 1)
-    threat = {**args, "violent_in_vision": np.array([3.0]), "threat_cohesion": 0.05}
-    assert rules.loyalty_change(**threat)[0] == pytest.approx(0.0375)
+LOYALTY = np.array([1.0, 0.5, 0.75, 1.0, 1.0, 1.0])  # need (0, 0.5, 0.25, 0, 0, 0)
 
 
-def test_repression_target_literal():
-    assert rules.repression_target(0.8, 0.0, 0.0, 0.0) == pytest.approx(0.4)  # calm: half
-    # threat 0.5 + 5 * 0.04 + 10 * 0.01 = 0.8; times 0.8 and (1 - 0.25)
-    assert rules.repression_target(0.8, 0.04, 0.01, 0.25) == pytest.approx(0.48)
-    assert rules.repression_target(0.8, 0.5, 0.0, 0.0) == pytest.approx(0.8)  # capped at 1
+@pytest.mark.parametrize("resources, learning, given_total, spent", [
+    (0.5, 0.0, 0.005, 0.01),     # 0.01 spent at efficiency 0.5
+    (0.5, 0.5, 0.0075, 0.01),    # efficiency 0.5 + 0.5 * 0.5
+    (0.5, 1.0, 0.01, 0.01),      # full learning: all of it arrives
+    (0.004, 1.0, 0.004, 0.004),  # resources run out
+    (0.0, 1.0, 0.0, 0.0),        # nothing left
+])
+def test_patronage(resources, learning, given_total, spent):
+    given, cost = rules.patronage(resources, LOYALTY, learning)
+    assert cost == pytest.approx(spent, abs=1e-15)
+    # shared in proportion to need: two thirds to the 0.5 pillar, a third to the 0.75 one
+    assert given == pytest.approx(given_total * np.array([0, 2 / 3, 1 / 3, 0, 0, 0]), abs=1e-15)
 
 
-def test_pillar_rally_under_the_radical_flank():
-    zero = np.zeros(2)
-    args = (zero, 0.0, zero, 0.0, 0.1, zero, 0.01, True, True)
-    assert rules.pillar_change(*args) == pytest.approx([0.02, 0.02])  # 0.2 * 0.1
-    no_flank = args[:-1] + (False,)
-    assert rules.pillar_change(*no_flank) == pytest.approx([0.0, 0.0])
+def test_patronage_to_fully_loyal_pillars_costs_nothing():
+    given, cost = rules.patronage(0.5, np.ones(6), 1.0)
+    assert given.tolist() == [0.0] * 6 and cost == 0.0
+
+
+@pytest.mark.parametrize("business_loyalty, strikes, expected", [
+    (1.0, 0.0, 0.002),
+    (0.5, 0.0, 0.001),
+    (0.5, 0.05, 0.0005),   # 0.001 * (1 - 10 * 0.05)
+    (1.0, 0.1, 0.0),       # a tenth on strike stops the economy
+    (0.0, 0.0, 0.0),
+])
+def test_income(business_loyalty, strikes, expected):
+    assert rules.income(business_loyalty, strikes) == pytest.approx(expected, abs=1e-15)
+
+
+@pytest.mark.parametrize("frustration, participation, now, before, judged, expected", [
+    (0.1, 0.05, 0.70, 0.705, True, 0.105),  # mobilised, no progress: +0.005
+    (0.1, 0.05, 0.72, 0.70, True, 0.105),   # support rose: no progress either
+    (0.1, 0.05, 0.0, 0.0099, True, 0.105),  # a fall of 0.0099 is not progress
+    (0.1, 0.05, 0.0, 0.01, True, 0.095),    # a fall of exactly 0.01 is: decays (x 0.95)
+    (0.1, 0.05, 0.70, 0.72, True, 0.095),   # progress of 0.02
+    (0.1, 0.021, 0.70, 0.70, True, 0.105),  # just mobilised
+    (0.1, 0.02, 0.70, 0.70, True, 0.095),   # not mobilised (needs more than 0.02)
+    (0.1, 0.05, 0.70, 0.70, False, 0.095),  # too early to judge
+    (0.0, 0.0, 0.70, 0.70, True, 0.0),      # none stays none
+])
+def test_next_frustration(frustration, participation, now, before, judged, expected):
+    got = rules.next_frustration(frustration, participation, now, before, judged)
+    assert got == pytest.approx(expected, abs=1e-15)

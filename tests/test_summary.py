@@ -1,11 +1,17 @@
 """The declared run summary, the recorder and the shared vocabulary."""
 
+import dataclasses
+from collections import deque
+
 import numpy as np
 import pytest
 
-from model import RUN_COLUMNS, CivilResistanceModel, Params, RunSummary
+from model import RUN_COLUMNS, CivilResistanceModel, Params, RunSummary, Thresholds
+from model import summary as summary_module
+from model.outcome import Decision
 from model.recorder import TRAJECTORY_COLUMNS, Recorder
-from model.summary import RUN_COLUMN_NAMES
+from model.state import RegimeState
+from model.summary import RUN_COLUMN_NAMES, summarise
 from model.vocabulary import CITIZEN_STATES, OUTCOME_COLOURS, OUTCOMES, PILLAR_NAMES, CitizenState
 
 
@@ -69,3 +75,141 @@ def test_vocabulary_is_consistent():
     assert model.citizens.state.dtype == np.int8
     assert {a.state for a in model.agents_by_type[type(model._citizen_agents[0])]} <= set(
         CITIZEN_STATES)
+
+
+# ---------------------------------------------------------------- summarise, by hand
+def _regime(legitimacy=0.42):
+    return RegimeState(legitimacy=legitimacy, legitimacy_baseline=0.6, repression_level=0.3,
+                       resources=0.1, propaganda=0.0, frustration=0.0,
+                       pillar_loyalty=np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4]),
+                       support_history=deque())
+
+
+def _columns(support=(0.8, 0.6, 0.5, 0.55, 0.7)):
+    n = len(support)
+    return {"step": np.arange(n),
+            "participation": np.resize([0.0, 0.1, 0.3, 0.2, 0.1], n),
+            "participation_pct": np.resize([0.0, 1.0, 3.0, 2.0, 1.0], n),
+            "violent_share": np.resize([0.0, 0.0, 0.05, 0.1, 0.0], n),
+            "regime_support": np.array(support, dtype=float)}
+
+
+DEFAULT = Thresholds()
+SUCCESS_AT_2 = Decision("success", 2)
+
+
+def _summarise(columns=None, thresholds=DEFAULT, decision=SUCCESS_AT_2):
+    return summarise(_columns() if columns is None else columns, decision, _regime(), 0.25,
+                     np.int64(7), np.int64(2), thresholds)
+
+
+def test_summarise_reads_each_field_from_its_source():
+    s = _summarise()
+    assert s.to_dict() == {
+        "outcome": "success", "decided_step": 2,   # from the decision
+        "steps": 4,                                # five rows: steps 0..4
+        "peak_participation": 0.3, "peak_participation_pct": 3.0, "peak_violent_share": 0.1,
+        "peak_violent_fraction": 0.5,              # 0.1 / 0.2 at step 3 (0.05 / 0.3 at 2)
+        "security_defected_share": 0.25,
+        "pillar_loyalty": {"police": 0.9, "military": 0.8, "civil_service": 0.7,
+                           "business": 0.6, "clergy": 0.5, "media": 0.4},
+        "regime_support": 0.7,                     # the last row, not the lowest
+        "legitimacy": 0.42,                        # the regime's, at the end
+        "arrests": 7, "killings": 2,
+        "regime_fell": True,                       # 0.5 at step 2, then recovered
+    }
+    assert type(s.arrests) is int and type(s.killings) is int
+    assert type(s.regime_support) is float and type(s.regime_fell) is bool
+
+
+@pytest.mark.parametrize("support, collapse, fell", [
+    ((0.8, 0.5, 0.7), 0.5, True),       # at the threshold at one step, then recovered
+    ((0.8, 0.5001, 0.7), 0.5, False),   # just above it throughout
+    ((0.8, 0.6, 0.4), 0.5, True),       # at the end
+    ((0.3, 0.9, 0.9), 0.5, True),       # at the start
+    ((0.8, 0.4, 0.7), 0.3, False),      # the thresholds passed in decide
+    ((0.8, 0.3, 0.9), 0.3, True),
+])
+def test_regime_fell_at_any_step(support, collapse, fell):
+    s = _summarise(_columns(support), Thresholds(collapse=collapse))
+    assert s.regime_fell is fell
+    assert s.regime_support == support[-1]
+
+
+def test_summarise_uses_the_thresholds_for_the_violent_fraction():
+    # with violent_min 0.06 only step 3 (0.1) counts; with 0.11 none does
+    assert _summarise(thresholds=Thresholds(violent_min=0.06)).peak_violent_fraction == 0.5
+    assert _summarise(thresholds=Thresholds(violent_min=0.11)).peak_violent_fraction == 0.0
+
+
+def test_summarise_keeps_an_undecided_outcome():
+    s = _summarise(decision=Decision(None, None))
+    assert s.outcome is None and s.decided_step is None
+
+
+# ---------------------------------------------------------------- the declared columns
+EXPECTED_COLUMNS = [
+    # (name, dtype, nullable)
+    ("outcome", "string", True),
+    ("decided_step", "int64", True),
+    ("steps", "int64", False),
+    ("peak_participation", "float64", False),
+    ("peak_participation_pct", "float64", False),
+    ("peak_violent_share", "float64", False),
+    ("peak_violent_fraction", "float64", False),
+    ("security_defected_share", "float64", False),
+    ("pillar_police", "float64", False),
+    ("pillar_military", "float64", False),
+    ("pillar_civil_service", "float64", False),
+    ("pillar_business", "float64", False),
+    ("pillar_clergy", "float64", False),
+    ("pillar_media", "float64", False),
+    ("regime_support", "float64", False),
+    ("final_legitimacy", "float64", False),
+    ("arrests", "int64", False),
+    ("killings", "int64", False),
+    ("regime_fell", "bool", False),
+]
+
+
+def test_run_columns_are_declared_literally():
+    for columns in (RUN_COLUMNS, summary_module._columns()):
+        assert [(c.name, c.dtype, c.nullable) for c in columns] == EXPECTED_COLUMNS
+    assert RUN_COLUMN_NAMES == tuple(name for name, _, _ in EXPECTED_COLUMNS)
+
+
+def test_run_columns_carry_the_fields_meanings():
+    meanings = {f.name: f.metadata["meaning"] for f in dataclasses.fields(RunSummary)}
+    assert meanings["regime_fell"] == "regime support reached the collapse threshold at some step"
+    assert summary_module._field("a meaning").metadata == {"meaning": "a meaning"}
+    for column in summary_module._columns():
+        if column.name.startswith("pillar_"):
+            pillar = column.name.removeprefix("pillar_")
+            assert column.meaning == f"loyalty of the {pillar} pillar at the end"
+        else:
+            name = {"final_legitimacy": "legitimacy"}.get(column.name, column.name)
+            assert column.meaning == meanings[name]
+
+
+def test_row_flattens_pillars_and_renames_the_final_legitimacy():
+    row = _summarise().row()
+    assert row["pillar_business"] == 0.6 and row["final_legitimacy"] == 0.42
+    assert row["regime_support"] == 0.7 and row["outcome"] == "success"
+
+
+def test_to_dict_hands_out_a_copy_of_the_pillars():
+    s = _summarise()
+    s.to_dict()["pillar_loyalty"]["police"] = 0.0
+    assert s.pillar_loyalty["police"] == 0.9
+
+
+def test_refusals_list_what_is_allowed():
+    values = _summarise().to_dict()
+    with pytest.raises(ValueError, match="lacks arrests, killings$"):
+        RunSummary.from_dict({k: v for k, v in values.items() if k not in ("arrests", "killings")})
+    with pytest.raises(ValueError, match="'won' is not one of success, stalled, suppressed, "
+                                         "violent$"):
+        RunSummary.from_dict({**values, "outcome": "won"})
+    with pytest.raises(ValueError, match="must name police, military, civil_service, business, "
+                                         "clergy, media in order$"):
+        RunSummary.from_dict({**values, "pillar_loyalty": {"police": 1.0}})
