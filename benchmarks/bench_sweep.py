@@ -24,13 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from experiments.sweep import (  # noqa: E402
-    build_tasks,
-    load_runs,
-    parse_config,
-    run_model,
-    run_sweep,
-)
+from experiments.designs import parse_config  # noqa: E402
+from experiments.runner import run_sweep  # noqa: E402
+from experiments.store import load_runs  # noqa: E402
+from experiments.tasks import build_tasks, run_model  # noqa: E402
 from model import Params  # noqa: E402
 
 

@@ -18,7 +18,6 @@ are computed for those designs only.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +30,25 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from experiments.figures import save_figure  # noqa: E402
-from experiments.sweep import (  # noqa: E402
+from model.vocabulary import OUTCOME_COLOURS, OUTCOMES  # noqa: E402
+
+from .designs import (  # noqa: E402
+    MORRIS_LEVELS,
+    ConfigError,
     SweepConfig,
-    SweepConfigError,
-    load_runs,
     parse_config,
     salib_problem,
     sample_matrix,
 )
-from model import OUTCOMES  # noqa: E402
+from .errors import AnalysisError  # noqa: E402
+from .figures import save_figure  # noqa: E402
+from .store import MANIFEST_FILE, load_runs, read_manifest  # noqa: E402
 
 Z95 = 1.959963984540054
 # Chenoweth & Stephan: no campaign that drew 3.5% of the population at its peak failed.
 # Compared with peak_participation_pct, the model's participation as % of the population
 # (see the represented_share parameter).
 RULE_3_5 = 3.5
-COLOURS = {"success": "#1b9e77", "stalled": "#7570b3", "suppressed": "#4d4d4d",
-           "violent": "#d95f02"}
-
-
-class AnalysisError(Exception):
-    """A result folder that cannot be analysed (missing, empty, bad option)."""
 
 
 def wilson_interval(successes: Any, n: Any, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +85,7 @@ def outcome_probabilities(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     Runs that raised are counted in n_errors and left out of n.
 
     Args:
-        runs: a run table (see experiments.sweep.load_runs).
+        runs: a run table (see experiments.store.load_runs).
         by: columns defining the groups (e.g. point_id and the varied parameters).
 
     Returns:
@@ -160,12 +156,12 @@ def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None
 
 def _config(result_dir: Path) -> SweepConfig:
     """Read the sweep config stored in a result folder's manifest."""
+    manifest = read_manifest(result_dir)
     try:
-        manifest = json.loads((result_dir / "manifest.json").read_text())
         return parse_config(manifest["config"])
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        if isinstance(err, SweepConfigError):
-            raise AnalysisError(f"{result_dir}/manifest.json: {err}") from None
+    except ConfigError as err:
+        raise AnalysisError(f"{result_dir}/{MANIFEST_FILE}: {err}") from None
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise AnalysisError(f"{result_dir} is not a sweep result folder (no readable "
                             "manifest.json with its config)") from None
 
@@ -189,7 +185,7 @@ def _shade(outcome: str | None, p: float) -> tuple[float, float, float]:
     """Blend the outcome's colour with white: full colour at p = 1, pale near 0."""
     if outcome is None or np.isnan(p):
         return (1.0, 1.0, 1.0)
-    colour = np.array(to_rgb(COLOURS.get(outcome, "black")))
+    colour = np.array(to_rgb(OUTCOME_COLOURS.get(outcome, "black")))
     return tuple(1.0 - p * (1.0 - colour))
 
 
@@ -222,7 +218,7 @@ def outcome_map(runs: pd.DataFrame, config: SweepConfig, x: str, y: str | None,
                    edgecolors="0.3", linewidths=0.5)
     ax.set_xlabel(x)
     ax.set_ylabel(y or "")
-    ax.legend(handles=[Patch(color=COLOURS[o], label=o) for o in OUTCOMES],
+    ax.legend(handles=[Patch(color=OUTCOME_COLOURS[o], label=o) for o in OUTCOMES],
               title="most likely outcome\n(paler = less likely)", fontsize=8,
               title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(f"Most likely outcome over {x}" + (f" x {y}" if y else ""))
@@ -280,7 +276,7 @@ def defections_figure(runs: pd.DataFrame, path: Path) -> Path:
         errs[1].append(max(float(hi) - rate, 0.0))
         ns.append(n)
     fig, ax = plt.subplots(figsize=(5, 4.5))
-    bars = ax.bar(labels, rates, yerr=errs, capsize=5, color=["0.6", COLOURS["success"]])
+    bars = ax.bar(labels, rates, yerr=errs, capsize=5, color=["0.6", OUTCOME_COLOURS["success"]])
     for bar, n in zip(bars, ns, strict=True):
         ax.text(bar.get_x() + bar.get_width() / 2, 0.02, f"n = {n}", ha="center", fontsize=9)
     ax.set_ylim(0, 1.05)
@@ -316,7 +312,7 @@ def sensitivity(runs: pd.DataFrame, config: SweepConfig, out: Path) -> list[Path
                      "ST_conf": res["ST_conf"]}
         else:
             res = morris.analyze(problem, sample_matrix(config), values, seed=seed,
-                                 num_levels=4)
+                                 num_levels=MORRIS_LEVELS)
             stats = {"mu_star": res["mu_star"], "mu_star_conf": res["mu_star_conf"],
                      "sigma": res["sigma"]}
         for i, name in enumerate(problem["names"]):

@@ -17,6 +17,14 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from model.vocabulary import OUTCOMES
+
+from .errors import CaseFileError
+
+__all__ = ["CONDITION_FIELDS", "LEVELS", "OUTCOMES", "REGIME_TYPES", "TACTICS", "Case",
+           "CaseFileError", "Conditions", "Observed", "default_catalogue_path", "load_cases",
+           "parse_cases"]
+
 LEVELS = ("low", "medium", "high")
 REGIME_TYPES = (
     "personalist",
@@ -28,7 +36,6 @@ REGIME_TYPES = (
     "occupation",
 )
 TACTICS = ("concentrated", "mixed", "dispersed")
-OUTCOMES = ("success", "stalled", "suppressed", "violent")
 
 # The eight conditions coded on the LEVELS scale, in catalogue order.
 CONDITION_FIELDS = (
@@ -47,26 +54,6 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # A checker returns None when the value is acceptable, otherwise a phrase saying what
 # is allowed; the caller turns that into the one-line problem message.
 Checker = Callable[[Any], str | None]
-
-
-class CaseFileError(ValueError):
-    """A case file that cannot be used; the message has one line per problem.
-
-    Attributes:
-        source: The file name (or label) the problems were found in.
-        problems: Each problem as one line, already prefixed with ``source``.
-    """
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        """Build the error from all problems found in ``source``.
-
-        Args:
-            source: The file name or label used in the messages.
-            problems: Problem descriptions without the source prefix.
-        """
-        self.source = source
-        self.problems = tuple(f"{source}: {problem}" for problem in problems)
-        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)

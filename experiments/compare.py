@@ -3,8 +3,12 @@
 `civres compare` runs every catalogued case through the one general mapping
 (experiments/mapping.py) and scores the simulated outcome distributions against what
 happened. `civres facts` samples campaign conditions broadly and sets the model's
-aggregate results beside the published figures. Both run through the sweep runner's
-executors, with per-run seeds from numpy's SeedSequence.
+aggregate results beside the published figures. Both run through the runner's
+`run_many`, with per-run seeds from numpy's SeedSequence.
+
+A run that raises is left out of its case's distribution and counted: the case's row
+and the summary then say how many runs failed (`n_errors`); a case whose runs all failed
+is shown but not scored.
 """
 
 from __future__ import annotations
@@ -16,36 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.outcome import OUTCOMES
+from model.vocabulary import OUTCOME_COLOURS, OUTCOMES
 
 from .cases import Case
-from .mapping import case_params
-from .sweep import RunTask, open_executor, run_task, spawn_seeds
-
-#: Lower edges (in % of the population) of the participation bins of `facts`.
-PARTICIPATION_BINS = (0.0, 0.01, 0.1, 1.0, 3.5)
-#: Second entropy word of the generator that draws coded parameters within their levels,
-#: kept apart from the SeedSequence that seeds the runs.
-JITTER_STREAM = 1
-
-
-def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int | None,
-             executor: str = "process", seeds: list[int] | None = None) -> pd.DataFrame:
-    """Run one model per parameter dict; a row each.
-
-    Seeds are spawned from `master_seed` unless given (to rerun runs exactly).
-    """
-    seeds = spawn_seeds(master_seed, len(param_dicts)) if seeds is None else seeds
-    tasks = [RunTask(i, i, 0, params, seed, False)
-             for i, (params, seed) in enumerate(zip(param_dicts, seeds, strict=True))]
-    with open_executor(executor, workers) as (pool, _, _):
-        rows = [row for row, _ in pool.map(run_task, tasks)]
-    frame = pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)
-    failed = frame["error"].notna()
-    if failed.any():
-        raise RuntimeError(f"{int(failed.sum())} runs failed, first: {frame.error[failed].iloc[0]}")
-    return frame
-
+from .errors import RunAborted
+from .mapping import case_params, coding_rng
+from .runner import run_many
 
 # ----------------------------------------------------------------------------- compare
 
@@ -58,22 +38,38 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
     intervals their levels stand for (experiments.mapping.level_interval), from a
     generator seeded by `seed`, so the forecast carries the coarseness of the coding.
     """
-    jitter = np.random.default_rng([seed, JITTER_STREAM]) if coding_uncertainty else None
+    jitter = coding_rng(seed) if coding_uncertainty else None
     params = [case_params(case, jitter, **run_overrides).to_dict()
               for case in cases for _ in range(reps)]
     runs = run_many(params, seed, workers)
     runs["case"] = [case.id for case in cases for _ in range(reps)]
     rows = [_case_row(case, runs[runs.case == case.id]) for case in cases]
-    summary = {**score(rows), "coding_uncertainty": coding_uncertainty}
+    scored = [r for r in rows if r["predicted"] is not None]
+    failed = runs["error"].notna()
+    if not scored:
+        raise RunAborted(f"all {len(runs)} runs failed, first: {runs.error[failed].iloc[0]}")
+    summary = {**score(scored), "coding_uncertainty": coding_uncertainty}
+    if failed.any():
+        summary["n_errors"] = int(failed.sum())
+        summary["first_error"] = runs.error[failed].iloc[0]
+        summary["n_cases_unscored"] = len(rows) - len(scored)
     return {"cases": rows, "summary": summary, "reps": reps, "seed": seed}
 
 
 def _case_row(case: Case, runs: pd.DataFrame) -> dict[str, Any]:
-    """One case's observed facts beside its simulated outcome distribution."""
-    counts = Counter(runs["outcome"])
-    distribution = {k: counts.get(k, 0) / len(runs) for k in OUTCOMES}
-    predicted = max(OUTCOMES, key=lambda k: (distribution[k], -OUTCOMES.index(k)))
-    return {
+    """One case's observed facts beside its simulated outcome distribution.
+
+    The distribution is over the runs that did not fail; `n_errors` counts the others
+    (present only when some failed). With no run left, predicted and the simulated
+    figures are None and the case is not scored.
+    """
+    failed = runs["error"].notna()
+    ok = runs[~failed]
+    counts = Counter(ok["outcome"])
+    distribution = {k: counts.get(k, 0) / len(ok) if len(ok) else 0.0 for k in OUTCOMES}
+    predicted = (max(OUTCOMES, key=lambda k: (distribution[k], -OUTCOMES.index(k)))
+                 if len(ok) else None)
+    row = {
         "id": case.id,
         "name": case.name,
         "observed": case.observed.outcome,
@@ -81,14 +77,27 @@ def _case_row(case: Case, runs: pd.DataFrame) -> dict[str, Any]:
         "hit": predicted == case.observed.outcome,
         "distribution": distribution,
         "observed_peak_pct": case.observed.peak_participation_pct,
-        "simulated_peak_pct": float(runs["peak_participation_pct"].median()),
+        "simulated_peak_pct": _stat(ok["peak_participation_pct"].astype(float).median()),
         "observed_defections": case.observed.security_defections,
-        "simulated_defections": float((runs["security_defected_share"] > 0).mean()),
+        "simulated_defections": _stat((ok["security_defected_share"].astype(float) > 0).mean()),
     }
+    if failed.any():
+        row["n_errors"] = int(failed.sum())
+    return row
+
+
+def _stat(value: float) -> float | None:
+    """A statistic of the runs as a float; None where no run was left (NaN)."""
+    return None if pd.isna(value) else float(value)
 
 
 def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Accuracy, multi-class Brier score, base-rate Brier score, confusion matrix."""
+    """Accuracy, multi-class Brier score, base-rate Brier score, confusion matrix.
+
+    Args:
+        rows: the scored cases' rows (each with a predicted outcome).
+
+    """
     observed = [r["observed"] for r in rows]
     base = {k: observed.count(k) / len(rows) for k in OUTCOMES}
     brier = np.mean([_brier(r["distribution"], r["observed"]) for r in rows])
@@ -123,10 +132,11 @@ def format_comparison(result: dict[str, Any]) -> str:
         dist = " ".join(f"{r['distribution'][k]:5.2f}" for k in OUTCOMES)
         obs_peak = "-" if r["observed_peak_pct"] is None else f"{r['observed_peak_pct']:.2f}"
         obs_def = {None: "-", True: "yes", False: "no"}[r["observed_defections"]]
-        lines.append(f"{r['id']:<28} {r['observed']:<10} {r['predicted']:<10} "
+        failed = f"  ({r['n_errors']} runs failed)" if r.get("n_errors") else ""
+        lines.append(f"{r['id']:<28} {r['observed']:<10} {r['predicted'] or '-':<10} "
                      f"{'yes' if r['hit'] else 'no ':<4} {dist}  "
-                     f"{r['simulated_peak_pct']:5.2f}/{obs_peak:<8} "
-                     f"{r['simulated_defections']:4.2f}/{obs_def}")
+                     f"{_number(r['simulated_peak_pct'], '5.2f')}/{obs_peak:<8} "
+                     f"{_number(r['simulated_defections'], '4.2f')}/{obs_def}{failed}")
     s = result["summary"]
     lines += [
         "",
@@ -137,12 +147,21 @@ def format_comparison(result: dict[str, Any]) -> str:
         "coding uncertainty: " + ("levels drawn within their intervals"
                                   if s.get("coding_uncertainty") else "central values"),
         f"cross-validation: {s['cross_validation']}",
+        *([f"runs that failed: {s['n_errors']}, left out ({s['n_cases_unscored']} cases "
+           f"without a run, not scored); first: {s['first_error']}"] if s.get("n_errors")
+          else []),
         "confusion (rows observed, columns predicted):",
         f"{'':<12}" + "".join(f"{k:>12}" for k in OUTCOMES),
     ]
     for o in OUTCOMES:
         lines.append(f"{o:<12}" + "".join(f"{s['confusion'][o][p]:>12}" for p in OUTCOMES))
     return "\n".join(lines)
+
+
+def _number(value: float | None, spec: str) -> str:
+    """A number formatted to `spec`, or "-" as wide when there is none."""
+    width = int(spec.split(".")[0])
+    return "-".rjust(width) if value is None else format(value, spec)
 
 
 def comparison_figure(result: dict[str, Any], path: Path) -> Path:
@@ -152,8 +171,7 @@ def comparison_figure(result: dict[str, Any], path: Path) -> Path:
     from .figures import save_figure
 
     rows = result["cases"]
-    colours = {"success": "tab:green", "stalled": "tab:gray", "suppressed": "tab:blue",
-               "violent": "tab:red"}
+    colours = OUTCOME_COLOURS
     fig, ax = plt.subplots(figsize=(8, 0.28 * len(rows) + 1.5))
     for i, r in enumerate(rows):
         left = 0.0

@@ -7,6 +7,9 @@ catalogue, runs each once and tabulates what the field reports:
 - success by peak participation (the "3.5% rule");
 - success with vs without security-force defections;
 - success under low vs high authoritarian learning (the 2010s decline, Chenoweth 2020).
+
+A run that raises (or whose rerun to the horizon raises) is left out of every fact;
+`n_errors` says how many were (present only when some were).
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ import pandas as pd
 from model.outcome import Thresholds
 
 from .cases import CONDITION_FIELDS, LEVELS, REGIME_TYPES, TACTICS, Case, Conditions, Observed
-from .compare import JITTER_STREAM, PARTICIPATION_BINS, run_many
-from .mapping import case_params
+from .mapping import case_params, coding_rng
+from .runner import run_many
 
 PUBLISHED = {
     "nonviolent_success": 0.53,
     "violent_success": 0.26,
 }
+#: Lower edges (in % of the population) of the participation bins.
+PARTICIPATION_BINS = (0.0, 0.01, 0.1, 1.0, 3.5)
 LOW_LEARNING, HIGH_LEARNING = 0.15, 0.45
 #: Violent share of participants that makes a campaign violent (the classifier's).
 VIOLENT_MAJORITY = Thresholds().violent_majority
@@ -48,18 +53,24 @@ def sample_cases(n: int, seed: int) -> list[Case]:
 
 
 def run_facts(samples: int, seed: int, workers: int | None, **run_overrides: Any) -> pd.DataFrame:
-    """Run one model per sampled campaign; a row per run with its learning level."""
+    """Run one model per sampled campaign; a row per run, failed runs included (`error`)."""
     cases = sample_cases(samples, seed)
-    jitter = np.random.default_rng([seed, JITTER_STREAM])
+    jitter = coding_rng(seed)
     params = [case_params(case, jitter, **run_overrides).to_dict() for case in cases]
     runs = run_many(params, seed, workers)
+    ok = runs["error"].isna()
     runs["success"] = runs["outcome"] == "success"
     # Primarily violent, as NAVCO codes it: violent participants were the majority at some
     # step with a sizeable violent flank (a flank alone does not make a campaign violent).
-    runs["turned_violent"] = runs["peak_violent_fraction"] >= VIOLENT_MAJORITY
-    runs["defections"] = runs["security_defected_share"] > 0
+    runs["turned_violent"] = ok & (_numbers(runs["peak_violent_fraction"]) >= VIOLENT_MAJORITY)
+    runs["defections"] = ok & (_numbers(runs["security_defected_share"]) > 0)
     runs["fell_by_horizon"] = _fell_by_horizon(runs, params, workers)
     return runs
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """A summary column as floats (NaN for failed runs, whatever the column's dtype)."""
+    return pd.to_numeric(column, errors="coerce")
 
 
 def _fell_by_horizon(runs: pd.DataFrame, params: list[dict[str, Any]],
@@ -68,14 +79,19 @@ def _fell_by_horizon(runs: pd.DataFrame, params: list[dict[str, Any]],
 
     A run stops when the campaign becomes an armed conflict, before a violent campaign
     could topple the regime; rerunning those runs (same parameters, same seed, so the
-    same history up to the decision) with run_to_horizon shows whether it would have.
+    same history up to the decision) with run_to_horizon shows whether it would have. A
+    rerun that raises marks its run failed (`error`), so the facts leave it out.
     """
-    fell = runs["regime_fell"].astype(bool).copy()
+    fell = runs["regime_fell"].eq(True)  # a failed run has None: it did not fall
     again = runs.index[runs["turned_violent"]].tolist()
     if again:
         longer = [{**params[i], "run_to_horizon": True} for i in again]
         rerun = run_many(longer, 0, workers, seeds=runs.loc[again, "seed"].tolist())
-        fell.loc[again] = rerun["regime_fell"].astype(bool).to_numpy()
+        fell.loc[again] = rerun["regime_fell"].eq(True).to_numpy()
+        failed = rerun["error"].notna().to_numpy()
+        if failed.any():
+            where = [i for i, bad in zip(again, failed, strict=True) if bad]
+            runs.loc[where, "error"] = ("run_to_horizon: " + rerun["error"][failed]).to_numpy()
     return fell
 
 
@@ -85,8 +101,11 @@ def facts(runs: pd.DataFrame) -> dict[str, Any]:
     For the nonviolent / violent comparison a campaign counts as successful when the
     regime fell by the horizon (violent campaigns run on past their decision, see
     _fell_by_horizon), and as violent when violent participants were the majority at some
-    step (peak_violent_fraction). Elsewhere success is the classified outcome.
+    step (peak_violent_fraction). Elsewhere success is the classified outcome. Runs that
+    failed are left out; `n_errors` (only when nonzero) says how many.
     """
+    failed = runs["error"].notna()
+    runs = runs[~failed]
     fell = runs["fell_by_horizon"]
     violent = runs["turned_violent"]
     edges = list(PARTICIPATION_BINS) + [np.inf]
@@ -109,6 +128,7 @@ def facts(runs: pd.DataFrame) -> dict[str, Any]:
         "success_high_learning": _rate(runs["success"][high]),
         "n_high_learning": int(high.sum()),
         "n_runs": len(runs),
+        **({"n_errors": int(failed.sum())} if failed.any() else {}),
         "published": PUBLISHED,
     }
 
@@ -122,7 +142,9 @@ def format_facts(result: dict[str, Any]) -> str:
     """The facts beside the published figures, as text."""
     pct = lambda v: "  n/a" if v is None else f"{v:5.0%}"  # noqa: E731
     lines = [
-        f"runs: {result['n_runs']}",
+        f"runs: {result['n_runs']}"
+        + (f" ({result['n_errors']} more failed and are left out)"
+           if result.get("n_errors") else ""),
         f"success of campaigns that stayed nonviolent {pct(result['nonviolent_success'])}"
         f" (n={result['n_nonviolent']}; published ~53%)",
         f"success of campaigns that turned violent     {pct(result['violent_success'])}"

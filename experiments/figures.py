@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model.agents import PILLAR_NAMES  # noqa: E402
+from model.vocabulary import PILLAR_COLOURS, PILLAR_NAMES  # noqa: E402
 
 
 def save_figure(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
@@ -34,7 +34,7 @@ def campaign_figure(trajectory: pd.DataFrame, summary: dict, path: Path) -> Path
     ax.legend(loc="upper right", fontsize=8)
     ax = axes[1]
     for name in PILLAR_NAMES:
-        ax.plot(t, trajectory[f"pillar_{name}"], label=name)
+        ax.plot(t, trajectory[f"pillar_{name}"], label=name, color=PILLAR_COLOURS[name])
     ax.plot(t, trajectory["regime_support"], color="black", lw=2, label="regime support")
     ax.set_ylabel("loyalty")
     ax.set_ylim(0, 1)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 import subprocess
 import sys
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from .store import MANIFEST_FILE, write_atomic
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "solara", "dask",
             "SALib")
@@ -52,18 +52,8 @@ def manifest(extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that readers never see it half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-    os.replace(tmp, path)
-
-
 def write_manifest(folder: Path, extra: dict[str, Any]) -> Path:
     """Write `manifest.json` into `folder`."""
-    path = Path(folder) / "manifest.json"
+    path = Path(folder) / MANIFEST_FILE
     write_atomic(path, json.dumps(manifest(extra), indent=2, default=str) + "\n")
     return path

@@ -14,7 +14,7 @@ import numpy as np
 
 from model import Params
 
-from .cases import Case
+from .cases import Case, load_cases
 
 #: low / medium / high -> parameter value, for each condition that maps one-to-one.
 LEVEL_VALUES: dict[str, tuple[str, dict[str, float]]] = {
@@ -37,6 +37,10 @@ PATRONAGE = {"low": 0.8, "medium": 0.5, "high": 0.2}
 TACTICS_SHARE = {"concentrated": 0.1, "mixed": 0.3, "dispersed": 0.6}
 #: Loyalty of civilian pillars by regime type: ruling parties and monarchies bind elites
 #: tightly; personalist and hybrid regimes less; occupiers rule a hostile society.
+#: Second entropy word of the generator that draws coded parameters within their levels,
+#: kept apart from the SeedSequence that seeds the runs.
+JITTER_STREAM = 1
+
 PILLAR_LOYALTY = {"single_party": 0.85, "monarchy": 0.8, "military": 0.8, "personalist": 0.72,
                   "hybrid": 0.7, "democracy": 0.65, "occupation": 0.55}
 
@@ -62,6 +66,15 @@ def level_interval(table: dict[str, float], level: str) -> tuple[float, float]:
     below = (values[i] - values[i - 1]) / 2 if i > 0 else (values[1] - values[0]) / 2
     above = (values[i + 1] - values[i]) / 2 if i < 2 else (values[2] - values[1]) / 2
     return values[i] - below, values[i] + above
+
+
+def coding_rng(seed: int) -> np.random.Generator:
+    """The generator that draws level-coded parameters within their intervals.
+
+    compare and facts seed it with their master seed on a stream of its own
+    (JITTER_STREAM), apart from the SeedSequence that seeds the runs.
+    """
+    return np.random.default_rng([seed, JITTER_STREAM])
 
 
 def case_overrides(case: Case, rng: np.random.Generator | None = None) -> dict[str, Any]:
@@ -100,6 +113,4 @@ def case_params(case: Case, rng: np.random.Generator | None = None,
 
 def case_presets() -> dict[str, dict[str, Any]]:
     """Every catalogue case as a preset for the app: "case: <id>" -> overrides."""
-    from .cases import load_cases
-
     return {f"case: {case.id}": case_overrides(case) for case in load_cases()}

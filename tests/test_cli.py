@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from experiments import cli, errors
 from experiments.cli import main
 
 
@@ -56,3 +57,58 @@ def test_installed_entry_point_exit_status(tmp_path):
     done = subprocess.run([sys.executable, "-m", "experiments.cli", "run", "--param", "x=1"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def _all_subclasses(cls):
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub, *_all_subclasses(sub)}
+    return found
+
+
+USER_ERRORS = [errors.UsageError("bad option"), errors.SweepError("folder taken"),
+               errors.ConfigError("sweep.name: bad"), errors.AnalysisError("no runs"),
+               errors.CaseFileError("cases.toml", ["case 1: bad level"]),
+               errors.CivresError("anything the user can fix")]
+
+
+@pytest.mark.parametrize("error", USER_ERRORS, ids=lambda e: type(e).__name__)
+def test_every_user_error_is_one_line_and_exit_2(monkeypatch, capsys, error):
+    def raising(args):
+        raise error
+
+    monkeypatch.setattr(cli, "cmd_params", raising)
+    assert main(["params"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {error}\n" and err.count("\n") == 1
+
+
+def test_the_error_family_is_covered_and_aborts_exit_1(monkeypatch, capsys):
+    # every subclass of CivresError is in USER_ERRORS (a new one must be added there)
+    assert {type(e) for e in USER_ERRORS} >= _all_subclasses(errors.CivresError)
+    assert not issubclass(errors.RunAborted, errors.CivresError)
+
+    def aborting(args):
+        raise errors.SweepAborted("the executor failed (BrokenProcessPool)")
+
+    monkeypatch.setattr(cli, "cmd_params", aborting)
+    assert main(["params"]) == 1
+    assert capsys.readouterr().err == "error: the executor failed (BrokenProcessPool)\n"
+
+
+@pytest.mark.parametrize("module", ["experiments.cli", "experiments"])
+def test_python_dash_m_help(module):
+    done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: civres")
+    for command in ("run", "params", "sweep", "analyze", "compare", "facts", "app"):
+        assert command in done.stdout
+
+
+def test_errors_raised_elsewhere_reach_main_under_dash_m():
+    # viz.serve raises experiments.errors.UsageError; under -m the CLI runs as __main__.
+    done = subprocess.run([sys.executable, "-m", "experiments.cli", "app", "--port", "0"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.startswith("error: --port")
+    assert done.stderr.count("\n") == 1

@@ -155,3 +155,89 @@ def test_compare_without_coding_uncertainty_uses_central_values():
     cases = load_cases()[:2]
     fixed = compare_cases(cases, reps=2, seed=5, workers=1, coding_uncertainty=False, **SMALL)
     assert fixed["summary"]["coding_uncertainty"] is False
+
+
+def _failing_first(monkeypatch, module, n_fail=1):
+    """Make `module`'s run_many fail the first n_fail runs of its first call (serially)."""
+    from experiments import runner
+    from experiments.tasks import run_model
+
+    calls = {"runs": 0}
+
+    def model_fn(params, seed, record):
+        calls["runs"] += 1
+        if calls["runs"] <= n_fail:
+            raise RuntimeError("boom")
+        return run_model(params, seed, record)
+
+    monkeypatch.setattr(module, "run_many", lambda *args, **kwargs: runner.run_many(
+        *args, **kwargs, model_fn=model_fn))
+
+
+def test_compare_leaves_failed_runs_out_and_counts_them(monkeypatch):
+    from experiments import compare
+
+    cases = load_cases()[:2]
+    clean = compare_cases(cases, reps=3, seed=5, workers=1, **SMALL)
+    assert "n_errors" not in clean["summary"]
+    assert all("n_errors" not in row for row in clean["cases"])
+    _failing_first(monkeypatch, compare)
+    result = compare_cases(cases, reps=3, seed=5, workers=1, **SMALL)
+    first, second = result["cases"]
+    assert first["n_errors"] == 1 and "n_errors" not in second
+    assert sum(first["distribution"].values()) == pytest.approx(1.0)  # over the 2 left
+    assert all(v in (0.0, 0.5, 1.0) for v in first["distribution"].values())
+    assert second == clean["cases"][1]
+    assert result["summary"]["n_errors"] == 1
+    assert result["summary"]["first_error"] == "RuntimeError: boom"
+    assert result["summary"]["n_cases_unscored"] == 0
+    text = compare.format_comparison(result)
+    assert "(1 runs failed)" in text and "runs that failed: 1" in text
+    assert "runs that failed" not in compare.format_comparison(clean)
+
+
+def test_compare_shows_but_does_not_score_a_case_whose_runs_all_failed(monkeypatch):
+    from experiments import compare
+
+    cases = load_cases()[:2]
+    _failing_first(monkeypatch, compare, n_fail=2)
+    result = compare_cases(cases, reps=2, seed=5, workers=1, **SMALL)
+    first = result["cases"][0]
+    assert first["predicted"] is None and first["simulated_peak_pct"] is None
+    assert result["summary"]["n_cases"] == 1 and result["summary"]["n_cases_unscored"] == 1
+    assert f"{first['id']:<28}" in compare.format_comparison(result)
+
+
+def test_facts_leave_failed_runs_out_and_count_them(monkeypatch):
+    from experiments import facts as facts_module
+
+    clean = facts(run_facts(8, seed=1, workers=1, **SMALL))
+    assert "n_errors" not in clean
+    _failing_first(monkeypatch, facts_module, n_fail=2)
+    runs = run_facts(8, seed=1, workers=1, **SMALL)
+    assert runs["error"].notna().sum() == 2 and len(runs) == 8
+    result = facts(runs)
+    assert result["n_runs"] == 6 and result["n_errors"] == 2
+    assert result["n_nonviolent"] + result["n_violent"] == 6
+    assert "2 more failed" in facts_module.format_facts(result)
+
+
+def test_facts_leave_out_a_run_whose_rerun_to_the_horizon_failed(monkeypatch):
+    from experiments import facts as facts_module
+    from experiments import runner
+    from experiments.tasks import run_model
+
+    def model_fn(params, seed, record):
+        if params.run_to_horizon:
+            raise RuntimeError("horizon boom")
+        return run_model(params, seed, record)
+
+    monkeypatch.setattr(facts_module, "run_many", lambda *args, **kwargs: runner.run_many(
+        *args, **kwargs, model_fn=model_fn))
+    runs = run_facts(8, seed=1, workers=1, **SMALL)
+    violent = runs["turned_violent"]
+    assert violent.any()  # seed 1 has a violent campaign among 8
+    assert (runs["error"][violent] == "run_to_horizon: RuntimeError: horizon boom").all()
+    assert runs["error"][~violent].isna().all()
+    result = facts(runs)
+    assert result["n_errors"] == int(violent.sum()) and result["n_violent"] == 0

@@ -4,17 +4,21 @@ The server listens on 127.0.0.1 unless another host is asked for. It loads its p
 scripts from the `solara-assets` package (Solara's asset proxy, which serves from the
 installed copy and only goes to the CDN for a file it lacks), and Solara's usage
 telemetry is switched off, so the page works without internet access.
+
+The command line (experiments/cli.py) registers `civres app` and calls `serve_app`;
+problems the user can fix are raised as `experiments.errors.UsageError` (exit status 2).
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
 import importlib.util
 import os
 import socket
 import sys
 from pathlib import Path
+
+from experiments.errors import UsageError
 
 APP = Path(__file__).with_name("app.py")
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
@@ -24,13 +28,6 @@ SERVER_ENV = {
     "SOLARA_ASSETS_PROXY": "True",
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
 }
-
-
-def _usage_error(message: str) -> Exception:
-    """experiments.cli.UsageError (imported late: the CLI imports this module)."""
-    from experiments.cli import UsageError
-
-    return UsageError(message)
 
 
 def server_command(host: str, port: int) -> list[str]:
@@ -67,51 +64,46 @@ def environment_problems() -> list[str]:
 def check_address(host: str, port: int) -> None:
     """Raise UsageError unless `host:port` is a valid, free address to listen on."""
     if not host.strip():
-        raise _usage_error("--host must not be empty")
+        raise UsageError("--host must not be empty")
     if not 1 <= port <= 65535:
-        raise _usage_error(f"--port must be in [1, 65535] (got {port})")
+        raise UsageError(f"--port must be in [1, 65535] (got {port})")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as err:
-        raise _usage_error(f"--host {host!r} is not an address of this machine ({err})") from None
+        raise UsageError(f"--host {host!r} is not an address of this machine ({err})") from None
     family, _, _, _, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
         except OSError as err:
-            raise _usage_error(f"cannot listen on {host}:{port} ({err.strerror}); "
-                               "choose another --port or --host") from None
+            raise UsageError(f"cannot listen on {host}:{port} ({err.strerror}); "
+                             "choose another --port or --host") from None
 
 
-def cmd_app(args: argparse.Namespace) -> int:
-    """Check the address and installation, print the address, then become the server."""
-    check_address(args.host, args.port)
+def serve_app(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    """Check the address and installation, print the address, then become the server.
+
+    Raises:
+        UsageError: the address is not valid or not free, or the installation would
+            break the page.
+
+    """
+    check_address(host, port)
     problems = environment_problems()
     if problems:
-        raise _usage_error("; ".join(problems))
-    if args.host in ("0.0.0.0", "::"):
-        print(f"warning: --host {args.host} makes the app reachable from other machines",
+        raise UsageError("; ".join(problems))
+    if host in ("0.0.0.0", "::"):
+        print(f"warning: --host {host} makes the app reachable from other machines",
               file=sys.stderr)
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     shown = f"[{shown}]" if ":" in shown else shown
-    print(f"civres app: open http://{shown}:{args.port}/ in a browser "
+    print(f"civres app: open http://{shown}:{port}/ in a browser "
           "(starting, a few seconds; Ctrl-C stops it)", flush=True)
-    command = server_command(args.host, args.port)
+    command = server_command(host, port)
     if os.name == "posix":
         # Replace this process, so that its process id is the server's.
         os.execve(command[0], command, server_env())
     import subprocess
 
     return subprocess.call(command, env=server_env())
-
-
-def register(subparsers) -> None:
-    """Add `civres app` to the CLI's sub-commands."""
-    app = subparsers.add_parser("app", help="watch a campaign in the browser (SolaraViz)",
-                                description=__doc__.splitlines()[0])
-    app.add_argument("--host", default=DEFAULT_HOST,
-                     help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
-    app.add_argument("--port", type=int, default=DEFAULT_PORT,
-                     help=f"port to listen on (default {DEFAULT_PORT})")
-    app.set_defaults(func=cmd_app)

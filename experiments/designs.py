@@ -1,0 +1,306 @@
+"""Sweep designs: the TOML config, its validation, and the design points it describes.
+
+A sweep config names the parameters to vary (lists for a full grid, or ranges for a Latin
+hypercube, Sobol or Morris design from SALib), the fixed parameters, replications per
+design point and a master seed (`experiments/smoke.toml` documents the keys). Every design
+point is checked as a whole `Params` before any run starts, and every problem is a
+`ConfigError` whose one-line message names the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model import Params
+
+from .errors import ConfigError, SweepConfigError
+
+__all__ = ["DESIGNS", "MORRIS_LEVELS", "SAMPLED", "ConfigError", "SweepConfig",
+           "SweepConfigError", "design_points", "load_config", "parse_config", "salib_problem",
+           "sample_matrix"]
+
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+SAMPLED = ("lhs", "sobol", "morris")
+SWEEP_KEYS = {
+    "name": "a name of letters, digits, '_', '-' or '.'",
+    "master_seed": "a non-negative integer",
+    "replications": "a positive integer",
+    "design": "one of " + ", ".join(DESIGNS),
+    "samples": "a positive integer (sampled designs only)",
+    "record_trajectories": "true or false",
+}
+REQUIRED_SWEEP_KEYS = ("name", "master_seed", "replications", "design")
+TABLES = ("sweep", "fixed", "vary")
+#: Grid levels of a Morris design, for its sampler and its analysis alike.
+MORRIS_LEVELS = 4
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """A validated sweep description.
+
+    Attributes:
+        name: sweep name (also the default output folder name).
+        master_seed: root of every run's seed.
+        replications: runs per design point.
+        design: one of DESIGNS.
+        samples: for lhs the number of points; for sobol the base sample N (points =
+            N * (D + 2)); for morris the number of trajectories (points = N * (D + 1)).
+        record_trajectories: whether to store per-step trajectories.
+        fixed: parameter values shared by every run.
+        vary: grid: name -> list of values; sampled designs: name -> (min, max).
+        raw: the parsed TOML document, stored in the manifest and compared on resume.
+
+    """
+
+    name: str
+    master_seed: int
+    replications: int
+    design: str
+    samples: int | None
+    record_trajectories: bool
+    fixed: dict[str, Any]
+    vary: dict[str, Any]
+    raw: dict[str, Any] = field(repr=False)
+
+
+def load_config(path: str | Path) -> SweepConfig:
+    """Read and validate a sweep config file.
+
+    Raises:
+        ConfigError: if the file is missing, not TOML, or invalid.
+
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise ConfigError(f"cannot read sweep config {str(path)!r}: {err.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    return parse_config(data)
+
+
+def parse_config(data: dict[str, Any]) -> SweepConfig:
+    """Validate a parsed TOML document and every design point it describes.
+
+    Raises:
+        ConfigError: naming the first offending key and what is allowed.
+
+    """
+    _check_tables(data)
+    sweep = data["sweep"]
+    design = _check_design(sweep)
+    samples = _check_samples(sweep, design)
+    fixed = _check_fixed(data.get("fixed", {}))
+    vary = _check_vary(data.get("vary", {}), design, fixed)
+    config = SweepConfig(
+        name=_check_name(sweep),
+        master_seed=_check_int(sweep, "master_seed", minimum=0),
+        replications=_check_int(sweep, "replications", minimum=1),
+        design=design,
+        samples=samples,
+        record_trajectories=_check_bool(sweep, "record_trajectories", default=False),
+        fixed=fixed,
+        vary=vary,
+        raw=data,
+    )
+    for point_id, point in enumerate(design_points(config)):
+        _check_point(config, point_id, point)
+    return config
+
+
+def _check_tables(data: dict[str, Any]) -> None:
+    """Only the known tables, [sweep] present, and every key of [sweep] known."""
+    for key, value in data.items():
+        if key not in TABLES:
+            raise ConfigError(f"unknown table or key {key!r}; allowed: [sweep], [fixed], "
+                              "[vary]")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: must be a table [{key}]")
+    if "sweep" not in data:
+        raise ConfigError("missing table [sweep]; it needs "
+                          + ", ".join(REQUIRED_SWEEP_KEYS))
+    for key in data["sweep"]:
+        if key not in SWEEP_KEYS:
+            raise ConfigError(f"sweep.{key}: unknown key; allowed: "
+                              + ", ".join(SWEEP_KEYS))
+    for key in REQUIRED_SWEEP_KEYS:
+        if key not in data["sweep"]:
+            raise ConfigError(f"sweep.{key}: missing; must be {SWEEP_KEYS[key]}")
+
+
+def _check_name(sweep: dict[str, Any]) -> str:
+    name = sweep["name"]
+    # The name becomes a folder name, so keep it to safe characters.
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ConfigError(f"sweep.name: must be {SWEEP_KEYS['name']} (got {name!r})")
+    return name
+
+
+def _check_int(sweep: dict[str, Any], key: str, minimum: int) -> int:
+    value = sweep[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"sweep.{key}: must be {SWEEP_KEYS[key]} (got {value!r})")
+    return value
+
+
+def _check_bool(sweep: dict[str, Any], key: str, default: bool) -> bool:
+    value = sweep.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"sweep.{key}: must be true or false (got {value!r})")
+    return value
+
+
+def _check_design(sweep: dict[str, Any]) -> str:
+    design = sweep["design"]
+    if design not in DESIGNS:
+        raise ConfigError(f"sweep.design: {design!r} is not allowed; allowed: "
+                          + ", ".join(DESIGNS))
+    return design
+
+
+def _check_samples(sweep: dict[str, Any], design: str) -> int | None:
+    if design == "grid":
+        if "samples" in sweep:
+            raise ConfigError("sweep.samples: only for sampled designs "
+                              f"({', '.join(SAMPLED)}); a grid runs every combination")
+        return None
+    if "samples" not in sweep:
+        raise ConfigError(f"sweep.samples: missing; design {design!r} needs "
+                          "a positive integer")
+    samples = _check_int(sweep, "samples", minimum=1)
+    # Sobol' sequences keep their balance properties only for powers of two.
+    if design == "sobol" and samples & (samples - 1):
+        raise ConfigError(f"sweep.samples: design 'sobol' needs a power of 2 "
+                          f"(got {samples})")
+    return samples
+
+
+def _check_fixed(fixed: dict[str, Any]) -> dict[str, Any]:
+    """Check each fixed value on its own, so the message names it.
+
+    Rules across fields are judged on whole design points, since [vary] may supply the
+    other half (e.g. a vision that suits the grid size).
+    """
+    return {name: _check_value(f"fixed.{name}", name, value) for name, value in fixed.items()}
+
+
+def _check_value(key: str, name: str, value: Any) -> Any:
+    """Validate one parameter value through Params; return it with the field's type."""
+    if name not in _FIELD_TYPES:
+        raise ConfigError(f"{key}: unknown parameter {name!r}; see `civres params` "
+                          f"for the allowed names")
+    try:
+        return getattr(Params(**{name: value}), name)
+    except ValueError as err:
+        # Params names the field in its own per-field errors; any other error is a rule
+        # across fields (vision vs grid size) that only the whole design point can judge.
+        if f"parameter {name!r}" in str(err):
+            raise ConfigError(f"{key}: {err}") from None
+    return _FIELD_TYPES[name](value)
+
+
+def _check_vary(vary: dict[str, Any], design: str, fixed: dict[str, Any]) -> dict[str, Any]:
+    if design in SAMPLED and not vary:
+        raise ConfigError(f"vary: design {design!r} needs at least one range "
+                          "[vary.NAME] with min and max")
+    checked = {}
+    for name, spec in vary.items():
+        if name in fixed:
+            raise ConfigError(f"vary.{name}: also given in [fixed]; give it in one place")
+        if design == "grid":
+            checked[name] = _check_grid_values(name, spec)
+        else:
+            checked[name] = _check_range(name, spec)
+    return checked
+
+
+def _check_grid_values(name: str, spec: Any) -> list[Any]:
+    if not isinstance(spec, list) or not spec:
+        raise ConfigError(f"vary.{name}: a grid needs a non-empty list of values "
+                          f"(got {spec!r})")
+    values = [_check_value(f"vary.{name}[{i}]", name, v) for i, v in enumerate(spec)]
+    if len(set(values)) != len(values):
+        raise ConfigError(f"vary.{name}: values repeat; give each value once and use "
+                          "sweep.replications for repeats")
+    return values
+
+
+def _check_range(name: str, spec: Any) -> tuple[float, float]:
+    if not isinstance(spec, dict) or set(spec) != {"min", "max"}:
+        raise ConfigError(f"vary.{name}: a sampled design needs a table with exactly "
+                          f"min and max, e.g. [vary.{name}] min = 0.2, max = 0.8 "
+                          f"(got {spec!r})")
+    if _FIELD_TYPES.get(name) is bool:
+        raise ConfigError(f"vary.{name}: a true/false parameter cannot be sampled; put "
+                          "it in [fixed] or use design = \"grid\"")
+    lo = _check_value(f"vary.{name}.min", name, spec["min"])
+    hi = _check_value(f"vary.{name}.max", name, spec["max"])
+    if not lo < hi:
+        raise ConfigError(f"vary.{name}: empty or inverted range; min must be below max "
+                          f"(got min = {lo}, max = {hi})")
+    return (lo, hi)
+
+
+def _check_point(config: SweepConfig, point_id: int, point: dict[str, Any]) -> None:
+    """Every design point must be a valid Params, checked before any run starts."""
+    try:
+        Params(**config.fixed, **point)
+    except ValueError as err:
+        where = ", ".join(f"{k}={v}" for k, v in point.items())
+        raise ConfigError(f"design point {point_id} ({where}): {err}") from None
+
+
+_FIELD_TYPES = {row["name"]: type(row["default"]) for row in Params.describe()}
+
+
+def salib_problem(config: SweepConfig) -> dict[str, Any]:
+    """Return the SALib problem definition of a sampled design."""
+    names = list(config.vary)
+    return {"num_vars": len(names), "names": names,
+            "bounds": [[float(lo), float(hi)] for lo, hi in config.vary.values()]}
+
+
+def sample_matrix(config: SweepConfig) -> np.ndarray:
+    """Return the raw (unrounded) sample matrix of a sampled design, one row per point.
+
+    Deterministic in the config: the analysis regenerates it for SALib's Morris indices.
+    """
+    from SALib.sample import latin, morris, sobol
+
+    problem = salib_problem(config)
+    seed = config.master_seed % 2**32
+    if config.design == "lhs":
+        return latin.sample(problem, config.samples, seed=seed)
+    if config.design == "sobol":
+        return sobol.sample(problem, config.samples, calc_second_order=False, seed=seed)
+    if config.design == "morris":
+        return morris.sample(problem, config.samples, num_levels=MORRIS_LEVELS, seed=seed)
+    raise ValueError(f"not a sampled design: {config.design!r}")
+
+
+def design_points(config: SweepConfig) -> list[dict[str, Any]]:
+    """Return the design points in their fixed order: the varied parameters of each."""
+    names = list(config.vary)
+    if config.design == "grid":
+        return [dict(zip(names, combo, strict=True))
+                for combo in itertools.product(*config.vary.values())]
+    return [{name: _sampled_value(name, value, config.vary[name])
+             for name, value in zip(names, row, strict=True)}
+            for row in sample_matrix(config)]
+
+
+def _sampled_value(name: str, value: float, bounds: tuple[Any, Any]) -> Any:
+    """A sampled value as its parameter's type (whole numbers rounded), kept in range."""
+    lo, hi = bounds
+    return min(max(Params.coerce(name, value), lo), hi)

@@ -1,0 +1,174 @@
+"""The runner (experiments/runner.py, tasks.py, executors.py): sweeps from the command line,
+identical tables across executors, failed runs recorded as data (in sweeps and in
+run_many), a dead worker, and refusing to mix sweeps in one folder."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import pytest
+from sweep_helpers import (
+    SMOKE,
+    TINY,
+    comparable,
+    dying_model,
+    failing_model,
+    tiny,
+    write,
+)
+
+from experiments.cli import main
+from experiments.designs import parse_config
+from experiments.errors import RunAborted, SweepAborted, SweepError
+from experiments.runner import run_many, run_sweep
+from experiments.store import load_runs
+from experiments.tasks import RunTask, build_tasks, run_model, run_task, spawn_seeds
+from model import Params
+from model.summary import RUN_COLUMN_NAMES
+
+SMALL = dict(width=15, height=15, citizen_vision=4, security_vision=4, max_steps=30)
+
+
+@pytest.mark.parametrize("args", [["--workers", "0"], ["--executor", "threads"],
+                                  ["--executor", "process", "--scheduler", "tcp://x:1"]])
+def test_bad_arguments_exit_2(tmp_path, capsys, args):
+    assert main(["sweep", str(SMOKE), "--out", str(tmp_path / "o"), *args]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_smoke_sweep_from_the_cli(tmp_path, capsys):
+    out = tmp_path / "smoke"
+    assert main(["sweep", str(SMOKE), "--out", str(out), "--workers", "1",
+                 "--no-progress"]) == 0
+    runs = load_runs(out)
+    assert len(runs) == 40 and runs["run_id"].is_unique
+    assert runs["error"].isna().all()
+    assert set(runs["outcome"]) <= {"success", "stalled", "suppressed", "violent"}
+    # every parameter, the seed, every summary field (pillars flattened), timing, error
+    for column in [*Params.field_names(), "run_id", "point_id", "seed", "outcome",
+                   "decided_step", "peak_participation", "security_defected_share",
+                   "pillar_military", "regime_support", "final_legitimacy", "arrests",
+                   "killings", "regime_fell", "wall_s", "error"]:
+        assert column in runs.columns, column
+    # the summary columns are the declared ones, in their declared order
+    assert list(runs.columns) == ["run_id", "point_id", "rep", *Params.field_names(), "seed",
+                                  *RUN_COLUMN_NAMES, "wall_s", "error"]
+    # the legitimacy column is the design's (initial) value, not the final one
+    assert set(runs["legitimacy"]) == {0.5, 0.8}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["master_seed"] == 20240601 and manifest["status"] == "complete"
+    assert manifest["config"]["vary"]["legitimacy"] == [0.5, 0.8]
+    assert "mesa" in manifest["versions"] and "git_commit" in manifest
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.parquet"]
+    assert "40 runs" in capsys.readouterr().out
+
+
+def test_a_run_matches_calling_the_model_directly(tmp_path):
+    config = parse_config(tiny())
+    run_sweep(config, tmp_path, workers=1, progress=False)
+    row = load_runs(tmp_path).iloc[3]
+    task = build_tasks(config)[3]
+    summary, _ = run_model(Params(**task.params), task.seed, False)
+    assert row["seed"] == task.seed
+    assert row["outcome"] == summary["outcome"]
+    assert row["peak_participation"] == summary["peak_participation"]
+    assert row["final_legitimacy"] == summary["legitimacy"]
+
+
+@pytest.mark.slow
+def test_identical_tables_serial_process_pool_and_dask(tmp_path):
+    config = parse_config(tiny())
+    tables = {}
+    for label, kwargs in [("serial", {"workers": 1}), ("pool", {"workers": 2}),
+                          ("dask", {"workers": 2, "executor": "dask"})]:
+        result = run_sweep(config, tmp_path / label, progress=False, chunk_runs=3, **kwargs)
+        assert result.n_runs == 8 and result.n_errors == 0
+        tables[label] = comparable(load_runs(tmp_path / label))
+    assert len(tables["serial"]) == 8
+    pd.testing.assert_frame_equal(tables["serial"], tables["pool"])
+    pd.testing.assert_frame_equal(tables["serial"], tables["dask"])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_that_raises_is_recorded_not_fatal(tmp_path, workers):
+    config = parse_config(tiny())
+    result = run_sweep(config, tmp_path, workers=workers, progress=False,
+                       model_fn=failing_model)
+    runs = load_runs(tmp_path)
+    assert len(runs) == 8 and result.n_errors == 4
+    failed = runs[runs["legitimacy"] == 0.4]
+    assert failed["error"].str.fullmatch(r"RuntimeError: boom at seed \d+").all()
+    assert failed["outcome"].isna().all() and failed["peak_participation"].isna().all()
+    ok = runs[runs["legitimacy"] == 0.85]
+    assert ok["error"].isna().all() and ok["outcome"].notna().all()
+    assert str(runs["steps"].dtype) == "Int64"  # failed runs do not turn int columns float
+
+
+def test_a_summary_missing_a_declared_field_is_a_failed_run():
+    def partial(params, seed, record):
+        summary, trajectory = run_model(params, seed, record)
+        del summary["regime_fell"]
+        return summary, trajectory
+
+    task = RunTask(0, 0, 0, Params(**SMALL).to_dict(), 1, False)
+    row, _ = run_task(task, partial)
+    assert row["error"] == "ValueError: summary lacks regime_fell"
+    assert all(row[c] is None for c in RUN_COLUMN_NAMES)
+
+
+def test_run_many_returns_failed_runs_as_rows():
+    params = [Params(**SMALL, legitimacy=v).to_dict() for v in (0.4, 0.85, 0.4)]
+    runs = run_many(params, 7, workers=1, model_fn=failing_model)
+    assert runs["run_id"].tolist() == [0, 1, 2]
+    assert runs["seed"].tolist() == spawn_seeds(7, 3)
+    assert runs["error"].notna().tolist() == [True, False, True]
+    assert runs["error"][0].startswith("RuntimeError: boom at seed")
+    assert runs["outcome"].isna().tolist() == [True, False, True]
+    same = run_many(params[1:2], 0, workers=1, seeds=[runs["seed"][1]])
+    assert same["outcome"][0] == runs["outcome"][1]  # a run is rerun exactly from its seed
+
+
+def test_run_many_dead_worker_aborts():
+    config = parse_config(tiny())
+    tasks = build_tasks(config)
+    with pytest.raises(RunAborted, match="the executor failed"):
+        run_many([t.params for t in tasks], config.master_seed, workers=2,
+                 model_fn=dying_model)
+
+
+def test_dead_worker_aborts_then_resume_finishes(tmp_path):
+    config = parse_config(tiny())
+    with pytest.raises(SweepAborted, match="--resume"):
+        run_sweep(config, tmp_path, workers=2, progress=False, model_fn=dying_model,
+                  chunk_runs=1)
+    saved = load_runs(tmp_path)
+    assert 5 not in set(saved["run_id"])  # the run that killed its worker is not recorded
+    result = run_sweep(config, tmp_path, workers=2, progress=False, resume=True)
+    assert result.n_done_before == len(saved)
+    assert sorted(load_runs(tmp_path)["run_id"]) == list(range(8))
+
+
+def test_existing_results_need_resume_and_the_same_config(tmp_path, capsys):
+    config_path = write(tmp_path, TINY)
+    out = tmp_path / "out"
+    argv = ["sweep", str(config_path), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main(argv) == 0
+    assert main(argv) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main([*argv, "--resume"]) == 0  # nothing left to do
+    assert "8 already done" in capsys.readouterr().out
+    write(tmp_path, TINY.replace("master_seed = 11", "master_seed = 12"))
+    assert main([*argv, "--resume"]) == 2
+    assert "different config" in capsys.readouterr().err
+    with pytest.raises(SweepError):
+        run_sweep(parse_config(tiny()), out, progress=False)
+
+
+def test_one_worker_runs_in_this_process():
+    from experiments.executors import SerialExecutor, open_executor
+
+    with open_executor("process", 1) as (pool, slots, name):
+        assert isinstance(pool, SerialExecutor) and slots == 1 and name.startswith("serial")
+        assert pool.submit(os.getpid).result() == os.getpid()
