@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import CivilResistanceModel, Citizen, Params, Pillar, Regime, SecurityForce
-from model.vocabulary import CITIZEN_STATES, PILLAR_NAMES
+from model import Citizen, CivilResistanceModel, Params, Pillar, Regime, SecurityForce
 from model.presets import preset
+from model.space import MOVE_TRIES, box_sum, move, scatter
+from model.vocabulary import CITIZEN_STATES, PILLAR_NAMES
 
 SMALL = dict(width=20, height=20, max_steps=40)
 
@@ -96,3 +97,76 @@ def test_stepping_past_the_horizon_keeps_recording():
     for _ in range(5):
         m.step()
     assert len(m.trajectory()) == 9 and m.summary()["steps"] == 8
+
+
+# ---------------------------------------------------------------- grid arithmetic (space)
+def test_box_sum_literal_on_a_torus():
+    grid = np.arange(16.0).reshape(4, 4)   # cell (x, y) holds 4x + y
+    sums = box_sum(grid, 1)
+    # (0, 0) sees rows 3, 0, 1 and columns 3, 0, 1 (wrapping): 40 + 4 + 16
+    assert sums[0, 0] == pytest.approx(60.0)
+    # (1, 1) sees rows 0-2, columns 0-2: 3 * (0 + 4 + 8) + 3 * (0 + 1 + 2) = 36 + 9
+    assert sums[1, 1] == pytest.approx(45.0)
+    # radius 0 is the cell itself; a box as large as the grid sees every cell once
+    assert box_sum(grid, 0) == pytest.approx(grid)
+    five = np.arange(25.0).reshape(5, 5)
+    assert box_sum(five, 2) == pytest.approx(np.full((5, 5), five.sum()))
+
+
+def test_box_sum_of_one_agent_marks_its_neighbourhood_and_stacks_maps():
+    one = np.zeros((5, 4))
+    one[0, 0] = 1.0
+    seen = box_sum(np.stack([one, 2 * one]), 1)
+    expected = np.zeros((5, 4))
+    for x in (4, 0, 1):
+        for y in (3, 0, 1):
+            expected[x, y] = 1.0
+    assert seen[0] == pytest.approx(expected, abs=1e-12)
+    assert seen[1] == pytest.approx(2 * expected, abs=1e-12)  # leading axes kept apart
+
+
+def test_scatter_places_values_at_flat_positions():
+    assert scatter(np.array([1.0, 2.0]), np.array([0, 5]), (2, 3)).tolist() == [
+        [1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
+    assert scatter(1.0, np.array([4]), (2, 3)).tolist() == [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+
+
+def test_move_to_the_only_free_cell_and_nowhere_when_full():
+    # a 2 x 1 torus: the agent at 0 can only go to 1 (a proposal of itself is refused)
+    occupied = np.array([True, False])
+    moved = move(np.random.default_rng(0), np.array([0]), np.array([1]), occupied, (2, 1))
+    assert moved.tolist() == [1] and occupied.tolist() == [False, True]
+    full = np.ones(9, dtype=bool)
+    moved = move(np.random.default_rng(0), np.array([0, 4, 8]), np.array([1, 1, 1]), full,
+                 (3, 3))
+    assert moved.tolist() == [0, 4, 8] and full.all()
+
+
+def test_move_radius_zero_stays_put():
+    occupied = np.zeros(9, dtype=bool)
+    occupied[4] = True
+    moved = move(np.random.default_rng(1), np.array([4]), np.array([0]), occupied, (3, 3))
+    assert moved.tolist() == [4] and np.flatnonzero(occupied).tolist() == [4]
+
+
+def test_move_keeps_one_agent_per_cell_within_vision():
+    rng = np.random.default_rng(3)
+    width, height = 7, 6
+    positions = rng.choice(width * height, size=25, replace=False)
+    radii = rng.integers(1, 3, size=25)
+    occupied = np.zeros(width * height, dtype=bool)
+    occupied[positions] = True
+    moves = []
+    for _ in range(20):
+        new = move(rng, positions, radii, occupied, (width, height))
+        assert len(np.unique(new)) == len(new)                       # one per cell
+        assert sorted(np.flatnonzero(occupied)) == sorted(new)       # occupancy follows
+        old_x, old_y = np.divmod(positions, height)
+        new_x, new_y = np.divmod(new, height)
+        dx = np.minimum((new_x - old_x) % width, (old_x - new_x) % width)
+        dy = np.minimum((new_y - old_y) % height, (old_y - new_y) % height)
+        assert np.all(np.maximum(dx, dy) <= radii)                   # within vision
+        moves.append((new != positions).mean())
+        positions = new
+    assert np.mean(moves) > 0.5                                      # and they do move
+    assert MOVE_TRIES == 4
