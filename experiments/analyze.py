@@ -41,6 +41,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
@@ -237,7 +238,7 @@ def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None
                                     if n_errors == len(runs) else ""))
     varied = list(config.vary)
     x, y = _map_axes(varied, x, y)
-    out = Path(out) if out else result_dir / "analysis"
+    out = result_dir / "analysis" if out is None else out  # "" is refused, not defaulted
     mark = status.mark()
     with folder_written_whole(out, ANALYSIS_FILES) as stage:
         written = []
@@ -262,7 +263,7 @@ def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None
             "damaged_files": [str(p.relative_to(result_dir)) for p, _ in results.damaged],
             "experiment": None if results.identity is None else results.identity["experiment"],
         }, indent=2) + "\n")
-    return [out / p.name for p in written]
+    return [Path(out) / p.name for p in written]
 
 
 def completeness(runs: pd.DataFrame, config: SweepConfig) -> Completeness:
@@ -277,8 +278,9 @@ def _config(result_dir: Path, results: Results, notes: list[str]) -> SweepConfig
     """The sweep's config: from its files' seals (or, for unsealed files, the manifest)."""
     manifest = read_manifest(result_dir)
     if results.identity is not None:
-        if manifest is not None and manifest.get("experiment") not in (
-                None, results.identity["experiment"]):
+        if manifest is not None and (
+                manifest.get("experiment") not in (None, results.identity["experiment"])
+                or manifest.get("config") != results.identity.get("config")):
             notes.append(f"{result_dir}/{MANIFEST_FILE} describes another experiment than "
                          "its run files; the run files' own config is used")
         raw, where = results.identity.get("config"), "the run files' seals"
@@ -324,7 +326,7 @@ def check_run_table(results: Results, config: SweepConfig, notes: list[str]) -> 
         else:
             problems.append(f"the run table lacks declared columns {', '.join(missing)}")
     if not problems:
-        problems += _value_problems(_to_pandas(table), config)
+        problems += _value_problems(table, config)
     if problems:
         shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)"
                                            if len(problems) > 3 else "")
@@ -332,16 +334,18 @@ def check_run_table(results: Results, config: SweepConfig, notes: list[str]) -> 
                             f"{shown}")
 
 
-def _value_problems(runs: pd.DataFrame, config: SweepConfig) -> list[str]:
+def _value_problems(table: pa.Table, config: SweepConfig) -> list[str]:
     """Values outside the vocabulary or the declared ranges, one phrase each."""
+    runs = _to_pandas(table)
     problems = []
     ids = runs["run_id"]
 
     def report(column: str, bad: pd.Series, allowed: str) -> None:
         if bad.any():
             where = bad[bad].index[0]
-            problems.append(f"run {ids[where]}: {column} {runs[column][where]!r} is not "
-                            f"{allowed}")
+            value = runs[column][where]
+            value = value.item() if isinstance(value, np.generic) else value
+            problems.append(f"run {ids[where]}: {column} {value!r} is not {allowed}")
 
     outcome = runs["outcome"]
     report("outcome", outcome.notna() & ~outcome.isin(OUTCOMES),
@@ -355,15 +359,18 @@ def _value_problems(runs: pd.DataFrame, config: SweepConfig) -> list[str]:
     bounds = {row["name"]: tuple(row["range"]) for row in Params.describe()
               if row["type"] != "bool"}
     for column, (lo, hi) in {**bounds, **RANGES}.items():
-        if column not in runs.columns:
+        if column not in table.column_names:
             continue
-        values = runs[column].astype("Float64")
-        bad = values.isna() & runs[column].notna()  # NaN, not a missing value
+        values = table[column]
+        # NaN is no number in range; null is a run that raised (its error says why)
+        bad = (pc.is_nan(values) if pa.types.is_floating(values.type)
+               else pa.chunked_array([np.zeros(len(values), dtype=bool)]))
         if lo is not None:
-            bad |= (values < lo).fillna(False)
+            bad = pc.or_(bad, pc.less(values, lo))
         if hi is not None:
-            bad |= (values > hi).fillna(False)
-        report(column, bad.astype(bool), f"in [{lo}, {'inf' if hi is None else hi}]")
+            bad = pc.or_(bad, pc.greater(values, hi))
+        report(column, pd.Series(pc.fill_null(bad, False).to_numpy(zero_copy_only=False)),
+               f"in [{lo}, {'inf' if hi is None else hi}]")
     return problems
 
 

@@ -37,7 +37,7 @@ from .facts import facts, format_facts, run_facts
 from .interrupts import handle_signals
 from .manifest import write_manifest
 from .runner import run_sweep
-from .store import RUNS_FILE, check_out_dir, folder_written_whole, read_manifest, write_atomic
+from .store import RUNS_FILE, folder_written_whole, read_manifest, write_atomic
 
 RESULTS = Path("results")
 RUN_FILES = ("trajectory.csv", "campaign.png", "manifest.json")
@@ -174,7 +174,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError("--scheduler needs the dask executor; drop --executor process")
     executor = "dask" if args.scheduler else (args.executor or "process")
     config = load_config(args.config, allow_large=args.allow_large)
-    out = Path(args.out) if args.out is not None else _sweep_folder(config.name)
+    out = args.out if args.out is not None else _sweep_folder(config.name)  # "" refused
     workers = args.workers if args.scheduler else _workers(args.workers)
     result = run_sweep(config, out, executor=executor, workers=workers,
                        scheduler=args.scheduler, resume=args.resume,
@@ -184,7 +184,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     ran = result.n_runs - result.n_done_before
     print(f"{ran} runs in {result.seconds:.1f} s on {result.executor}"
           + (f" ({result.n_done_before} already done)" if result.n_done_before else "")
-          + f"; {result.n_errors} raised; table: {out / RUNS_FILE}")
+          + f"; {result.n_errors} raised; table: {result.out_dir / RUNS_FILE}")
     return 0
 
 
@@ -202,8 +202,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .analyze import analyze
 
     notes: list[str] = []
-    out = None if args.out is None else check_out_dir(args.out)
-    written = analyze(args.result_dir, out=out, x=args.x, y=args.y, notes=notes)
+    written = analyze(args.result_dir, out=args.out, x=args.x, y=args.y, notes=notes)
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
     for path in written:

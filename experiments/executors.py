@@ -164,17 +164,19 @@ def _dask_executor(workers: int, scheduler: str | None):
             cluster.close()
 
 
-def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> dict:
+def check_scheduler(address: str, timeout: float | None = None) -> dict:
     """Ask `address` who it is, the way Dask's client does first, with a hard deadline.
 
     Returns:
         The scheduler's identity (type, address, workers...).
 
     Raises:
-        SweepError: no answer within `timeout` seconds, an answer that is not a Dask
-            scheduler's, or no connection at all.
+        SweepError: no answer within `timeout` seconds (default SCHEDULER_TIMEOUT), an
+            answer that is not a Dask scheduler's, or no connection at all.
 
     """
+    timeout = SCHEDULER_TIMEOUT if timeout is None else timeout
+
     async def ask() -> object:
         from distributed.comm import connect
 
@@ -199,15 +201,18 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> dict:
     return answer
 
 
-def _check_workers(client, address: str) -> None:
-    """A scheduler must have a worker (soon), and its workers this machine's model code."""
+def _check_workers(client, address: str, ours: dict[str, str] | None = None) -> None:
+    """Check a scheduler's workers: one at least (soon), all with this machine's code.
+
+    `ours` is this machine's code (default `code_fingerprint()`).
+    """
     try:
         client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
     except TimeoutError:
         raise SweepError(f"--scheduler {address}: no worker joined it within "
                          f"{WORKER_TIMEOUT:g} s; start workers (dask worker {address})"
                          ) from None
-    ours = code_fingerprint()
+    ours = code_fingerprint() if ours is None else ours
     try:
         theirs = client.run(code_fingerprint)
     except Exception as err:  # noqa: BLE001 - e.g. civres not installed there

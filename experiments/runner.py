@@ -261,8 +261,15 @@ def _execute(pool: Executor, slots: int, pending: list[RunTask], writer: ChunkWr
                 bar.set_postfix(errors=errors, refresh=False)
             writer.maybe_flush()
     finally:
+        # Runs that finished but were not collected yet (the loop was stopped between
+        # submitting and collecting) are saved too; the others are cancelled.
         for future in in_flight:
-            future.cancel()
+            if future.done() and not future.cancelled() and future.exception() is None:
+                writer.rows.append(future.result()[0])
+                if future.result()[1] is not None:
+                    writer.trajectories.append(future.result()[1])
+            else:
+                future.cancel()
         bar.close()
         writer.flush()
 

@@ -10,10 +10,12 @@ Every Parquet file a sweep writes is **sealed**: its key-value metadata (key
 `civres.seal`) holds the identity of the experiment it belongs to (see
 `experiments.tasks.experiment_identity`: a hash of the config, of the resolved runs with
 their parameters and seeds, and of the model code), the kind of file, its row count, a
-SHA-256 of its data (every column's name, type, validity and values) and a SHA-256 of
-all of that. Readers check both digests (and Parquet's page CRCs, which are written
-too): a file whose bytes changed is reported as damaged and never read as results, and
-files of two experiments in one folder are refused, whatever `manifest.json` says.
+SHA-256 of its data (every column's name, type, validity and values), a SHA-256 of all of
+that, and a SHA-256 of the whole file's bytes (computed with its own 64 hex digits
+zeroed, then written into them). Readers check all three (and Parquet's page CRCs, which
+are written too): a file of which any byte changed is reported as damaged and never read
+as results, and files of two experiments in one folder are refused, whatever
+`manifest.json` says.
 Files written before seals existed ("unsealed") are read, with a note, only when every
 file of the folder is unsealed.
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
@@ -65,7 +68,7 @@ TMP_PREFIX = ".tmp-"
 CORRUPT_SUFFIX = ".corrupt"
 #: The Parquet key-value metadata key of a file's seal.
 SEAL_KEY = b"civres.seal"
-SEAL_FORMAT = 1
+SEAL_FORMAT = 2
 _CHUNK_RE = re.compile(r"^(runs|traj)-(\d+)-([0-9a-f]+)\.parquet$")
 
 
@@ -129,10 +132,21 @@ def write_parquet_atomic(table: pa.Table, path: Path, identity: dict[str, Any] |
 
     With an `identity` the file is sealed (see the module's docstring).
     """
-    if identity is not None:
-        table = seal_table(table, identity, kind)
-    with _atomic(Path(path)) as handle:
-        pq.write_table(table, handle, write_page_checksum=True)
+    if identity is None:
+        with _atomic(Path(path)) as handle:
+            pq.write_table(table, handle, write_page_checksum=True)
+        return
+    buffer = io.BytesIO()
+    # The seal appears once verbatim in the footer (the Arrow schema's copy is base64):
+    # its file digest is written there, in place.
+    pq.write_table(seal_table(table, identity, kind), buffer, write_page_checksum=True)
+    data = bytearray(buffer.getvalue())
+    at = data.rfind(_FILE_DIGEST_KEY + _PLACEHOLDER)
+    if at < 0:
+        raise ValueError("the seal's file digest is not in the written file")
+    at += len(_FILE_DIGEST_KEY)
+    data[at:at + 64] = hashlib.sha256(data).hexdigest().encode()
+    write_atomic(Path(path), bytes(data))
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
@@ -173,17 +187,36 @@ def data_digest(table: pa.Table) -> str:
     return digest.hexdigest()
 
 
+_FILE_DIGEST_KEY = b'"file_sha256":"'
+_PLACEHOLDER = b"0" * 64
+
+
 def _seal_digest(seal: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json({k: v for k, v in seal.items() if k != "seal"})
-                          ).hexdigest()
+    body = {k: v for k, v in seal.items() if k not in ("seal", "file_sha256")}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 def seal_table(table: pa.Table, identity: dict[str, Any], kind: str) -> pa.Table:
-    """The table with its seal as its only schema metadata (pandas' own is dropped)."""
+    """The table with its seal as its only schema metadata (pandas' own is dropped).
+
+    The seal's file digest is a placeholder until `write_parquet_atomic` writes it.
+    """
     seal = {"format": SEAL_FORMAT, "kind": kind, "identity": identity,
-            "rows": table.num_rows, "data_sha256": data_digest(table)}
+            "rows": table.num_rows, "data_sha256": data_digest(table),
+            "file_sha256": _PLACEHOLDER.decode()}
     seal["seal"] = _seal_digest(seal)
     return table.replace_schema_metadata({SEAL_KEY: canonical_json(seal)})
+
+
+def _file_digest_matches(data: bytes) -> bool | None:
+    """Whether a file's bytes match the file digest in its seal (None: it has none)."""
+    at = data.rfind(_FILE_DIGEST_KEY)
+    if at < 0:
+        return None
+    at += len(_FILE_DIGEST_KEY)
+    recorded = bytes(data[at:at + 64])
+    zeroed = data[:at] + _PLACEHOLDER + data[at + 64:]
+    return hashlib.sha256(zeroed).hexdigest().encode() == recorded
 
 
 class Damaged(Exception):
@@ -202,21 +235,25 @@ def read_sealed(path: Path, kind: str | None = None) -> tuple[pa.Table, dict[str
         FileNotFoundError: the file went away (e.g. a sweep consolidated meanwhile).
 
     """
+    data = Path(path).read_bytes()  # FileNotFoundError: gone meanwhile
+    file_digest = _file_digest_matches(data)
+    if file_digest is False:
+        raise Damaged("checksum mismatch: its bytes changed after it was written")
     try:
-        table = pq.read_table(path, page_checksum_verification=True)
-    except FileNotFoundError:
-        raise
+        table = pq.read_table(pa.BufferReader(data), page_checksum_verification=True)
     except (OSError, pa.ArrowException, ValueError, IndexError, KeyError) as err:
         raise Damaged(f"not readable as Parquet ({_first_line(err)})") from None
     metadata = table.schema.metadata or {}
     if SEAL_KEY not in metadata:
+        if _FILE_DIGEST_KEY in data[-65536:]:
+            raise Damaged("its seal is unreadable")
         return table, None
     try:
         seal = json.loads(metadata[SEAL_KEY])
         ok = isinstance(seal, dict) and seal.get("seal") == _seal_digest(seal)
     except (ValueError, TypeError):
         ok = False
-    if not ok:
+    if not ok or (file_digest is None and "file_sha256" in seal):
         raise Damaged("its seal does not match its metadata (the file changed after it "
                       "was written)")
     table = table.replace_schema_metadata(None)
@@ -238,6 +275,16 @@ def _first_line(err: BaseException) -> str:
 # ---------------------------------------------------------------------------- output folders
 
 
+def _out_text(path: str | os.PathLike[str], flag: str) -> str:
+    """The folder name as given, refused if empty or not a possible path."""
+    text = os.fspath(path)
+    if not text.strip():
+        raise OutputError(f"{flag} must name a folder (got an empty string)")
+    if "\x00" in text:
+        raise OutputError(f"{flag} {text!r}: not a possible folder name (a NUL character)")
+    return text
+
+
 def check_out_dir(path: str | os.PathLike[str], flag: str = "--out") -> Path:
     """Create (if needed) and check a folder to write results into.
 
@@ -246,9 +293,7 @@ def check_out_dir(path: str | os.PathLike[str], flag: str = "--out") -> Path:
             written to; one line naming `flag`.
 
     """
-    text = os.fspath(path)
-    if not text.strip():
-        raise OutputError(f"{flag} must name a folder (got an empty string)")
+    text = _out_text(path, flag)
     folder = Path(text)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{flag} {text}: exists and is not a folder")
@@ -278,9 +323,7 @@ def folder_written_whole(out: Path, owned: Collection[str], flag: str = "--out"
         WriteFailed: writing failed part-way; nothing of it is left.
 
     """
-    text = os.fspath(out)
-    if not text.strip():
-        raise OutputError(f"{flag} must name a folder (got an empty string)")
+    text = _out_text(out, flag)
     out = Path(text)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{flag} {text}: exists and is not a folder")
