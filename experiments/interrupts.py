@@ -25,14 +25,37 @@ HANDLED = tuple(s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None),
                             getattr(signal, "SIGHUP", None)) if s is not None)
 
 _stopping = False
+_deferring = 0
+_pending: int | None = None
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
-    global _stopping
+    global _stopping, _pending
     if _stopping:
+        return
+    if _deferring:
+        _pending = signum
         return
     _stopping = True
     raise Terminated(signum, signal.Signals(signum).name)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold a signal back until the block is done (a step that must not be cut in two).
+
+    E.g. submitting a run to a process pool, which may start a worker process: stopped
+    between starting it and recording it, the pool could not stop that worker.
+    """
+    global _deferring, _pending
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+        if not _deferring and _pending is not None:
+            signum, _pending = _pending, None
+            _handler(signum, None)
 
 
 @contextmanager
@@ -44,6 +67,8 @@ def handle_signals() -> Iterator[None]:
         return
     previous = {s: signal.getsignal(s) for s in HANDLED}
     _stopping = False
+    global _pending
+    _pending = None
     for s in HANDLED:
         signal.signal(s, _handler)
     try:

@@ -27,7 +27,8 @@ import pyarrow as pa
 
 from .designs import SweepConfig
 from .errors import ResultsError, RunAborted, SweepAborted, SweepError, WriteFailed
-from .executors import open_executor
+from .executors import SerialExecutor, open_executor
+from .interrupts import deferred
 from .manifest import write_manifest
 from .store import (
     ChunkWriter,
@@ -167,7 +168,7 @@ def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int |
     seeds = spawn_seeds(master_seed, len(param_dicts)) if seeds is None else seeds
     tasks = tasks_for(param_dicts, seeds)
     with open_executor(executor, workers) as (pool, _, _):
-        futures = [pool.submit(run_task, task, model_fn) for task in tasks]
+        futures = [_submit(pool, task, model_fn) for task in tasks]
         rows = [_result(future, RunAborted, "")[0] for future in futures]
     return pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)
 
@@ -247,7 +248,7 @@ def _execute(pool: Executor, slots: int, pending: list[RunTask], writer: ChunkWr
     try:
         while True:
             for task in itertools.islice(queue, window - len(in_flight)):
-                in_flight.add(pool.submit(run_task, task, model_fn))
+                in_flight.add(_submit(pool, task, model_fn))
             if not in_flight:
                 break
             finished, in_flight = wait(in_flight, timeout=writer.flush_seconds,
@@ -272,6 +273,19 @@ def _execute(pool: Executor, slots: int, pending: list[RunTask], writer: ChunkWr
                 future.cancel()
         bar.close()
         writer.flush()
+
+
+def _submit(pool: Executor, task: RunTask, model_fn: Callable) -> Future:
+    """Submit a run; to a pool, with signals held back until it is submitted.
+
+    Submitting may start a worker process, and one started but not yet recorded by the
+    pool could not be stopped. The serial executor runs the task inside submit, which a
+    signal may cut short.
+    """
+    if isinstance(pool, SerialExecutor):
+        return pool.submit(run_task, task, model_fn)
+    with deferred():
+        return pool.submit(run_task, task, model_fn)
 
 
 _RESUME_HINT = "; finished runs are saved, rerun with --resume to finish the sweep"
