@@ -30,7 +30,7 @@ from model.presets import preset
 from viz import serve
 
 from .cases import default_catalogue_path, load_cases
-from .designs import load_config
+from .designs import MAX_RUNS, load_config
 from .errors import CivresError, OutputError, RunAborted, Terminated, UsageError
 from .executors import cap_workers
 from .facts import facts, format_facts, run_facts
@@ -253,6 +253,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except OSError as err:
         raise UsageError(f"--cases {args.cases}: cannot read it ({err.strerror or err})"
                          ) from None
+    _check_runs(len(cases) * args.reps, f"{len(cases)} cases x --reps {args.reps}",
+                args.allow_large)
     own = args.cases is not None and not _is_catalogue(args.cases)
     inputs = {"cases": args.cases if own else "seeds/cases.toml", "reps": args.reps,
               "seed": args.seed, "coding_uncertainty": not args.no_coding_uncertainty}
@@ -267,6 +269,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         write_manifest(stage, {"command": "compare", **inputs})
     print(json.dumps(result, indent=2) if args.json else format_comparison(result))
     return 0
+
+
+def _check_runs(runs: int, what: str, allow_large: bool) -> None:
+    """Refuse more runs than a sweep may have (designs.MAX_RUNS) unless --allow-large."""
+    if runs > MAX_RUNS and not allow_large:
+        raise UsageError(f"{what} is {runs:,} runs, more than the limit of {MAX_RUNS:,}; "
+                         "pass --allow-large to run them anyway")
 
 
 def _is_catalogue(path: str) -> bool:
@@ -307,6 +316,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
     """Sample campaigns, run them, print the facts; write table and figure."""
     from .facts import facts_figure
 
+    _check_runs(args.samples, f"--samples {args.samples}", args.allow_large)
     inputs = {"samples": args.samples, "seed": args.seed}
     out = _out_folder(args.out, RESULTS / "facts", inputs, FACTS_FILES)
     workers = _workers(args.workers)
@@ -343,6 +353,8 @@ def _add_run_options(parser: argparse.ArgumentParser, out: str) -> None:
     parser.add_argument("--workers", type=_positive, default=None,
                         help="worker processes (at most the cores this machine has)")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--allow-large", action="store_true",
+                        help="run more than 1,000,000 runs (the limit otherwise)")
     parser.add_argument("--out", default=None,
                         help=f"folder for tables and figures (default {out}; a default "
                              "folder holding other inputs' results is not replaced)")

@@ -26,11 +26,20 @@ import pandas as pd
 import pyarrow as pa
 
 from .designs import SweepConfig
-from .errors import ResultsError, RunAborted, SweepAborted, SweepError, WriteFailed
+from .errors import (
+    OutputError,
+    ResultsError,
+    RunAborted,
+    SweepAborted,
+    SweepError,
+    WriteFailed,
+)
 from .executors import SerialExecutor, open_executor
 from .interrupts import deferred
 from .manifest import write_manifest
 from .store import (
+    SWEEP_ENTRIES,
+    TMP_PREFIX,
     ChunkWriter,
     check_out_dir,
     consolidate,
@@ -105,6 +114,7 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, *, executor: str = "proc
     out_dir = check_out_dir(out_dir)
     tasks = build_tasks(config)
     identity = experiment_identity(config, tasks)
+    _refuse_other_files(out_dir)
     with locked(out_dir):
         notes = _prepare_folder(config, identity, out_dir, resume)
         done = _done_runs(out_dir)
@@ -202,6 +212,18 @@ def _prepare_folder(config: SweepConfig, identity: dict[str, Any], out_dir: Path
         notes.append(f"manifest.json was {state}; the runs' own seals show they belong to "
                      "this config and code, and it is written again")
     return notes
+
+
+def _refuse_other_files(out_dir: Path) -> None:
+    """A new sweep starts only in a folder holding nothing but a sweep's own entries."""
+    if has_results(out_dir):
+        return
+    others = sorted(p.name for p in out_dir.iterdir() if p.name not in SWEEP_ENTRIES
+                    and not p.name.startswith(TMP_PREFIX))
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise OutputError(f"--out {out_dir}: holds files that are not a sweep's ({shown}); "
+                          "choose a new or empty folder")
 
 
 def _done_runs(out_dir: Path) -> set[int]:

@@ -64,6 +64,9 @@ CHUNK_DIR = "chunks"
 LOCK_FILE = ".lock"
 #: Prefix of files being written; never read, removed when a sweep resumes.
 TMP_PREFIX = ".tmp-"
+#: What a sweep's folder holds (and its analysis); a sweep starts only in a folder
+#: holding nothing else.
+SWEEP_ENTRIES = (MANIFEST_FILE, RUNS_FILE, TRAJ_FILE, CHUNK_DIR, LOCK_FILE, "analysis")
 #: Suffix of damaged files set aside by a resume.
 CORRUPT_SUFFIX = ".corrupt"
 #: The Parquet key-value metadata key of a file's seal.
@@ -235,7 +238,12 @@ def read_sealed(path: Path, kind: str | None = None) -> tuple[pa.Table, dict[str
         FileNotFoundError: the file went away (e.g. a sweep consolidated meanwhile).
 
     """
-    data = Path(path).read_bytes()  # FileNotFoundError: gone meanwhile
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise  # gone meanwhile: the caller looks again
+    except OSError as err:
+        raise Damaged(f"unreadable ({err.strerror or err})") from None
     file_digest = _file_digest_matches(data)
     if file_digest is False:
         raise Damaged("checksum mismatch: its bytes changed after it was written")

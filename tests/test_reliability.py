@@ -637,6 +637,32 @@ def test_run_does_not_write_into_a_folder_of_other_files(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def test_a_sweep_does_not_start_in_a_folder_of_other_files(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["sweep", str(write(tmp_path, TINY, "c.toml")), "--out", str(tmp_path),
+                 "--workers", "1", "--no-progress"]) == 2
+    assert "holds files that are not a sweep's (c.toml, notes.txt)" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml", "notes.txt"]
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["facts", "--samples", "100000000"], "--samples 100000000 is 100,000,000 runs"),
+    (["compare", "--reps", "1000000"], "cases x --reps 1000000"),
+])
+def test_compare_and_facts_sizes_are_limited_too(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert one_line(err) and needle in err and "--allow-large" in err
+
+
+def test_an_unreadable_file_is_reported_not_a_traceback(finished, capsys):
+    (finished / "runs.parquet").unlink()
+    (finished / "runs.parquet").mkdir()  # a folder where the run table should be
+    assert main(["analyze", str(finished)]) == 2
+    err = capsys.readouterr().err
+    assert one_line(err) and "runs.parquet: unreadable" in err
+
+
 @pytest.mark.parametrize("name", ["..", ".", ".hidden", "-x", "a" * 101, "a/b", "a\\b"])
 def test_sweep_names_stay_inside_the_results_folder(name):
     config = tiny()
