@@ -32,6 +32,9 @@ class Thresholds:
         quiet: participation at or below which the movement counts as crushed.
         quiet_window: final steps over which participation must stay quiet for the
             campaign to count as suppressed.
+        crushed: arrests and killings over the run, as a share of citizens, at least
+            this multiple of the peak participation share for a quiet campaign to count
+            as suppressed (broken by repression) rather than stalled (faded).
     """
 
     collapse: float = 0.5
@@ -40,6 +43,7 @@ class Thresholds:
     violent_window: int = 10
     quiet: float = 0.01
     quiet_window: int = 30
+    crushed: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -89,9 +93,13 @@ def classify(
 
     Args:
         trajectory: columns `participation` (active share of citizens), `violent_share`
-            (violent share of citizens) and `regime_support`, one row per step.
+            (violent share of citizens) and `regime_support`, one row per step; optional
+            `demand_granted` (1 once a reform demand is granted) and `repressed` (arrests
+            and killings so far as a share of citizens).
         final: True once the horizon is reached: undecided campaigns are then judged
-            `suppressed` (quiet over the last window) or `stalled`.
+            `suppressed` (quiet over the last window after repression that hit at least
+            `crushed` times the peak participation) or `stalled` (still mobilised, or
+            faded without being crushed).
         thresholds: the named thresholds.
 
     Returns:
@@ -104,21 +112,25 @@ def classify(
     violent_frac = _violent_fraction(part, violent)
 
     fell = np.flatnonzero(support <= th.collapse)
-    fell_at = int(fell[0]) if fell.size else None
+    granted = np.flatnonzero(np.asarray(trajectory.get("demand_granted", ()), dtype=float) > 0)
+    # A reform campaign wins when its demand is granted; any campaign when the regime falls.
+    won_at = min([int(x[0]) for x in (fell, granted) if x.size], default=None)
     war = (violent >= th.violent_min) & (violent_frac >= th.violent_majority)
     war_at = _first_sustained(war, th.violent_window)
 
-    if war_at is not None and (fell_at is None or war_at <= fell_at):
+    if war_at is not None and (won_at is None or war_at <= won_at):
         return Decision("violent", war_at)
-    if fell_at is not None:
+    if won_at is not None:
         # A regime toppled by a mostly violent uprising is a war's outcome, not civil
         # resistance succeeding (Libya 2011).
-        if violent_frac[fell_at] >= th.violent_majority and violent[fell_at] >= th.violent_min:
-            return Decision("violent", fell_at)
-        return Decision("success", fell_at)
+        if violent_frac[won_at] >= th.violent_majority and violent[won_at] >= th.violent_min:
+            return Decision("violent", won_at)
+        return Decision("success", won_at)
     if not final or len(part) == 0:
         return Decision(None, None)
     last = len(part) - 1
-    if np.max(part[-th.quiet_window:]) <= th.quiet:
+    repressed = np.asarray(trajectory.get("repressed", np.ones(len(part))), dtype=float)
+    crushed = repressed[-1] >= th.crushed * part.max()
+    if np.max(part[-th.quiet_window:]) <= th.quiet and crushed:
         return Decision("suppressed", last)
     return Decision("stalled", last)

@@ -18,6 +18,11 @@ EPSTEIN = {
     "defection_on": False, "radical_flank_on": False, "threshold_on": False,
     "radicalisation_on": False, "adaptive_regime": False, "fixed_legitimacy": True,
     "max_steps": 300,
+    # The re-specified mobilisation off: one common threshold, risk from round(S/A), no
+    # opposition signal, no fatigue, one shared legitimacy, violence without arms or war.
+    "round_risk": True, "threshold_spread": 0.0, "opposition_signal": 0.0, "fatigue": 0.0,
+    "legitimacy_spread": 0.0, "views_on": False, "arms_needed_on": False,
+    "armed_conflict_on": False,
 }
 
 #: One setting per outcome, each the most common outcome there (tests/test_outcomes.py).

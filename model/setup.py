@@ -47,6 +47,9 @@ def place_population(
         jail=np.zeros(n_cit, dtype=np.int64),
         anger=np.zeros(n_cit),
         outrage=np.zeros(n_cit),
+        threshold=rules.thresholds(rng, p.active_threshold, p.threshold_spread, n_cit),
+        fatigue=np.zeros(n_cit),
+        view=np.clip(p.legitimacy + p.legitimacy_spread * rng.standard_normal(n_cit), 0.0, 1.0),
     )
     loyalty = np.clip(rng.normal(p.security_loyalty, LOYALTY_SD, n_sec), 0.0, 1.0)
     security = SecurityArrays(
