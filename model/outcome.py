@@ -32,9 +32,9 @@ class Thresholds:
         quiet: participation at or below which the movement counts as crushed.
         quiet_window: final steps over which participation must stay quiet for the
             campaign to count as suppressed.
-        crushed: arrests and killings over the run, as a share of citizens, at least
-            this multiple of the peak participation share for a quiet campaign to count
-            as suppressed (broken by repression) rather than stalled (faded).
+        crushing: repression level (0.5: mass arrests) the regime must have reached at
+            some step for a campaign that went quiet to count as suppressed (broken by
+            repression) rather than stalled (faded, or bought off by concessions).
     """
 
     collapse: float = 0.5
@@ -43,7 +43,7 @@ class Thresholds:
     violent_window: int = 10
     quiet: float = 0.01
     quiet_window: int = 30
-    crushed: float = 0.25
+    crushing: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -94,12 +94,11 @@ def classify(
     Args:
         trajectory: columns `participation` (active share of citizens), `violent_share`
             (violent share of citizens) and `regime_support`, one row per step; optional
-            `demand_granted` (1 once a reform demand is granted) and `repressed` (arrests
-            and killings so far as a share of citizens).
+            `demand_granted` (1 once a reform demand is granted) and `repression_level`.
         final: True once the horizon is reached: undecided campaigns are then judged
-            `suppressed` (quiet over the last window after repression that hit at least
-            `crushed` times the peak participation) or `stalled` (still mobilised, or
-            faded without being crushed).
+            `suppressed` (quiet over the last window, after the regime's repression
+            reached `crushing`) or `stalled` (still mobilised, or faded without being
+            crushed).
         thresholds: the named thresholds.
 
     Returns:
@@ -129,8 +128,9 @@ def classify(
     if not final or len(part) == 0:
         return Decision(None, None)
     last = len(part) - 1
-    repressed = np.asarray(trajectory.get("repressed", np.ones(len(part))), dtype=float)
-    crushed = repressed[-1] >= th.crushed * part.max()
+    # A campaign that faded under mild policing, or was bought off, was not crushed.
+    level = np.asarray(trajectory.get("repression_level", np.ones(len(part))), dtype=float)
+    crushed = level.max() >= th.crushing
     if np.max(part[-th.quiet_window:]) <= th.quiet and crushed:
         return Decision("suppressed", last)
     return Decision("stalled", last)

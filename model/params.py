@@ -101,7 +101,7 @@ class Params:
         "known, emboldens the aggrieved (revealed preferences)", KURAN,
     )
     fatigue: float = _p(
-        0.004, 0.0, 0.1, "cost of participation accumulated per week active while the "
+        0.02, 0.0, 0.5, "share of the will to participate worn away per week active while the "
         "campaign makes no progress (demobilisation)", CALIBRATED,
     )
     legitimacy_spread: float = _p(
@@ -162,7 +162,7 @@ class Params:
         CS2011,
     )
     threat_cohesion: float = _p(
-        0.05, 0.0, 1.0, "loyalty gained per step per violent share of actives in vision",
+        0.01, 0.0, 1.0, "loyalty gained per step per violent share of actives in vision",
         CS2011 + " (radical flank)",
     )
 

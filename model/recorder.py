@@ -21,7 +21,7 @@ TRAJECTORY_COLUMNS = (
     "step", "participation", "participation_pct", "protesting", "violent_share", "jailed", "dead",
     "arrests", "killings", "legitimacy", "repression_level", "regime_support",
     "security_defected_share", "security_loyalty", "resources", "propaganda",
-    "frustration", "fatigue", "public_view", "repressed", "demand_granted", "war_share",
+    "frustration", "fatigue", "public_view", "demand_granted", "war_share",
     "intervened", "battle_deaths",
 ) + tuple(f"pillar_{name}" for name in PILLAR_NAMES)
 #: Columns that hold counts or flags (integers in the trajectory's DataFrame).
@@ -34,8 +34,7 @@ def observe(step: int, citizens: CitizenArrays, security: SecurityArrays, regime
     """The row of TRAJECTORY_COLUMNS that describes the model's state after `step`.
 
     `regime.support_history[-1]` must hold the support at the end of this step.
-    `repressed` is arrests and killings so far as a share of all citizens; `fatigue`
-    and `public_view` are means over living citizens.
+    `fatigue` and `public_view` are means over living citizens.
     """
     state = citizens.state
     participation, violent_share = citizens.shares()
@@ -62,7 +61,6 @@ def observe(step: int, citizens: CitizenArrays, security: SecurityArrays, regime
         "frustration": regime.frustration,
         "fatigue": float(citizens.fatigue[living].mean()) if living.any() else 0.0,
         "public_view": float(citizens.view[living].mean()) if living.any() else regime.legitimacy,
-        "repressed": (arrests + killings) / max(n_citizens, 1),
         "demand_granted": int(regime.granted),
         "war_share": regime.war_share,
         "intervened": int(regime.intervened),

@@ -56,6 +56,7 @@ def place_population(
         pos=cells[n_cit:n_cit + n_sec].copy(),
         loyalty=loyalty,
         defected=(loyalty < p.defect_below) & p.defection_on,
+        baseline=loyalty.copy(),
     )
     occupied = np.zeros(n_cells, dtype=bool)
     occupied[cells[:n_cit + n_sec]] = True

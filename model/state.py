@@ -47,11 +47,16 @@ class CitizenArrays:
 
 @dataclass
 class SecurityArrays:
-    """Per-officer state. `pos` is a flat cell index."""
+    """Per-officer state. `pos` is a flat cell index.
+
+    `baseline` is the loyalty an officer returns to when nothing presses on it (their
+    loyalty at the start).
+    """
 
     pos: np.ndarray
     loyalty: np.ndarray
     defected: np.ndarray
+    baseline: np.ndarray
 
     def defected_share(self) -> float:
         """Share of officers that have defected (0 with no officers)."""

@@ -61,6 +61,9 @@ class RunSummary:
     demand_granted: bool = _field("the regime granted the campaign's (reform) demand")
     intervened: bool = _field("outside powers intervened on the rebels' side")
     battle_deaths: int = _field("rebels killed in armed conflict in the whole run")
+    duration: int = _field(
+        "weeks the campaign lasted: from the first week more than the quiet share took part "
+        "to its outcome (success, violent) or to its last such week (0: never mobilised)")
 
     def __post_init__(self) -> None:
         """Refuse an outcome outside the vocabulary or pillars that are not the six."""
@@ -100,6 +103,13 @@ def summarise(columns: dict[str, Any], decision: Decision, regime: RegimeState,
               defected_share: float, thresholds: Thresholds) -> RunSummary:
     """The summary of a run from its trajectory's columns and its final state."""
     fell = np.flatnonzero(columns["regime_support"] <= thresholds.collapse)
+    mobilised = np.flatnonzero(columns["participation"] > thresholds.quiet)
+    if not mobilised.size:
+        duration = 0
+    elif decision.outcome in ("success", "violent"):
+        duration = max(decision.step - int(mobilised[0]), 0)
+    else:
+        duration = int(mobilised[-1] - mobilised[0]) + 1
     return RunSummary(
         outcome=decision.outcome,
         decided_step=decision.step,
@@ -119,6 +129,7 @@ def summarise(columns: dict[str, Any], decision: Decision, regime: RegimeState,
         demand_granted=bool(columns["demand_granted"].max() > 0),
         intervened=bool(columns["intervened"].max() > 0),
         battle_deaths=int(columns["battle_deaths"][-1]),
+        duration=duration,
     )
 
 

@@ -57,16 +57,28 @@ class CitizenPhases:
             flank = violent * per_present if p.radical_flank_on else 0.0
             pull = pull + rules.social_pull(p.social_pull, nonviolent * per_present, flank)
         griev = rules.grievance(c.hardship[free], legitimacy, outrage)
+        fear = rules.fear_of_force(rules.lethal_share(reg.repression_level), rules.MAX_LETHAL) \
+            if p.adaptive_regime else 1.0
         act = rules.wants_to_act(griev, c.risk_aversion[free], risk, pull, c.threshold[free],
-                                 c.fatigue[free])
-        violent_now = self._armed(free, act)
+                                 c.fatigue[free], fear)
+        # Would-be fighters weigh no arrest risk: the aggrieved who would act were it not
+        # for the risk may take up arms instead (arms permitting), and fighters fight on.
+        defiant = rules.wants_to_act(griev, c.risk_aversion[free], 0.0, pull, c.threshold[free],
+                                     c.fatigue[free])
+        violent_now = self._armed(free, defiant | (c.state[free] == VIOLENT))
         c.state[free] = np.where(violent_now, VIOLENT, np.where(act, PROTESTING, QUIET))
+        act = act | violent_now
         c.fatigue[free] = rules.next_fatigue(c.fatigue[free], act, p.fatigue, reg.progress)
         self._crowd_seen[:] = 0.0
         self._crowd_seen[free] = nonviolent
 
     def _armed(self, free: np.ndarray, act: np.ndarray) -> np.ndarray:
-        """Which of the free citizens who act turn violent (radicalisation, arms)."""
+        """Which of the free citizens who act (or already fight) turn or stay violent.
+
+        Fighters do not weigh the risk of arrest as protesters do: once armed, a citizen
+        fights on while anger and frustration exceed their discipline (and arms last),
+        which is how an armed flank outlasts a crowd that repression disperses.
+        """
         p, c, reg = self.params, self.citizens, self.regime_state
         if not p.radicalisation_on:
             return np.zeros_like(act)

@@ -49,8 +49,9 @@ class RegimePhases:
         if p.defection_on:
             # Soldiers watch the police: defections spread to the army.
             change[MILITARY] -= p.peer_influence * self.security.defected_share()
-        # Soldiers desert a regime that is losing a war.
-        change[MILITARY] -= rules.DESERTION * reg.war_share
+        # Soldiers desert a regime that is losing a war, and have ties to the movement.
+        change[MILITARY] -= rules.DESERTION * reg.war_share + rules.social_ties(
+            float(active.sum()) / n_alive)
         change += PILLAR_INERTIA * (self._pillar_baseline - reg.pillar_loyalty)
         change[POLICE] = 0.0  # the police pillar is read from the officers themselves
         reg.pillar_loyalty[:] = np.clip(reg.pillar_loyalty + change, 0.0, 1.0)
@@ -88,14 +89,21 @@ class RegimePhases:
                 reg.frustration, participation, support, history[0], judged=judged)
 
     def _consider_demand(self, participation: float, support: float) -> None:
-        """Facing a reform campaign, the regime may grant its demand under pressure."""
+        """Under pressure the regime may grant the campaign's demand.
+
+        A reform readily; a maximalist demand (a negotiated transition) at
+        MAXIMALIST_GRANT of that rate.
+        """
         p, c, reg = self.params, self.citizens, self.regime_state
-        if not p.reform_goal or reg.granted:
+        if reg.granted:
             return
         active = (c.state == PROTESTING) | (c.state == VIOLENT)
         strikes = float((active & c.dispersed).sum()) / max(self.n_citizens, 1)
         pressure = rules.pressure(participation, strikes, max(self._initial_support - support, 0))
-        reg.granted = bool(self.rng.random() < rules.grant_probability(p.responsiveness, pressure))
+        chance = rules.grant_probability(p.responsiveness, pressure)
+        if not p.reform_goal:
+            chance *= rules.MAXIMALIST_GRANT
+        reg.granted = bool(self.rng.random() < chance)
 
     def _spend_patronage(self) -> None:
         """Buy back the least loyal pillars while resources last; earn from business."""

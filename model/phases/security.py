@@ -115,7 +115,10 @@ class SecurityPhases:
             p.moral_cost, peers, p.threat_cohesion if p.radical_flank_on else 0.0,
             p.learning, reg.legitimacy,
         )
+        participation, _ = c.shares()
         change += (self._patronage[POLICE] - rules.DESERTION * reg.war_share
+                   - rules.social_ties(participation)
+                   + rules.loyalty_reversion(s.loyalty[loyal], s.baseline[loyal])
                    + self.rng.normal(0.0, LOYALTY_NOISE, loyal.size))
         s.loyalty[loyal] = np.clip(s.loyalty[loyal] + change, 0.0, 1.0)
         s.defected[loyal] = s.loyalty[loyal] < p.defect_below

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Extra weight of the risk of arrest under the harshest (lethal) orders: fear of death.
+LETHAL_FEAR = 2.0
 #: Share of its fatigue a quiet citizen keeps each week (recovery).
-FATIGUE_KEPT = 0.97
+FATIGUE_KEPT = 0.99
 #: Fall in regime support over the progress window that counts as full progress: the
 #: campaign visibly winning, or a demand granted.
 FULL_PROGRESS = 0.05
@@ -14,7 +16,7 @@ FULL_PROGRESS = 0.05
 #: witnessed per citizen present (lasting, unlike outrage).
 VIEW_INERTIA, VIEW_SHOCK = 0.05, 0.05
 #: Most of the citizens that arms can equip, at armed_capacity 1 (a society at war).
-ARMS_MAX = 0.3
+ARMS_MAX = 0.5
 #: Citizens a defected officer's weapons can arm.
 ARMS_PER_DEFECTOR = 3.0
 
@@ -41,14 +43,23 @@ def arrest_probability(security_in_vision, actives_in_vision, k, repression_leve
     return 1.0 - np.exp(-k * repression_level * ratio)
 
 
-def wants_to_act(grievance_, risk_aversion, arrest_prob, pull, threshold, fatigue=0.0):
-    """Activation rule: act when G (1 + pull) - R P - F exceeds the threshold T.
+def wants_to_act(grievance_, risk_aversion, arrest_prob, pull, threshold, fatigue=0.0,
+                 fear=1.0):
+    """Activation rule: act when G (1 + pull) (1 - F) - R P fear exceeds the threshold T.
 
     The pull multiplies grievance rather than adding to it: crowds embolden the
-    aggrieved, they do not move the content (Granovetter 1978). F is the citizen's
-    fatigue, the accumulated cost of participating; T is the citizen's own threshold.
+    aggrieved, they do not move the content (Granovetter 1978). F in [0, 1) is the
+    citizen's fatigue: it discounts what participation is worth to them, however large
+    the crowd. T is the citizen's own threshold; `fear` weighs the risk (more under
+    lethal orders, see `fear_of_force`).
     """
-    return grievance_ * (1.0 + pull) - risk_aversion * arrest_prob - fatigue > threshold
+    return (grievance_ * (1.0 + pull) * (1.0 - fatigue) - risk_aversion * arrest_prob * fear
+            > threshold)
+
+
+def fear_of_force(lethal_share_, max_lethal):
+    """How much more the risk of arrest weighs when arrests may end in death."""
+    return 1.0 + LETHAL_FEAR * lethal_share_ / max_lethal
 
 
 def thresholds(rng, median, spread, n):
@@ -85,10 +96,11 @@ def progress(support_before, support_now, granted=False):
 def next_fatigue(fatigue, active, rate, progress_):
     """Participation wears people down unless the campaign visibly gets somewhere.
 
-    Each week active adds `rate` x (1 - progress); quiet citizens recover, keeping
-    FATIGUE_KEPT of their fatigue a week.
+    Each week active takes `rate` x (1 - progress) of what is left (fatigue stays below
+    1); quiet citizens recover, keeping FATIGUE_KEPT of their fatigue a week.
     """
-    return np.where(active, fatigue + rate * (1.0 - progress_), fatigue * FATIGUE_KEPT)
+    tiring = fatigue + rate * (1.0 - progress_) * (1.0 - fatigue)
+    return np.where(active, tiring, fatigue * FATIGUE_KEPT)
 
 
 def next_views(views, legitimacy, repression_seen, propaganda):

@@ -19,13 +19,13 @@ LOYAL_STRENGTH = 3.0
 DECISIVENESS = 1.0
 #: Loyalty a losing regime's soldiers and police lose per week per unit of the rebels'
 #: share of the fighting: desertion from a losing side. Small: wars last years.
-DESERTION = 0.004
+DESERTION = 0.03
 #: Weekly chance for each armed rebel of dying in battle, per unit of the loyal side's
 #: share of the fighting.
 BATTLE_DEATH = 0.01
 #: Weekly chance of outside intervention per unit of `intervention`, per share of
 #: citizens killed so far.
-INTERVENTION_RATE = 20.0
+INTERVENTION_RATE = 2.0
 #: Strength outside intervention adds to the rebels, as a share of the loyal forces'.
 INTERVENTION_STRENGTH = 1.0
 

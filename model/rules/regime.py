@@ -27,6 +27,9 @@ LEGITIMACY_INERTIA = 0.05
 ORDER_GAIN = 0.2
 #: Legitimacy gained per step per violent share of citizens (radical flank).
 FLANK_LEGITIMACY = 0.05
+#: Most publicised repression (share of citizens) a week of backfire can count: the
+#: saturation of outrage.
+BACKFIRE_CEILING = 0.005
 #: Share of backfire that a fully learnt regime's low-publicity repression avoids.
 BACKFIRE_BLUNTING = 0.5
 #: How fast the repression level moves to its target per step: REPRESSION_SPEED plus
@@ -51,7 +54,7 @@ PROGRESS_WINDOW = 20
 #: support over PROGRESS_WINDOW below which it sees no progress.
 MOBILISED, PROGRESS = 0.02, 0.01
 #: Frustration gained per step without progress, and kept per step otherwise.
-FRUSTRATION_GAIN, FRUSTRATION_KEPT = 0.005, 0.95
+FRUSTRATION_GAIN, FRUSTRATION_KEPT = 0.01, 0.95
 
 
 def pillar_change(
@@ -106,9 +109,15 @@ def backfire_signal(backfire, publicised_repression, propaganda, learning):
             KILLING_WEIGHT (model.model).
         propaganda: share of the backlash the regime's propaganda absorbs.
         learning: authoritarian learning; repression designed for low publicity.
+
+    Outrage saturates: a week's loss is at most `backfire` x BACKFIRE_CEILING, however
+    many are repressed (the hundredth killing shocks less than the first; Slovic 2007),
+    so mass killing can crush a campaign rather than topple the regime within weeks.
+    Small amounts of repression backfire in proportion (the two agree below the
+    ceiling).
     """
-    return (backfire * publicised_repression * (1.0 - propaganda)
-            * (1.0 - BACKFIRE_BLUNTING * learning))
+    outrage = BACKFIRE_CEILING * (1.0 - np.exp(-publicised_repression / BACKFIRE_CEILING))
+    return backfire * outrage * (1.0 - propaganda) * (1.0 - BACKFIRE_BLUNTING * learning)
 
 
 def publicity(crowd_seen, crowd_scale):
@@ -190,7 +199,9 @@ def next_frustration(frustration, participation, support_now, support_before, ju
 
 
 #: Weekly hazard of granting a reform demand per unit of pressure, at responsiveness 1.
-GRANT_RATE = 1.0
+GRANT_RATE = 0.2
+#: Pressure a regime ignores: a campaign of half a per cent of citizens.
+NOTICED = 0.005
 #: Weight of strikes and boycotts (dispersed active share) in the pressure on the
 #: regime, against that of participation as a whole.
 STRIKE_PRESSURE = 2.0
@@ -204,13 +215,20 @@ def pressure(participation, dispersed_share, support_lost):
     return participation + STRIKE_PRESSURE * dispersed_share + support_lost
 
 
+#: How much less readily a regime grants a maximalist demand (its own exit, a transition,
+#: independence) than a policy: negotiated transitions happen (Poland's Round Table,
+#: Chile's plebiscite), but rarely.
+MAXIMALIST_GRANT = 0.25
+
+
 def grant_probability(responsiveness, pressure_):
     """Weekly chance that the regime grants a reform demand.
 
-    Institutions that respond (democracies) give in to less pressure; closed
-    autocracies rarely concede even to large campaigns (Chenoweth & Stephan 2011).
+    Pressure below NOTICED moves nothing; above it, institutions that respond
+    (democracies) give in sooner, closed autocracies rarely concede even to large
+    campaigns (Chenoweth & Stephan 2011).
     """
-    return 1.0 - np.exp(-GRANT_RATE * responsiveness * pressure_)
+    return 1.0 - np.exp(-GRANT_RATE * responsiveness * np.maximum(pressure_ - NOTICED, 0.0))
 
 
 def patronage_shares(pillar_loyalty, learning):

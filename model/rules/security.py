@@ -89,9 +89,23 @@ SURVEILLANCE = 0.5
 #: Participation (active share of citizens) at which pre-emptive arrests stop: beyond
 #: it the campaign is too large for targeted policing.
 PREEMPT_BELOW = 0.05
+#: Loyalty officers (and soldiers) lose per week per share of citizens taking part.
+TIES = 0.01
+#: Per-week pull of an officer's loyalty back to their baseline.
+LOYALTY_REVERSION = 0.02
 #: Share of the pull of defected peers that a fully coup-proofed force resists
 #: (ethnic stacking, parallel units, rotation: slower defection cascades).
 COUP_PROOFING = 0.6
+
+
+def social_ties(participation):
+    """Loyalty an officer loses in a week to ties with the movement.
+
+    When a large share of the population takes part, officers' families, neighbours
+    and friends are in it (Chenoweth & Stephan 2011, ch. 2: participation drives
+    loyalty shifts).
+    """
+    return TIES * participation
 
 
 def surveillance_hazard(learning, participation):
@@ -101,6 +115,15 @@ def surveillance_hazard(learning, participation):
     they draw crowds (Chenoweth 2020), and the hazard fades as the campaign grows.
     """
     return learning * SURVEILLANCE * max(0.0, 1.0 - participation / PREEMPT_BELOW)
+
+
+def loyalty_reversion(loyalty, baseline):
+    """Pull of an officer's loyalty back to their own baseline.
+
+    Esprit de corps, pay and routine restore it once nothing presses on it, so
+    week-to-week noise does not wander, over years, into defection.
+    """
+    return LOYALTY_REVERSION * (baseline - loyalty)
 
 
 def coup_proofed(peer_influence, learning):
