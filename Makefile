@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench bench-sweep bench-app install lint clean
+.PHONY: run test test-fast mutate bench bench-sweep bench-app install lint clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (see README)"; exit 2; }
@@ -26,6 +26,13 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
+## Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) with the fast unit tests;
+## the score, less the equivalent mutants in mutation/EQUIVALENT.md, must be >= 85%
+mutate: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run
+	$(BIN)/python mutation/score.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
 
@@ -39,4 +46,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check model experiments viz
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache mutants

@@ -35,16 +35,27 @@ def our_run(legitimacy, seed):
 
 
 def test_jailed_share_matches_mesa_example():
-    """Mean jailed share after burn-in, 4 seeds of Mesa's example vs 12 of ours: within 20%."""
-    mesa = np.mean([mesa_jailed_share(0.6, seed) for seed in range(4)])
+    """Mean jailed share after burn-in, 8 seeds of Mesa's example vs 12 of ours: within 12%.
+
+    Measured 2026-11-27 (Mesa 3.5): Mesa 0.1097 (seeds 0-7, sd between seeds 0.0113),
+    ours 0.1076 (seeds 0-11, sd 0.0080). The standard error of the difference of means is
+    sqrt(0.0113^2 / 8 + 0.0080^2 / 12) = 0.0046, 4.2% of the mean; 12% is about three
+    standard errors (it was 20% with 4 Mesa seeds, a bound that let a 15% bias through).
+    The jailed share measures how many citizens are the rebellious kind and how long they
+    stay in jail; it hardly moves when the perceived-risk count goes wrong (counting each
+    active in vision twice gave 0.1078, counting oneself twice 0.1077), so those bugs are
+    caught where the count is made: test_model.py's
+    test_citizens_decide_counts_officers_and_actives_in_vision.
+    """
+    mesa = np.mean([mesa_jailed_share(0.6, seed) for seed in range(8)])
     ours = np.mean([our_run(0.6, seed).jailed[BURN_IN + 1:].mean() for seed in range(12)])
-    assert ours == pytest.approx(mesa, rel=0.2)
+    assert ours == pytest.approx(mesa, rel=0.12)
 
 
 def test_jailed_share_falls_with_legitimacy():
     shares = [np.mean([our_run(L, s).jailed[BURN_IN + 1:].mean() for s in range(4)])
               for L in (0.5, 0.6, 0.7, 0.8)]
-    assert all(a > b for a, b in zip(shares, shares[1:]))
+    assert all(a > b for a, b in zip(shares, shares[1:], strict=False))
 
 
 def test_punctuated_bursts():

@@ -38,7 +38,7 @@ def _close(got, expected):
         return all(_close(got[k], expected[k]) for k in expected)
     if isinstance(expected, list):
         assert len(got) == len(expected)
-        return all(_close(a, b) for a, b in zip(got, expected))
+        return all(_close(a, b) for a, b in zip(got, expected, strict=True))
     if isinstance(expected, float):
         assert got == pytest.approx(expected, rel=1e-9, abs=1e-12)
         return True

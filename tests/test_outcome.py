@@ -6,11 +6,13 @@ violent_majority 0.5, violent_window 10, quiet 0.01, quiet_window 30) unless a r
 otherwise. Trajectories are written as runs: [(value, steps), ...].
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
 from model import OUTCOMES, Thresholds, classify
-from model.outcome import peak_violent_fraction
+from model.outcome import _violent_fraction, peak_violent_fraction
 
 
 def runs(*pieces):
@@ -198,3 +200,33 @@ def test_peak_violent_fraction_follows_the_threshold():
     assert peak_violent_fraction(t, Thresholds(violent_min=0.01)) == pytest.approx(0.5)
     assert peak_violent_fraction(t, Thresholds(violent_min=0.2)) == 0.0
     assert type(peak_violent_fraction(t)) is float
+
+
+def test_undecided_by_default_until_told_it_is_final():
+    t = trajectory([0.0] * 40, [0.0], [0.8])
+    assert classify(t).outcome is None and classify(t, final=True).outcome == "suppressed"
+
+
+def test_a_one_step_violent_window():
+    t = trajectory([0.2, 0.2], [0.0, 0.1], [0.8])
+    assert decide(t, violent_window=1) == ("violent", 1)
+
+
+def test_plain_lists_and_integer_columns_are_read_as_shares():
+    # an integer violent column (0/1) must not be divided into an integer buffer
+    t = {"participation": [0, 1, 1], "violent_share": [0, 0, 1], "regime_support": [1, 1, 0]}
+    assert decide(t) == ("violent", 2)
+    assert peak_violent_fraction(t) == 1.0
+
+
+def test_quiet_steps_divide_by_no_one_without_warnings():
+    t = trajectory([0.0, 0.2, 0.0], [0.0, 0.1, 0.0], [0.8])
+    assert _violent_fraction(t["participation"], t["violent_share"]).tolist() == [0.0, 0.5, 0.0]
+    for n in (3, 8, 64, 1000) * 5:   # zeros written, not whatever memory held before
+        junk = np.full(n, 7.0)
+        del junk
+        assert not _violent_fraction(np.zeros(n), np.zeros(n)).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no "invalid value in divide" on quiet steps
+        assert decide(t, final=True) == ("stalled", 2)
+        assert peak_violent_fraction(t) == 0.5

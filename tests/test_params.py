@@ -61,11 +61,28 @@ def test_replace_validates():
         Params().replace(legitimacy=3)
 
 
-def test_presets_are_valid_and_unknown_preset_is_named():
-    for name in PRESETS:
-        preset(name)
-    with pytest.raises(ValueError, match="unknown preset"):
+def test_presets_set_their_values_and_unknown_preset_is_named():
+    assert preset("default") == Params()
+    success = preset("success")
+    assert (success.legitimacy, success.security_loyalty, success.repression,
+            success.discipline, success.learning) == (0.6, 0.7, 0.5, 0.9, 0.1)
+    assert success.width == Params().width                       # the rest: defaults
+    assert preset("success", legitimacy=0.5).legitimacy == 0.5   # overrides win
+    epstein = preset("epstein")
+    switches = ("backfire_on", "pillar_erosion_on", "defection_on", "radical_flank_on",
+                "threshold_on", "radicalisation_on", "adaptive_regime")
+    assert not any(getattr(epstein, name) for name in switches) and epstein.fixed_legitimacy
+    assert (epstein.citizen_density, epstein.security_density, epstein.arrest_constant,
+            epstein.max_jail_term, epstein.repression) == (0.7, 0.074, 2.3, 30, 0.5)
+    with pytest.raises(ValueError, match="unknown preset 'nope'; allowed: default, epstein"):
         preset("nope")
+
+
+def test_defaults_literal():
+    p = Params()
+    assert (p.width, p.height, p.citizen_density, p.security_density, p.legitimacy,
+            p.active_threshold, p.repression, p.learning, p.max_steps) == (
+        40, 40, 0.7, 0.074, 0.8, 0.1, 0.6, 0.2, 300)
 
 
 def _perturbed(name, default, lo, hi):

@@ -152,6 +152,7 @@ def test_arrest_rate(level, expected):
     (0.8, 0.04),              # 0.2 * 0.05 / 0.25
     (0.875, 0.1),             # halfway: half of 0.2
     (1.0, 0.2),               # a fifth of arrests are killings at full repression
+    (1.2, 0.2),               # and no more (levels above 1 are not valid inputs)
 ])
 def test_lethal_share(level, expected):
     assert rules.lethal_share(level) == pytest.approx(expected, abs=1e-15)

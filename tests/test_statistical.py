@@ -55,7 +55,8 @@ def test_backfire_needs_nonviolence():
 
 
 def test_pillars_erode_under_participation_and_patronage_slows_it():
-    """Mechanism 2: civilian pillars fall >= 0.1 further with erosion on; patronage delays the fall."""
+    """Mechanism 2: civilian pillars fall >= 0.1 further with erosion on; patronage delays
+    the fall."""
     on, off = runs("success"), runs("success", pillar_erosion_on=False)
     assert mean(t[CIVILIAN].min().mean() for _, t in on) < \
         mean(t[CIVILIAN].min().mean() for _, t in off) - 0.1

@@ -1,0 +1,189 @@
+"""The mapping from a case's conditions to parameters, pinned with literals.
+
+Three hand-built cases code each of the eight conditions with a different sequence of
+levels (low/high/medium, medium/low/high, ...), so a parameter keyed on the wrong
+condition, a wrong table entry or a wrong era slope changes at least one literal below.
+"""
+
+import numpy as np
+import pytest
+
+from experiments import mapping
+from experiments.cases import Case, Conditions, Observed, load_cases
+from model import Params
+
+
+def make_case(case_id, start_year, regime_type, tactics, **levels):
+    return Case(id=case_id, name=case_id, country="Nowhere", start_year=start_year,
+                end_year=start_year + 1, regime_type=regime_type,
+                conditions=Conditions(**levels), tactics=tactics,
+                observed=Observed(outcome="success", sources=("hand-made",)))
+
+
+#                 legitimacy security repression grievance discipline breadth media pressure
+# case A (1990)   low        medium   high       medium    low        high    low   high
+# case B (2005)   high       low      low        high      medium     medium  low   high
+# case C (2020)   medium     high     medium     low       high       low     high  low
+CASE_A = make_case("a", 1990, "personalist", "concentrated",
+                   legitimacy="low", security_cohesion="medium", repression_capacity="high",
+                   grievance="medium", discipline="low", breadth="high", media_freedom="low",
+                   international_pressure="high")
+CASE_B = make_case("b", 2005, "single_party", "dispersed",
+                   legitimacy="high", security_cohesion="low", repression_capacity="low",
+                   grievance="high", discipline="medium", breadth="medium", media_freedom="low",
+                   international_pressure="high")
+CASE_C = make_case("c", 2020, "occupation", "mixed",
+                   legitimacy="medium", security_cohesion="high", repression_capacity="medium",
+                   grievance="low", discipline="high", breadth="low", media_freedom="high",
+                   international_pressure="low")
+
+CENTRAL = {
+    "a": {"legitimacy": 0.62,          # low, grievance medium: no shift
+          "security_loyalty": 0.8, "repression": 0.95, "discipline": 0.4, "breadth": 0.6,
+          "media_freedom": 0.1,
+          "jail_capacity": 0.1,        # keyed on repression capacity (high)
+          "patronage": 0.2,            # keyed on international pressure (high)
+          "dispersed_share": 0.1, "pillar_loyalty": 0.72, "learning": 0.1},
+    "b": {"legitimacy": 0.80,          # high 0.84, grievance high: - 0.04
+          "security_loyalty": 0.65, "repression": 0.3, "discipline": 0.65, "breadth": 0.3,
+          "media_freedom": 0.1, "jail_capacity": 0.02, "patronage": 0.2,
+          "dispersed_share": 0.6, "pillar_loyalty": 0.85,
+          "learning": 0.35},           # 0.1 + 0.5 * 15 / 30
+    "c": {"legitimacy": 0.78,          # medium 0.74, grievance low: + 0.04
+          "security_loyalty": 0.92, "repression": 0.6, "discipline": 0.9, "breadth": 0.1,
+          "media_freedom": 0.9, "jail_capacity": 0.05, "patronage": 0.8,
+          "dispersed_share": 0.3, "pillar_loyalty": 0.55, "learning": 0.6},
+}
+
+
+@pytest.mark.parametrize("case", [CASE_A, CASE_B, CASE_C], ids=lambda c: c.id)
+def test_central_values_literal(case):
+    got = mapping.case_overrides(case)
+    expected = CENTRAL[case.id]
+    assert sorted(got) == sorted(expected)
+    for name, value in expected.items():
+        assert got[name] == pytest.approx(value, abs=1e-12), name
+
+
+def test_case_params_are_the_overrides_plus_run_settings():
+    p = mapping.case_params(CASE_B, width=20, max_steps=50)
+    assert (p.width, p.max_steps, p.legitimacy, p.jail_capacity, p.learning) == pytest.approx(
+        (20, 50, 0.80, 0.02, 0.35))
+    assert mapping.case_params(CASE_B, legitimacy=0.5).legitimacy == 0.5  # settings win
+    assert p.citizen_density == Params().citizen_density                 # the rest: defaults
+
+
+def test_case_params_draw_within_the_intervals_when_given_a_generator():
+    drawn = mapping.case_params(CASE_B, np.random.default_rng(4))
+    assert drawn.repression != 0.3 and 0.15 <= drawn.repression <= 0.45
+    assert drawn.legitimacy != pytest.approx(0.80)
+
+
+def test_coding_rng_is_seeded_on_its_own_stream():
+    # the master seed on stream 1: reproducible, and apart from the runs' own seeding
+    draws = mapping.coding_rng(5).random(3)
+    assert draws.tolist() == np.random.default_rng([5, 1]).random(3).tolist()
+    assert draws.tolist() != np.random.default_rng(5).random(3).tolist()
+
+
+def test_level_tables_literal():
+    assert mapping.LEVEL_VALUES == {
+        "legitimacy": ("legitimacy", {"low": 0.62, "medium": 0.74, "high": 0.84}),
+        "security_cohesion": ("security_loyalty", {"low": 0.65, "medium": 0.8, "high": 0.92}),
+        "repression_capacity": ("repression", {"low": 0.3, "medium": 0.6, "high": 0.95}),
+        "discipline": ("discipline", {"low": 0.4, "medium": 0.65, "high": 0.9}),
+        "breadth": ("breadth", {"low": 0.1, "medium": 0.3, "high": 0.6}),
+        "media_freedom": ("media_freedom", {"low": 0.1, "medium": 0.5, "high": 0.9}),
+    }
+    assert mapping.GRIEVANCE_SHIFT == {"low": 0.04, "medium": 0.0, "high": -0.04}
+    assert mapping.JAIL_CAPACITY == {"low": 0.02, "medium": 0.05, "high": 0.1}
+    assert mapping.PATRONAGE == {"low": 0.8, "medium": 0.5, "high": 0.2}
+    assert mapping.TACTICS_SHARE == {"concentrated": 0.1, "mixed": 0.3, "dispersed": 0.6}
+    assert mapping.PILLAR_LOYALTY == {
+        "single_party": 0.85, "monarchy": 0.8, "military": 0.8, "personalist": 0.72,
+        "hybrid": 0.7, "democracy": 0.65, "occupation": 0.55}
+
+
+@pytest.mark.parametrize("year, learning", [
+    (1960, 0.1),            # clamped below
+    (1989, 0.1),
+    (1990, 0.1),            # the slope starts here
+    (2000, 0.1 + 0.5 / 3),  # 0.1 + 0.5 * 10 / 30
+    (2005, 0.35),
+    (2020, 0.6),            # ... and ends here
+    (2030, 0.6),            # clamped above
+])
+def test_learning_for_year(year, learning):
+    got = mapping.learning_for_year(year)
+    assert type(got) is float and got == pytest.approx(learning, abs=1e-12)
+
+
+@pytest.mark.parametrize("table, level, interval", [
+    # legitimacy (0.62, 0.74, 0.84): halfway to each neighbour
+    ("legitimacy", "low", (0.56, 0.68)),      # the outer level mirrors its one neighbour
+    ("legitimacy", "medium", (0.68, 0.79)),
+    ("legitimacy", "high", (0.79, 0.89)),
+    # repression (0.3, 0.6, 0.95): uneven steps give an uneven middle interval
+    ("repression_capacity", "low", (0.15, 0.45)),
+    ("repression_capacity", "medium", (0.45, 0.775)),
+    ("repression_capacity", "high", (0.775, 1.125)),
+])
+def test_level_interval(table, level, interval):
+    values = mapping.LEVEL_VALUES[table][1]
+    assert mapping.level_interval(values, level) == pytest.approx(interval, abs=1e-12)
+
+
+def test_level_interval_on_an_uneven_table():
+    table = {"low": 0.0, "medium": 0.2, "high": 1.0}
+    assert mapping.level_interval(table, "low") == pytest.approx((-0.1, 0.1))
+    assert mapping.level_interval(table, "medium") == pytest.approx((0.1, 0.6))
+    assert mapping.level_interval(table, "high") == pytest.approx((0.6, 1.4))
+
+
+@pytest.mark.parametrize("case", [CASE_A, CASE_B, CASE_C], ids=lambda c: c.id)
+def test_coding_uncertainty_draws_within_each_interval(case):
+    rng = np.random.default_rng(0)
+    draws = [mapping.case_overrides(case, rng) for _ in range(200)]
+    central = CENTRAL[case.id]
+    shift = mapping.GRIEVANCE_SHIFT[case.conditions.grievance]
+    for condition, (param, table) in mapping.LEVEL_VALUES.items():
+        lo, hi = mapping.level_interval(table, getattr(case.conditions, condition))
+        values = np.array([d[param] for d in draws]) - (shift if param == "legitimacy" else 0)
+        lo, hi = max(lo, 0.0), min(hi, 1.0)  # clipped to the parameter's range
+        assert values.min() >= lo - 1e-12 and values.max() <= hi + 1e-12, param
+        # the draws fill the interval, not a point in it
+        assert values.max() - values.min() > 0.9 * (hi - lo), param
+    for name in ("jail_capacity", "patronage", "dispersed_share", "pillar_loyalty", "learning"):
+        assert {d[name] for d in draws} == {central[name]}, name  # not level-coded: fixed
+
+
+def test_drawn_values_are_clipped_to_the_unit_interval():
+    # high repression capacity stands for (0.775, 1.125): draws above 1 are clipped to 1
+    rng = np.random.default_rng(1)
+    drawn = np.array([mapping.case_overrides(CASE_A, rng)["repression"] for _ in range(100)])
+    assert drawn.max() == 1.0 and (drawn == 1.0).sum() > 10 and drawn.min() >= 0.775
+
+
+def test_legitimacy_after_the_grievance_shift_stays_in_the_unit_interval(monkeypatch):
+    extreme = {**mapping.LEVEL_VALUES, "legitimacy": ("legitimacy", {
+        "low": 0.02, "medium": 0.5, "high": 0.98})}
+    monkeypatch.setattr(mapping, "LEVEL_VALUES", extreme)
+    low = make_case("low", 2000, "hybrid", "mixed", **{
+        **vars(CASE_A.conditions), "legitimacy": "low", "grievance": "high"})
+    high = make_case("high", 2000, "hybrid", "mixed", **{
+        **vars(CASE_A.conditions), "legitimacy": "high", "grievance": "low"})
+    assert mapping.case_overrides(low)["legitimacy"] == 0.0    # 0.02 - 0.04, clipped
+    assert mapping.case_overrides(high)["legitimacy"] == 1.0   # 0.98 + 0.04, clipped
+
+
+def test_a_catalogue_case_as_an_app_preset():
+    presets = mapping.case_presets()
+    assert list(presets) == [f"case: {case.id}" for case in load_cases()]
+    # India 1947 (seeds/cases.toml): occupation, 1919, dispersed; legitimacy low, security
+    # high, repression high, grievance high, discipline medium, breadth medium, media
+    # medium, international pressure low
+    india = presets["case: india-1947"]
+    assert india == pytest.approx({
+        "legitimacy": 0.58, "security_loyalty": 0.92, "repression": 0.95, "discipline": 0.65,
+        "breadth": 0.3, "media_freedom": 0.5, "jail_capacity": 0.1, "patronage": 0.8,
+        "dispersed_share": 0.6, "pillar_loyalty": 0.55, "learning": 0.1})
