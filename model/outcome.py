@@ -32,9 +32,10 @@ class Thresholds:
         quiet: participation at or below which the movement counts as crushed.
         quiet_window: final steps over which participation must stay quiet for the
             campaign to count as suppressed.
-        crushing: repression level (0.5: mass arrests) the regime must have reached at
-            some step for a campaign that went quiet to count as suppressed (broken by
-            repression) rather than stalled (faded, or bought off by concessions).
+        crushed: share of citizens in jail or dead at some step, as a multiple of the
+            peak participation share, at or above which a campaign that went quiet
+            counts as suppressed (broken by repression) rather than stalled (faded under
+            mild policing, or bought off by concessions).
     """
 
     collapse: float = 0.5
@@ -43,7 +44,7 @@ class Thresholds:
     violent_window: int = 10
     quiet: float = 0.01
     quiet_window: int = 30
-    crushing: float = 0.5
+    crushed: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,12 @@ def classify(
     Args:
         trajectory: columns `participation` (active share of citizens), `violent_share`
             (violent share of citizens) and `regime_support`, one row per step; optional
-            `demand_granted` (1 once a reform demand is granted) and `repression_level`.
+            `demand_granted` (1 once a demand is granted), `jailed` (share of living
+            citizens) and `dead` (share of all citizens).
         final: True once the horizon is reached: undecided campaigns are then judged
-            `suppressed` (quiet over the last window, after the regime's repression
-            reached `crushing`) or `stalled` (still mobilised, or faded without being
-            crushed).
+            `suppressed` (quiet over the last window, after repression that jailed or
+            killed at least `crushed` times the peak participation at some step) or
+            `stalled` (still mobilised, or faded without being crushed).
         thresholds: the named thresholds.
 
     Returns:
@@ -129,8 +131,10 @@ def classify(
         return Decision(None, None)
     last = len(part) - 1
     # A campaign that faded under mild policing, or was bought off, was not crushed.
-    level = np.asarray(trajectory.get("repression_level", np.ones(len(part))), dtype=float)
-    crushed = level.max() >= th.crushing
+    jailed = np.asarray(trajectory.get("jailed", np.ones(len(part))), dtype=float)
+    dead = np.asarray(trajectory.get("dead", np.zeros(len(part))), dtype=float)
+    repressed = (jailed + dead).max()
+    crushed = repressed > 0 and repressed >= th.crushed * part.max()
     if np.max(part[-th.quiet_window:]) <= th.quiet and crushed:
         return Decision("suppressed", last)
     return Decision("stalled", last)

@@ -25,14 +25,14 @@ EPSTEIN = {
     "armed_conflict_on": False,
 }
 
-#: One setting per outcome, each the most common outcome there (tests/test_outcomes.py).
+#: One setting per outcome, each the most common outcome there (tests/test_statistical.py).
 SUCCESS = {  # a disciplined mass movement against a regime of low legitimacy
     "legitimacy": 0.6, "security_loyalty": 0.7, "repression": 0.5, "discipline": 0.9,
     "learning": 0.1,
 }
-STALLED = {  # a tolerant, cohesive regime: protest is allowed and changes little
+STALLED = {  # a tolerant, cohesive regime that never concedes: protest changes little
     "legitimacy": 0.8, "security_loyalty": 0.95, "pillar_loyalty": 0.95, "repression": 0.05,
-    "learning": 0.5,
+    "learning": 0.5, "responsiveness": 0.0,
 }
 SUPPRESSED = {  # a legitimate, repressive and experienced regime
     "legitimacy": 0.86, "security_loyalty": 0.9, "repression": 0.6, "learning": 0.6,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from model import rules
-from model.model import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
+from model.phases.regime import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
 
 LN2 = math.log(2.0)
 
