@@ -79,9 +79,10 @@ def test_counters_follow_the_citizens_states_step_by_step():
         m.step()
         state, row = m.citizens.state, m.recorder.columns()
         alive = (state != 4).sum()
-        was_active = (previous == 1) | (previous == 2)
+        was_free = previous <= 2
         jailed_now = (state == 3) & (previous != 3)
-        released_at_once = was_active & (state == 0)   # a term of 0 ends the same step
+        # a term of 0 ends in the step it starts: such a citizen is quiet again
+        released_at_once = was_free & (state == 0)
         killed_now = (state == 4) & (previous != 4)
         arrests = row["arrests"][-1] - row["arrests"][-2]
         assert jailed_now.sum() <= arrests <= jailed_now.sum() + released_at_once.sum()
@@ -442,3 +443,28 @@ def test_officers_move_too():
     for _ in range(5):
         m._move()
     assert (m.security.pos != before).any()
+
+
+@pytest.mark.parametrize("history, expected", [
+    ([0.48] * 20, 0.105),            # judged over 20 steps, no fall: +0.005
+    ([0.5] + [0.48] * 19, 0.095),    # support fell 0.02 since: progress, decays
+])
+def test_a_stuck_movement_grows_frustrated(history, expected):
+    m = _tiny_model(citizen_states=(1, 1, 0), radicalisation_on=True)
+    reg = m.regime_state
+    reg.pillar_loyalty[:] = [0.5, 0.5, 0.5, 0.3, 0.5, 0.5]   # support 0.48
+    reg.frustration = 0.1
+    reg.support_history.clear()
+    reg.support_history.extend(history)
+    m._regime_adapts()
+    assert reg.frustration == pytest.approx(expected)
+
+
+def test_violent_crowds_deter_only_with_the_radical_flank_on():
+    # the first citizen sees a violent neighbour among 2 present: pull
+    # 1.0 x (0 - 1/2) halves her grievance 0.5 -> 0.25 (the officer is far away)
+    for flank, expected in ((True, "quiet"), (False, "protesting")):
+        m = _tiny_model(citizen_states=(0, 2, 0), officers=(22, 23), threshold_on=True,
+                        social_pull=1.0, radical_flank_on=flank, active_threshold=0.3)
+        m._citizens_decide()
+        assert CITIZEN_STATES[m.citizens.state[0]] == expected
