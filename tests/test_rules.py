@@ -295,6 +295,22 @@ def test_armed_subset_breaks_ties_by_index():
     assert chosen.tolist() == [True, False, True, False]
 
 
+#                       0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15 16 17 18 19
+TIED = np.array([1, 0, 2, 1, 1, 2, 0, 1, 2, 1, 0, 1, 2, 2, 1, 0, 1, 2, 1, 1], float)
+
+
+@pytest.mark.parametrize("places, expected", [
+    # six at readiness 2 (2, 5, 8, 12, 13, 17): the first three by index
+    (3, [2, 5, 8]),
+    # all six, then the first three at readiness 1 (0, 3, 4)
+    (9, [0, 2, 3, 4, 5, 8, 12, 13, 17]),
+])
+def test_armed_subset_breaks_ties_by_index_among_many(places, expected):
+    # twenty candidates: enough for an unstable sort to reorder ties
+    chosen = rules.armed_subset(np.ones(20, dtype=bool), TIED, places)
+    assert np.flatnonzero(chosen).tolist() == expected
+
+
 @pytest.mark.parametrize("weight, nonviolent, violent, expected", [
     (1.0, 0.3, 0.0, 0.3),
     (2.0, 0.3, 0.1, 0.4),     # 2 * (0.3 - 0.1)
@@ -742,6 +758,36 @@ def test_rebel_strength(armed, defected, intervened, loyal, expected):
     (0.0, 0.0, 0.0),     # no fighting at all: the rebels have no share
 ])
 def test_contest_share(rebels, loyal, expected):
+    assert float(rules.contest_share(rebels, loyal)) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("rebels, loyal, expected", [
+    # strengths below one: the share is still R / (R + G)
+    (0.1, 0.3, 0.25), (0.25, 0.75, 0.25), (0.5, 0.0, 1.0),
+])
+def test_contest_share_of_small_forces(rebels, loyal, expected):
+    assert float(rules.contest_share(rebels, loyal)) == pytest.approx(expected)
+
+
+def test_contest_share_with_no_fighting_divides_by_no_one():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no "invalid value in divide"
+        assert rules.contest_share(np.array([0.0, 1.0]), np.array([0.0, 1.0])).tolist() == [
+            0.0, 0.5]
+
+
+@pytest.mark.parametrize("m, rebels, loyal, expected", [
+    # Hirshleifer's R^m / (R^m + G^m): decisiveness 2 favours the stronger side
+    (2.0, 1.0, 3.0, 0.1),      # 1 / (1 + 9)
+    (2.0, 3.0, 1.0, 0.9),
+    (0.5, 1.0, 4.0, 1 / 3),    # 1 / (1 + 2)
+])
+def test_contest_share_follows_decisiveness(monkeypatch, m, rebels, loyal, expected):
+    from model.rules import conflict
+
+    monkeypatch.setattr(conflict, "DECISIVENESS", m)
     assert float(rules.contest_share(rebels, loyal)) == pytest.approx(expected)
 
 
