@@ -67,6 +67,16 @@ def test_step_run_summary_and_trajectory():
     assert summary["arrests"] == t.arrests.iloc[-1] and summary["killings"] == t.killings.iloc[-1]
     assert summary["security_defected_share"] == t.security_defected_share.iloc[-1]
     assert summary["regime_fell"] == bool(t.regime_support.min() <= 0.5)
+    fell = t.step[t.regime_support <= 0.5]
+    assert summary["fell_step"] == (int(fell.iloc[0]) if len(fell) else None)
+    assert summary["demand_granted"] == bool(t.demand_granted.max())
+    assert summary["intervened"] == bool(t.intervened.max())
+    assert summary["battle_deaths"] == t.battle_deaths.iloc[-1]
+    mobilised = t.step[t.participation > 0.01]
+    assert summary["duration"] == (
+        0 if not len(mobilised) else int(mobilised.iloc[-1] - mobilised.iloc[0]) + 1
+        if summary["outcome"] not in ("success", "violent")
+        else max(summary["decided_step"] - int(mobilised.iloc[0]), 0))
     assert summary["pillar_loyalty"] == {n: t[f"pillar_{n}"].iloc[-1] for n in PILLAR_NAMES}
     decision = classify({k: t[k].to_numpy() for k in t}, final=True)
     assert (summary["outcome"], summary["decided_step"]) == (decision.outcome, decision.step)
@@ -523,18 +533,21 @@ def test_officers_move_too():
     assert (m.security.pos != before).any()
 
 
-@pytest.mark.parametrize("history, expected, progress", [
+@pytest.mark.parametrize("history, expected, progress, granted", [
     # FRUSTRATION_GAIN was 0.005 before issue 9, now 0.01
-    ([0.48] * 20, 0.11, 0.0),            # judged over 20 steps, no fall: +0.01
-    ([0.5] + [0.48] * 19, 0.095, 0.4),   # support fell 0.02 since: progress 0.02 / 0.05
-    ([0.6] + [0.48] * 19, 0.095, 1.0),   # fell 0.12: full progress (capped at 1)
-    ([0.48] * 19, 0.095, 0.0),           # 19 weeks: too early to judge
+    ([0.48] * 20, 0.11, 0.0, False),            # judged over 20 steps, no fall: +0.01
+    ([0.5] + [0.48] * 19, 0.095, 0.4, False),   # fell 0.02 since: progress 0.02 / 0.05
+    ([0.6] + [0.48] * 19, 0.095, 1.0, False),   # fell 0.12: full progress (capped at 1)
+    ([0.48] * 19, 0.095, 0.0, False),           # 19 weeks: too early to judge
+    # a granted demand is full progress (frustration judges support alone)
+    ([0.48] * 20, 0.11, 1.0, True),
 ])
-def test_a_stuck_movement_grows_frustrated(history, expected, progress):
+def test_a_stuck_movement_grows_frustrated(history, expected, progress, granted):
     m = _tiny_model(citizen_states=(1, 1, 0), radicalisation_on=True)
     reg = m.regime_state
     reg.pillar_loyalty[:] = [0.5, 0.5, 0.5, 0.3, 0.5, 0.5]   # support 0.48
     reg.frustration = 0.1
+    reg.granted = granted
     reg.support_history.clear()
     reg.support_history.extend(history)
     m._regime_adapts()
@@ -656,6 +669,16 @@ def test_repression_witnessed_lowers_views(propaganda, expected):
     assert m.citizens.view == pytest.approx([expected, expected, 0.5])
 
 
+def test_repressing_the_violent_leaves_views_alone():
+    # a killing of a violent citizen (weight 5) seen by both: anger, not a lower view
+    m = _tiny_model(views_on=True)
+    m.citizens.view[:] = 0.5
+    m._events[1, 2, 3] = 5.0
+    m._citizens_decide()
+    assert m.citizens.view == pytest.approx([0.5, 0.5, 0.5])
+    assert m.citizens.anger == pytest.approx([2.5, 2.5, 0.0])
+
+
 def test_views_are_left_alone_when_switched_off():
     m = _tiny_model(views_on=False)
     m.citizens.view[:] = 0.95   # ignored: everyone sees the regime's 0.5
@@ -693,6 +716,17 @@ def test_turning_violent_needs_arms(setting, expected):
     m.citizens.discipline[:] = 0.5
     m._citizens_decide()
     assert _states(m) == expected
+
+
+def test_the_readiest_take_the_arms_anger_less_discipline():
+    # anger 0.9 x (1, 2, 1.5) = (0.9, 1.8, 1.35) against discipline (0.2, 1.7, 0.5): all
+    # three would fight; readiness (0.7, 0.1, 0.85). One place (armed_capacity 1: 1.5
+    # places): the third, not the angriest second
+    m = _tiny_model(radicalisation_on=True, arms_needed_on=True, armed_capacity=1.0)
+    m.citizens.anger[:] = [1.0, 2.0, 1.5]
+    m.citizens.discipline[:] = [0.2, 1.7, 0.5]
+    m._citizens_decide()
+    assert _states(m) == ["quiet", "quiet", "violent"]
 
 
 def test_fighters_fight_on_while_angry_and_armed():
@@ -743,6 +777,26 @@ def test_outside_powers_intervene_against_a_regime_that_kills(uniform, intervene
     m.rng = FixedDraws([0.5, 0.5], 0.99)   # (a second chance to intervene if none yet)
     m._armed_conflict()
     assert m.regime_state.war_share == pytest.approx(8 / 14 if intervened else 0.25)
+
+
+def test_a_war_needs_at_least_as_many_fighters_as_protesters():
+    # one fighter, one protester: half the participants fight, a war (the classifier's
+    # violent majority is also "at least half"); two loyal officers' 6 against 1
+    m = _war(states=(2, 1, 0), uniforms=([0.5],), intervention=0.0)
+    assert m.regime_state.war_share == pytest.approx(1 / 7)
+
+
+def test_soldiers_desert_a_losing_war():
+    # the military pillar loses DESERTION x the rebels' share (0.03 x 0.5) besides its
+    # ties to the movement (0.01 x 2/3 active) and its inertia (0.02 x (0.8 - 0.7))
+    m = _tiny_model(citizen_states=(1, 1, 0), pillar_erosion_on=True, erosion=0.0)
+    m._pillar_baseline[:] = 0.8
+    m.regime_state.pillar_loyalty[:] = 0.7
+    m.regime_state.war_share = 0.5
+    m._backfire_hit = 0.0
+    m._pillars_shift_loyalty()
+    assert m.regime_state.pillar_loyalty[1] == pytest.approx(0.7 - 0.015 - 0.01 * 2 / 3 + 0.002)
+    assert m.regime_state.pillar_loyalty[2:] == pytest.approx([0.702] * 4)
 
 
 @pytest.mark.parametrize("setting", [
