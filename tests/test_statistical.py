@@ -46,13 +46,14 @@ def test_each_outcome_is_the_most_common_under_its_preset(outcome):
 def test_backfire_costs_legitimacy_and_speeds_the_fall():
     """Mechanism 1: repressing nonviolent crowds lowers legitimacy (lowest legitimacy lower
     in every seed, >= 0.01 lower on average; measured 0.014: outrage saturates since issue
-    9) and the regime falls in less than half the time (measured 23 vs 70 weeks)."""
+    9) and the regime falls in well under the time (under 0.6 of it; measured 25 vs 47
+    weeks since coup-proofing also cuts officers' ties to the movement)."""
     on, off = runs("success"), runs("success", backfire_on=False)
     lowest_on = [t.legitimacy.min() for _, t in on]
     lowest_off = [t.legitimacy.min() for _, t in off]
     assert all(a < b for a, b in zip(lowest_on, lowest_off, strict=True))
     assert mean(lowest_on) < mean(lowest_off) - 0.01
-    assert mean(s["decided_step"] for s, _ in on) < 0.5 * mean(s["decided_step"] for s, _ in off)
+    assert mean(s["decided_step"] for s, _ in on) < 0.6 * mean(s["decided_step"] for s, _ in off)
 
 
 def test_backfire_needs_nonviolence():

@@ -51,7 +51,7 @@ class RegimePhases:
             change[MILITARY] -= p.peer_influence * self.security.defected_share()
         # Soldiers desert a regime that is losing a war, and have ties to the movement.
         change[MILITARY] -= rules.DESERTION * reg.war_share + rules.social_ties(
-            float(active.sum()) / n_alive)
+            float(active.sum()) / n_alive, p.learning if p.adaptive_regime else 0.0)
         change += PILLAR_INERTIA * (self._pillar_baseline - reg.pillar_loyalty)
         change[POLICE] = 0.0  # the police pillar is read from the officers themselves
         reg.pillar_loyalty[:] = np.clip(reg.pillar_loyalty + change, 0.0, 1.0)
@@ -83,7 +83,10 @@ class RegimePhases:
         self._spend_patronage()
         history = reg.support_history
         judged = len(history) == rules.PROGRESS_WINDOW
-        reg.progress = rules.progress(history[0], support, reg.granted) if judged else 0.0
+        # A granted demand is full progress at once; otherwise progress is judged over
+        # the window (nothing to judge before the window has passed).
+        reg.progress = rules.progress(history[0], support, reg.granted) \
+            if judged or reg.granted else 0.0
         if p.radicalisation_on:
             reg.frustration = rules.next_frustration(
                 reg.frustration, participation, support, history[0], judged=judged)

@@ -117,7 +117,7 @@ class SecurityPhases:
         )
         participation, _ = c.shares()
         change += (self._patronage[POLICE] - rules.DESERTION * reg.war_share
-                   - rules.social_ties(participation)
+                   - rules.social_ties(participation, p.learning if p.adaptive_regime else 0.0)
                    + rules.loyalty_reversion(s.loyalty[loyal], s.baseline[loyal])
                    + self.rng.normal(0.0, LOYALTY_NOISE, loyal.size))
         s.loyalty[loyal] = np.clip(s.loyalty[loyal] + change, 0.0, 1.0)

@@ -93,19 +93,21 @@ PREEMPT_BELOW = 0.05
 TIES = 0.01
 #: Per-week pull of an officer's loyalty back to their baseline.
 LOYALTY_REVERSION = 0.02
-#: Share of the pull of defected peers that a fully coup-proofed force resists
-#: (ethnic stacking, parallel units, rotation: slower defection cascades).
-COUP_PROOFING = 0.6
+#: Share of the pull of defected peers, and of officers' ties to the movement, that a
+#: fully coup-proofed force resists (ethnic stacking, parallel units, rotation: slower
+#: defection cascades, forces recruited apart from the population).
+COUP_PROOFING = 0.8
 
 
-def social_ties(participation):
+def social_ties(participation, learning=0.0):
     """Loyalty an officer loses in a week to ties with the movement.
 
     When a large share of the population takes part, officers' families, neighbours
     and friends are in it (Chenoweth & Stephan 2011, ch. 2: participation drives
-    loyalty shifts).
+    loyalty shifts). Coup-proofing (a learnt regime's forces recruited apart from the
+    population, ethnic stacking) cuts the ties by COUP_PROOFING x learning.
     """
-    return TIES * participation
+    return TIES * participation * (1.0 - COUP_PROOFING * learning)
 
 
 def surveillance_hazard(learning, participation):
