@@ -13,11 +13,24 @@ are computed for those designs only.
                                 the 3.5% line marked)
     defections.png              success with vs without security-force defections
     sensitivity.csv/.png        Sobol (S1, ST) or Morris (mu*, sigma) indices, for those
-                                designs only
+                                designs only (and complete sweeps only)
+    status.json                 runs and design points done of those planned, runs that
+                                raised, damaged files left out
+
+Before anything is drawn the run table is checked: its files must be one experiment's
+and undamaged (experiments/store.py: seals and checksums; damaged files are left out and
+named), and the table must match its declared schema: every column of
+`experiments.tasks.run_schema()` with its type, outcomes from `model.vocabulary.OUTCOMES`,
+every parameter inside its declared range and every summary column inside `RANGES`. A
+sweep with fewer runs than planned is analysed, but said to be incomplete: a warning, and
+every figure's title says "INCOMPLETE: k of n points" (points with all their runs).
+The analysis folder is written whole (experiments.store.folder_written_whole).
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,28 +40,65 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from model.vocabulary import OUTCOME_COLOURS, OUTCOMES  # noqa: E402
+from model import Params  # noqa: E402
+from model.vocabulary import OUTCOME_COLOURS, OUTCOMES, PILLAR_NAMES  # noqa: E402
 
 from .designs import (  # noqa: E402
     MORRIS_LEVELS,
     ConfigError,
     SweepConfig,
+    design_points,
     parse_config,
     salib_problem,
     sample_matrix,
 )
 from .errors import AnalysisError  # noqa: E402
 from .figures import save_figure  # noqa: E402
-from .store import MANIFEST_FILE, load_runs, read_manifest  # noqa: E402
+from .store import (  # noqa: E402
+    MANIFEST_FILE,
+    Results,
+    _to_pandas,
+    folder_written_whole,
+    read_manifest,
+    read_results,
+)
+from .tasks import run_schema  # noqa: E402
 
 Z95 = 1.959963984540054
 # Chenoweth & Stephan: no campaign that drew 3.5% of the population at its peak failed.
 # Compared with peak_participation_pct, the model's participation as % of the population
 # (see the represented_share parameter).
 RULE_3_5 = 3.5
+
+#: Declared ranges of the summary columns (inclusive; None: unbounded). Every numeric
+#: column of model.summary.RUN_COLUMNS has one (a test checks), so a new summary column
+#: needs its range stated here before a table holding it can be analysed.
+_SHARE = (0.0, 1.0)
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "decided_step": (0, None),
+    "steps": (0, None),
+    "peak_participation": _SHARE,
+    "peak_participation_pct": (0.0, 100.0),
+    "peak_violent_share": _SHARE,
+    "peak_violent_fraction": _SHARE,
+    "security_defected_share": _SHARE,
+    **{f"pillar_{name}": _SHARE for name in PILLAR_NAMES},
+    "regime_support": _SHARE,
+    "final_legitimacy": _SHARE,
+    "arrests": (0, None),
+    "killings": (0, None),
+    "seed": (0, None),
+    "wall_s": (0.0, None),
+}
+#: Files `analyze` writes; the analysis folder is replaced whole, holding only these.
+ANALYSIS_FILES = ("outcome_probabilities.csv", "outcome_map.png",
+                  "success_vs_participation.png", "defections.png", "sensitivity.csv",
+                  "sensitivity.png", "status.json")
 
 
 def wilson_interval(successes: Any, n: Any, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -115,55 +165,213 @@ def outcome_probabilities(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return table
 
 
+@dataclass(frozen=True)
+class Completeness:
+    """How much of a sweep's design is in its run table."""
+
+    runs_done: int
+    runs_planned: int
+    points_done: int  # points with every replication done
+    points_planned: int
+
+    @property
+    def complete(self) -> bool:
+        """Whether every planned run is in."""
+        return self.runs_done >= self.runs_planned
+
+    def mark(self) -> str:
+        """The figures' title mark ('' when complete)."""
+        if self.complete:
+            return ""
+        return (f"INCOMPLETE: {self.points_done} of {self.points_planned} points "
+                f"({self.runs_done} of {self.runs_planned} runs)")
+
+
 def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None = None,
-            y: str | None = None) -> list[Path]:
-    """Write the CSV tables and PNG figures of a sweep.
+            y: str | None = None, notes: list[str] | None = None) -> list[Path]:
+    """Check a sweep's run table, then write its CSV tables and PNG figures.
 
     Args:
         result_dir: a sweep's result folder (runs and manifest.json).
-        out: folder for the outputs (default RESULT_DIR/analysis).
+        out: folder for the outputs (default RESULT_DIR/analysis), replaced whole.
         x: varied parameter on the outcome map's x axis (default: the first varied).
         y: varied parameter on its y axis (default: the second varied, if any).
+        notes: if given, warnings are appended to it (incomplete sweep, damaged files
+            left out, runs that raised, a sweep still writing).
 
     Returns:
         The paths written.
 
     Raises:
-        AnalysisError: the folder holds no sweep, or x / y are not varied parameters.
+        AnalysisError: the folder holds no sweep or no readable runs, its table breaks
+            the declared schema, or x / y are not varied parameters.
+        ResultsError: the folder holds files of more than one experiment.
 
     """
+    notes = [] if notes is None else notes
     result_dir = Path(result_dir)
-    config = _config(result_dir)
-    runs = load_runs(result_dir)
-    if runs.empty:
-        raise AnalysisError(f"{result_dir} holds no finished runs")
+    if not result_dir.is_dir():
+        raise AnalysisError(f"{result_dir} is not a sweep result folder (no such folder)")
+    results = read_results(result_dir)
+    config = _config(result_dir, results, notes)
+    if results.damaged:
+        notes.append(f"left out damaged files ({results.damage_report()}); `civres sweep "
+                     "... --resume` sets them aside and runs their runs again")
+    if results.runs is None:
+        damaged = f" (damaged: {results.damage_report()})" if results.damaged else ""
+        raise AnalysisError(f"{result_dir} holds no finished runs{damaged}")
+    check_run_table(results, config, notes)
+    runs = _to_pandas(results.runs)
+    status = completeness(runs, config)
+    if not status.complete:
+        notes.append(f"{result_dir} is an incomplete sweep: {status.runs_done} of "
+                     f"{status.runs_planned} runs, {status.points_done} of "
+                     f"{status.points_planned} design points; the figures say so")
+    if results.writing:
+        notes.append(f"a sweep is still writing to {result_dir}: this is the analysis of "
+                     "the runs so far")
+    n_errors = int(runs["error"].notna().sum())
+    if n_errors:
+        first = runs["error"].dropna().iloc[0]
+        notes.append(f"{n_errors} of {len(runs)} runs raised and are left out (first: "
+                     f"{first})" + ("; every run raised, so the figures are empty"
+                                    if n_errors == len(runs) else ""))
     varied = list(config.vary)
     x, y = _map_axes(varied, x, y)
-    out = Path(out) if out else result_dir / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    table = outcome_probabilities(runs, ["point_id", *varied])
-    written.append(out / "outcome_probabilities.csv")
-    table.to_csv(written[-1], index=False)
-    if x is not None:
-        written.append(outcome_map(runs, config, x, y, out / "outcome_map.png"))
-    written.append(success_vs_participation(runs, out / "success_vs_participation.png"))
-    written.append(defections_figure(runs, out / "defections.png"))
-    if config.design in ("sobol", "morris"):
-        written.extend(sensitivity(runs, config, out))
-    return written
+    out = result_dir / "analysis" if out is None else out  # "" is refused, not defaulted
+    mark = status.mark()
+    with folder_written_whole(out, ANALYSIS_FILES) as stage:
+        written = []
+        table = outcome_probabilities(runs, ["point_id", *varied])
+        written.append(stage / "outcome_probabilities.csv")
+        table.to_csv(written[-1], index=False)
+        if x is not None:
+            written.append(outcome_map(runs, config, x, y, stage / "outcome_map.png", mark))
+        written.append(success_vs_participation(runs, stage / "success_vs_participation.png",
+                                                mark=mark))
+        written.append(defections_figure(runs, stage / "defections.png", mark))
+        if config.design in ("sobol", "morris"):
+            if status.complete:
+                written.extend(sensitivity(runs, config, stage))
+            else:
+                notes.append("no sensitivity indices: they need every design point")
+        written.append(stage / "status.json")
+        written[-1].write_text(json.dumps({
+            "complete": status.complete, "runs_done": status.runs_done,
+            "runs_planned": status.runs_planned, "points_done": status.points_done,
+            "points_planned": status.points_planned, "runs_raised": n_errors,
+            "damaged_files": [str(p.relative_to(result_dir)) for p, _ in results.damaged],
+            "experiment": None if results.identity is None else results.identity["experiment"],
+        }, indent=2) + "\n")
+    return [Path(out) / p.name for p in written]
 
 
-def _config(result_dir: Path) -> SweepConfig:
-    """Read the sweep config stored in a result folder's manifest."""
+def completeness(runs: pd.DataFrame, config: SweepConfig) -> Completeness:
+    """Runs and design points done, of those the design plans."""
+    points = len(design_points(config))
+    per_point = runs.groupby("point_id").size()
+    done = int((per_point >= config.replications).sum())
+    return Completeness(len(runs), points * config.replications, done, points)
+
+
+def _config(result_dir: Path, results: Results, notes: list[str]) -> SweepConfig:
+    """The sweep's config: from its files' seals (or, for unsealed files, the manifest)."""
     manifest = read_manifest(result_dir)
+    if results.identity is not None:
+        if manifest is not None and (
+                manifest.get("experiment") not in (None, results.identity["experiment"])
+                or manifest.get("config") != results.identity.get("config")):
+            notes.append(f"{result_dir}/{MANIFEST_FILE} describes another experiment than "
+                         "its run files; the run files' own config is used")
+        raw, where = results.identity.get("config"), "the run files' seals"
+    else:
+        if results.runs is not None:
+            notes.append(f"{result_dir}: its files carry no seal (written by an older "
+                         "civres): they cannot be checked for damage or mixing")
+        raw, where = (manifest or {}).get("config"), MANIFEST_FILE
+        if raw is None:
+            raise AnalysisError(f"{result_dir} is not a sweep result folder (no sealed runs "
+                                "and no readable manifest.json with its config)")
     try:
-        return parse_config(manifest["config"])
+        return parse_config(raw, allow_large=True)
     except ConfigError as err:
-        raise AnalysisError(f"{result_dir}/{MANIFEST_FILE}: {err}") from None
+        raise AnalysisError(f"{result_dir}: the config in {where}: {err}") from None
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise AnalysisError(f"{result_dir} is not a sweep result folder (no readable "
-                            "manifest.json with its config)") from None
+        raise AnalysisError(f"{result_dir}: the config in {where} is unreadable") from None
+
+
+def check_run_table(results: Results, config: SweepConfig, notes: list[str]) -> None:
+    """Check a run table against its declared schema, vocabulary and ranges.
+
+    Raises:
+        AnalysisError: naming the first problems (column, run, value, what is allowed).
+
+    """
+    table = results.runs
+    assert table is not None
+    problems: list[str] = []
+    schema = run_schema()
+    missing = [f.name for f in schema if f.name not in table.column_names]
+    for f in schema:
+        if f.name in table.column_names and not table.schema.field(f.name).type.equals(
+                f.type) and not (pa.types.is_null(table.schema.field(f.name).type)
+                                 and results.identity is None):
+            problems.append(f"column {f.name} is {table.schema.field(f.name).type}, "
+                            f"declared {f.type}")
+    if missing:
+        if results.identity is None and {"run_id", "point_id", "outcome", "error"} <= set(
+                table.column_names):
+            notes.append(f"{results.out_dir}: the run table lacks {', '.join(missing)} "
+                         "(written by an older civres)")
+        else:
+            problems.append(f"the run table lacks declared columns {', '.join(missing)}")
+    if not problems:
+        problems += _value_problems(table, config)
+    if problems:
+        shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)"
+                                           if len(problems) > 3 else "")
+        raise AnalysisError(f"{results.out_dir}: the run table breaks its declared schema: "
+                            f"{shown}")
+
+
+def _value_problems(table: pa.Table, config: SweepConfig) -> list[str]:
+    """Values outside the vocabulary or the declared ranges, one phrase each."""
+    runs = _to_pandas(table)
+    problems = []
+    ids = runs["run_id"]
+
+    def report(column: str, bad: pd.Series, allowed: str) -> None:
+        if bad.any():
+            where = bad[bad].index[0]
+            value = runs[column][where]
+            value = value.item() if isinstance(value, np.generic) else value
+            problems.append(f"run {ids[where]}: {column} {value!r} is not {allowed}")
+
+    outcome = runs["outcome"]
+    report("outcome", outcome.notna() & ~outcome.isin(OUTCOMES),
+           "one of " + ", ".join(OUTCOMES))
+    planned = len(design_points(config)) * config.replications
+    report("run_id", (ids < 0) | (ids >= planned), f"in [0, {planned})")
+    if not problems:
+        reps = config.replications
+        report("point_id", runs["point_id"] != ids // reps, "run_id // replications")
+        report("rep", runs["rep"] != ids % reps, "run_id % replications")
+    bounds = {row["name"]: tuple(row["range"]) for row in Params.describe()
+              if row["type"] != "bool"}
+    for column, (lo, hi) in {**bounds, **RANGES}.items():
+        if column not in table.column_names:
+            continue
+        values = table[column]
+        # NaN is no number in range; null is a run that raised (its error says why)
+        bad = (pc.is_nan(values) if pa.types.is_floating(values.type)
+               else pa.chunked_array([np.zeros(len(values), dtype=bool)]))
+        if lo is not None:
+            bad = pc.or_(bad, pc.less(values, lo))
+        if hi is not None:
+            bad = pc.or_(bad, pc.greater(values, hi))
+        report(column, pd.Series(pc.fill_null(bad, False).to_numpy(zero_copy_only=False)),
+               f"in [{lo}, {'inf' if hi is None else hi}]")
+    return problems
 
 
 def _map_axes(varied: list[str], x: str | None, y: str | None) -> tuple[str | None, str | None]:
@@ -190,7 +398,7 @@ def _shade(outcome: str | None, p: float) -> tuple[float, float, float]:
 
 
 def outcome_map(runs: pd.DataFrame, config: SweepConfig, x: str, y: str | None,
-                path: Path) -> Path:
+                path: Path, mark: str = "") -> Path:
     """Map the most likely outcome (colour) and its probability (shade) over x and y.
 
     A grid pools runs over any other varied parameter into one cell per (x, y); a
@@ -221,11 +429,12 @@ def outcome_map(runs: pd.DataFrame, config: SweepConfig, x: str, y: str | None,
     ax.legend(handles=[Patch(color=OUTCOME_COLOURS[o], label=o) for o in OUTCOMES],
               title="most likely outcome\n(paler = less likely)", fontsize=8,
               title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_title(f"Most likely outcome over {x}" + (f" x {y}" if y else ""))
+    _title(ax, f"Most likely outcome over {x}" + (f" x {y}" if y else ""), mark)
     return _save(fig, path)
 
 
-def success_vs_participation(runs: pd.DataFrame, path: Path, bins: int = 12) -> Path:
+def success_vs_participation(runs: pd.DataFrame, path: Path, bins: int = 12,
+                             mark: str = "") -> Path:
     """Plot success probability against peak participation (log x) with the 3.5% line."""
     ok = runs[runs["error"].isna()]
     share = ok["peak_participation_pct"].to_numpy(dtype=float)
@@ -256,11 +465,11 @@ def success_vs_participation(runs: pd.DataFrame, path: Path, bins: int = 12) -> 
     ax.set_xlabel("peak participation (% of the population, log scale)")
     ax.set_ylabel("P(success)")
     ax.legend(fontsize=8, loc="upper left")
-    ax.set_title(f"Success against peak participation ({len(ok)} runs)")
+    _title(ax, f"Success against peak participation ({len(ok)} runs)", mark)
     return _save(fig, path)
 
 
-def defections_figure(runs: pd.DataFrame, path: Path) -> Path:
+def defections_figure(runs: pd.DataFrame, path: Path, mark: str = "") -> Path:
     """Compare success probability with vs without security-force defections."""
     ok = runs[runs["error"].isna()]
     defected = ok["security_defected_share"].to_numpy(dtype=float) > 0
@@ -281,7 +490,7 @@ def defections_figure(runs: pd.DataFrame, path: Path) -> Path:
         ax.text(bar.get_x() + bar.get_width() / 2, 0.02, f"n = {n}", ha="center", fontsize=9)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("P(success) with 95% CI")
-    ax.set_title("Success with vs without security defections")
+    _title(ax, "Success with vs without security defections", mark)
     return _save(fig, path)
 
 
@@ -342,6 +551,12 @@ def _sensitivity_figure(table: pd.DataFrame, design: str, path: Path) -> Path:
         ax.set_title(f"{design.capitalize()} indices: {output}")
         ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def _title(ax: plt.Axes, title: str, mark: str) -> None:
+    """A figure's title, with the incomplete-sweep mark on a line of its own."""
+    ax.set_title(title + (f"\n{mark}" if mark else ""),
+                 color="tab:red" if mark else "black")
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:

@@ -2,29 +2,47 @@
 
 Every sub-command (run, params, sweep, analyze, compare, facts, app) is registered here.
 Handlers raise errors and never print them: `main` turns any `CivresError` into one line
-on stderr and exit status 2 (never a traceback), and `RunAborted` (the executor failed)
-into one line and exit status 1.
+on stderr and exit status 2 (never a traceback), and `RunAborted` (the executor failed, a
+write failed part-way) into one line and exit status 1. Ctrl-C, SIGTERM and SIGHUP stop
+every command alike (a sweep saves its finished runs first): exit status 128 + n.
+
+Where results go: every command checks its `--out` before it starts (one line if it is
+empty, a file, or not writable). `run`, `compare` and `facts` write their files together
+or not at all (a staging folder renamed into place), into a folder that holds nothing
+else. Their default folders are the committed results of the documented commands: run
+with other inputs (`compare --cases mine.toml`, other --reps, --samples or --seed), they
+do not replace those results. `compare --cases FILE` writes to results/compare-<FILE's
+stem>; other inputs need an explicit --out.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from model import PRESETS, CivilResistanceModel, Params
+from model.model import checked_seed
 from model.presets import preset
 from viz import serve
 
-from .cases import load_cases
+from .cases import default_catalogue_path, load_cases
 from .designs import load_config
-from .errors import CivresError, RunAborted, UsageError
+from .errors import CivresError, OutputError, RunAborted, Terminated, UsageError
+from .executors import cap_workers
 from .facts import facts, format_facts, run_facts
+from .interrupts import handle_signals
 from .manifest import write_manifest
 from .runner import run_sweep
-from .store import RUNS_FILE, write_atomic
+from .store import RUNS_FILE, folder_written_whole, read_manifest, write_atomic
+
+RESULTS = Path("results")
+RUN_FILES = ("trajectory.csv", "campaign.png", "manifest.json")
+COMPARE_FILES = ("comparison.json", "comparison.png", "manifest.json")
+FACTS_FILES = ("facts.json", "facts.png", "facts_runs.parquet", "manifest.json")
 
 # Figures and analysis import matplotlib; only the commands that draw load them.
 
@@ -48,6 +66,25 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
         except ValueError as err:
             raise UsageError(str(err)) from None
     return overrides
+
+
+def _seed(text: str) -> int:
+    """Argparse type: a seed, a whole number of at least 0."""
+    try:
+        return checked_seed(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}"
+                                         ) from None
+
+
+def _workers(requested: int | None) -> int | None:
+    """Cap --workers at the machine's cores, with a note on stderr if it was lowered."""
+    if requested is None:
+        return None
+    workers, note = cap_workers(requested)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return workers
 
 
 def _positive(text: str) -> int:
@@ -94,20 +131,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         params = preset(args.preset, **overrides)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    model = CivilResistanceModel(params, rng=args.seed)
-    summary = model.run()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    trajectory = model.trajectory()
-    trajectory.to_csv(out / "trajectory.csv", index=False)
-    campaign_figure(trajectory, summary, out / "campaign.png")
-    write_manifest(out, {"params": params.to_dict(), "seed": args.seed, "preset": args.preset,
-                         "summary": summary})
+    out = args.out  # a string: Path("") would be the working folder
+    with folder_written_whole(out, RUN_FILES) as stage:
+        model = CivilResistanceModel(params, rng=args.seed)
+        summary = model.run()
+        trajectory = model.trajectory()
+        trajectory.to_csv(stage / "trajectory.csv", index=False)
+        campaign_figure(trajectory, summary, stage / "campaign.png")
+        write_manifest(stage, {"params": params.to_dict(), "seed": args.seed,
+                               "preset": args.preset, "summary": summary})
     if args.json:
         print(json.dumps({**summary, "seed": args.seed}, indent=2))
     else:
         print(_format_summary(summary, args.seed))
-        print(f"wrote {out / 'trajectory.csv'}, {out / 'campaign.png'}, {out / 'manifest.json'}")
+        print("wrote " + ", ".join(str(Path(out) / name) for name in RUN_FILES))
     return 0
 
 
@@ -136,9 +173,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.scheduler and args.executor == "process":
         raise UsageError("--scheduler needs the dask executor; drop --executor process")
     executor = "dask" if args.scheduler else (args.executor or "process")
-    config = load_config(args.config)
-    out = Path(args.out) if args.out else Path("results") / "sweeps" / config.name
-    result = run_sweep(config, out, executor=executor, workers=args.workers,
+    config = load_config(args.config, allow_large=args.allow_large)
+    out = args.out if args.out is not None else _sweep_folder(config.name)  # "" refused
+    workers = args.workers if args.scheduler else _workers(args.workers)
+    result = run_sweep(config, out, executor=executor, workers=workers,
                        scheduler=args.scheduler, resume=args.resume,
                        progress=not args.no_progress, chunk_runs=args.chunk_runs)
     for note in result.notes:
@@ -146,15 +184,28 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     ran = result.n_runs - result.n_done_before
     print(f"{ran} runs in {result.seconds:.1f} s on {result.executor}"
           + (f" ({result.n_done_before} already done)" if result.n_done_before else "")
-          + f"; {result.n_errors} raised; table: {out / RUNS_FILE}")
+          + f"; {result.n_errors} raised; table: {result.out_dir / RUNS_FILE}")
     return 0
+
+
+def _sweep_folder(name: str) -> Path:
+    """results/sweeps/<name>, refusing any name that would land elsewhere."""
+    base = RESULTS / "sweeps"
+    folder = base / name
+    if folder.resolve().parent != base.resolve():
+        raise UsageError(f"sweep name {name!r} would write outside {base}; rename it")
+    return folder
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Run `civres analyze`: outcome probabilities and figures of a sweep's results."""
     from .analyze import analyze
 
-    for path in analyze(args.result_dir, out=args.out, x=args.x, y=args.y):
+    notes: list[str] = []
+    written = analyze(args.result_dir, out=args.out, x=args.x, y=args.y, notes=notes)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    for path in written:
         print(f"wrote {path}")
     return 0
 
@@ -176,6 +227,9 @@ def _add_sweep_commands(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--chunk-runs", type=int, default=50, metavar="N",
                        help="write results every N finished runs (default 50)")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.add_argument("--allow-large", action="store_true",
+                       help="run a design above the limits (more than 1,000,000 runs, or "
+                            "an estimated memory above half this machine's)")
     sweep.set_defaults(func=cmd_sweep)
     analyze = sub.add_parser("analyze", help="outcome probabilities and figures of a "
                              "sweep's results")
@@ -197,31 +251,72 @@ def cmd_compare(args: argparse.Namespace) -> int:
     try:
         cases = load_cases(args.cases)
     except OSError as err:
-        raise UsageError(str(err)) from None
-    result = compare_cases(cases, args.reps, args.seed, args.workers,
-                           coding_uncertainty=not args.no_coding_uncertainty)
-    out = Path(args.out)
-    write_atomic(out / "comparison.json", json.dumps(result, indent=2) + "\n")
-    comparison_figure(result, out / "comparison.png")
-    write_manifest(out, {"command": "compare", "cases": args.cases or "seeds/cases.toml",
-                         "reps": args.reps, "seed": args.seed,
-                         "coding_uncertainty": not args.no_coding_uncertainty})
+        raise UsageError(f"--cases {args.cases}: cannot read it ({err.strerror or err})"
+                         ) from None
+    own = args.cases is not None and not _is_catalogue(args.cases)
+    inputs = {"cases": args.cases if own else "seeds/cases.toml", "reps": args.reps,
+              "seed": args.seed, "coding_uncertainty": not args.no_coding_uncertainty}
+    default = RESULTS / (f"compare-{_stem(args.cases)}" if own else "compare")
+    out = _out_folder(args.out, default, inputs, COMPARE_FILES)
+    workers = _workers(args.workers)
+    with folder_written_whole(out, COMPARE_FILES) as stage:
+        result = compare_cases(cases, args.reps, args.seed, workers,
+                               coding_uncertainty=not args.no_coding_uncertainty)
+        write_atomic(stage / "comparison.json", json.dumps(result, indent=2) + "\n")
+        comparison_figure(result, stage / "comparison.png")
+        write_manifest(stage, {"command": "compare", **inputs})
     print(json.dumps(result, indent=2) if args.json else format_comparison(result))
     return 0
+
+
+def _is_catalogue(path: str) -> bool:
+    try:
+        return Path(path).resolve() == default_catalogue_path()
+    except (OSError, ValueError):
+        return False
+
+
+def _stem(path: str) -> str:
+    """A file's stem as a safe folder-name part."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(path).stem).lstrip(".-") or "cases"
+    return stem[:60]
+
+
+def _out_folder(given: str | None, default: Path, inputs: dict[str, Any],
+                owned: tuple[str, ...]) -> str | Path:
+    """--out if given; else the default folder, unless it holds other inputs' results.
+
+    Default folders hold committed results: a run with other inputs must not replace
+    them unless the user names the folder.
+    """
+    if given is not None:
+        return given  # as typed: Path("") would be the working folder
+    manifest = read_manifest(default)
+    if manifest is not None:
+        differ = {k: manifest.get(k) for k in inputs if manifest.get(k) != inputs[k]}
+        if differ:
+            shown = ", ".join(f"{k} {v}" for k, v in differ.items())
+            raise OutputError(f"{default} holds the results of other inputs ({shown}); give "
+                              f"--out to write elsewhere (--out {default} replaces them)")
+    elif default.exists() and any(p.name not in owned for p in default.iterdir()):
+        raise OutputError(f"{default} holds other files; give --out")
+    return default
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
     """Sample campaigns, run them, print the facts; write table and figure."""
     from .facts import facts_figure
 
-    runs = run_facts(args.samples, args.seed, args.workers)
-    result = facts(runs)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    runs.to_parquet(out / "facts_runs.parquet", index=False)
-    write_atomic(out / "facts.json", json.dumps(result, indent=2) + "\n")
-    facts_figure(result, out / "facts.png")
-    write_manifest(out, {"command": "facts", "samples": args.samples, "seed": args.seed})
+    inputs = {"samples": args.samples, "seed": args.seed}
+    out = _out_folder(args.out, RESULTS / "facts", inputs, FACTS_FILES)
+    workers = _workers(args.workers)
+    with folder_written_whole(out, FACTS_FILES) as stage:
+        runs = run_facts(args.samples, args.seed, workers)
+        result = facts(runs)
+        runs.to_parquet(stage / "facts_runs.parquet", index=False)
+        write_atomic(stage / "facts.json", json.dumps(result, indent=2) + "\n")
+        facts_figure(result, stage / "facts.png")
+        write_manifest(stage, {"command": "facts", **inputs})
     print(json.dumps(result, indent=2) if args.json else format_facts(result))
     return 0
 
@@ -233,7 +328,8 @@ def _add_history_commands(sub: argparse._SubParsersAction) -> None:
     compare.add_argument("--reps", type=_positive, default=10, help="runs per case")
     compare.add_argument("--no-coding-uncertainty", action="store_true",
                          help="use each level's central value in every run")
-    _add_run_options(compare, "results/compare")
+    _add_run_options(compare, "results/compare, or results/compare-<stem> for --cases "
+                              "FILE")
     compare.set_defaults(func=cmd_compare)
     facts_ = sub.add_parser("facts", help="aggregate facts of the model beside published ones")
     facts_.add_argument("--samples", type=_positive, default=400, help="sampled campaigns")
@@ -243,10 +339,13 @@ def _add_history_commands(sub: argparse._SubParsersAction) -> None:
 
 def _add_run_options(parser: argparse.ArgumentParser, out: str) -> None:
     """Options shared by compare and facts: seed, workers, JSON, output folder."""
-    parser.add_argument("--seed", type=int, default=0, help="master seed")
-    parser.add_argument("--workers", type=_positive, default=None, help="worker processes")
+    parser.add_argument("--seed", type=_seed, default=0, help="master seed")
+    parser.add_argument("--workers", type=_positive, default=None,
+                        help="worker processes (at most the cores this machine has)")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--out", default=out, help="folder for tables and figures")
+    parser.add_argument("--out", default=None,
+                        help=f"folder for tables and figures (default {out}; a default "
+                             "folder holding other inputs' results is not replaced)")
 
 
 # ---------------------------------------------------------------------------- app
@@ -281,9 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a parameter (repeatable); see `civres params`")
     run.add_argument("--preset", default="default", choices=sorted(PRESETS),
                      help="start from a named preset")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
-    run.add_argument("--out", default="results/run", help="folder for trajectory and figure")
+    run.add_argument("--out", default="results/run",
+                     help="folder for trajectory, figure and manifest (default results/run); "
+                          "written whole, and holding nothing else")
     run.set_defaults(func=cmd_run)
     params = sub.add_parser("params", help="list every parameter")
     params.add_argument("--json", action="store_true", help="print as JSON")
@@ -297,20 +398,36 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `civres`: the one place where errors become messages and exit codes."""
     try:
-        args = build_parser().parse_args(argv)
-        return args.func(args)
+        with handle_signals():
+            args = build_parser().parse_args(argv)
+            return args.func(args)
     except CivresError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except RunAborted as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:
+        print(_stopped(err), file=sys.stderr)
+        return 128 + (err.signum if isinstance(err, Terminated) else 2)
+    except MemoryError:
+        print("error: out of memory; run fewer runs at once (a smaller design, fewer "
+              "--workers) or on a machine with more memory", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+
+
+def _stopped(err: KeyboardInterrupt) -> str:
+    """One line on what a signal stopped, and what was kept."""
+    said = (f"terminated ({err.name})" if isinstance(err, Terminated)
+            and err.name != "SIGINT" else "interrupted")
+    saved = getattr(err, "saved", None)
+    if saved is None:
+        return said
+    return (f"{said}: {saved} finished runs are saved in {err.out_dir}; rerun with --resume "
+            "to finish")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ point is checked as a whole `Params` before any run starts, and every problem is
 from __future__ import annotations
 
 import itertools
+import json
+import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -22,14 +25,16 @@ from model import Params
 
 from .errors import ConfigError, SweepConfigError
 
-__all__ = ["DESIGNS", "MORRIS_LEVELS", "SAMPLED", "ConfigError", "SweepConfig",
-           "SweepConfigError", "design_points", "load_config", "parse_config", "salib_problem",
-           "sample_matrix"]
+__all__ = ["DESIGNS", "MAX_CONFIG_BYTES", "MAX_RUNS", "MORRIS_LEVELS", "SAMPLED",
+           "ConfigError", "SweepConfig", "SweepConfigError", "canonical_json", "design_points",
+           "design_size", "estimate_memory", "load_config", "memory_cap", "parse_config",
+           "salib_problem", "sample_matrix"]
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
 SWEEP_KEYS = {
-    "name": "a name of letters, digits, '_', '-' or '.'",
+    "name": "a name of letters, digits, '_', '-' or '.' that starts with a letter or digit "
+            "(at most 100 characters)",
     "master_seed": "a non-negative integer",
     "replications": "a positive integer",
     "design": "one of " + ", ".join(DESIGNS),
@@ -40,6 +45,20 @@ REQUIRED_SWEEP_KEYS = ("name", "master_seed", "replications", "design")
 TABLES = ("sweep", "fixed", "vary")
 #: Grid levels of a Morris design, for its sampler and its analysis alike.
 MORRIS_LEVELS = 4
+
+#: Limits checked before any design point is built; `--allow-large` lifts both.
+#: A sweep of more runs than this is refused (at ~5 runs/s per core it would take days).
+MAX_RUNS = 1_000_000
+#: Memory a sweep's bookkeeping takes, estimated (`estimate_memory`): per design point its
+#: validated parameters; per run its task, seed and row (buffered, then consolidated);
+#: per recorded step of a trajectory ~24 columns of 8 bytes, about three copies of which
+#: exist while the trajectories are consolidated.
+BYTES_PER_POINT = 4096
+BYTES_PER_RUN = 2048
+BYTES_PER_TRAJECTORY_STEP = 600
+#: A config file larger than this is refused unread (a sweep config is a few lines).
+MAX_CONFIG_BYTES = 10_000_000
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -71,45 +90,78 @@ class SweepConfig:
     raw: dict[str, Any] = field(repr=False)
 
 
-def load_config(path: str | Path) -> SweepConfig:
-    """Read and validate a sweep config file.
+def canonical_json(value: Any) -> bytes:
+    """JSON with sorted keys and no spaces: the same value always gives the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str,
+                      allow_nan=True).encode()
+
+
+def load_config(path: str | Path, allow_large: bool = False) -> SweepConfig:
+    """Read and validate a sweep config file (UTF-8 TOML).
 
     Raises:
-        ConfigError: if the file is missing, not TOML, or invalid.
+        ConfigError: if the file is missing, not UTF-8, not TOML, or invalid, or its
+            design is larger than the limits (unless `allow_large`).
 
     """
     path = Path(path)
     try:
-        text = path.read_text()
-    except OSError as err:
-        raise ConfigError(f"cannot read sweep config {str(path)!r}: {err.strerror}") from None
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except (OSError, ValueError) as err:
+        why = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise ConfigError(f"cannot read sweep config {str(path)!r}: {why}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES:,} bytes; not a sweep config")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason}); "
+                          "save it as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
-    return parse_config(data)
+        raise ConfigError(f"{path}: not valid TOML: {_one_line(str(err))}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
+    return parse_config(data, allow_large=allow_large)
 
 
-def parse_config(data: dict[str, Any]) -> SweepConfig:
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parse_config(data: dict[str, Any], allow_large: bool = False) -> SweepConfig:
     """Validate a parsed TOML document and every design point it describes.
+
+    The design's size and estimated memory are checked (`MAX_RUNS`, `memory_cap()`)
+    before any design point is built, unless `allow_large`.
 
     Raises:
         ConfigError: naming the first offending key and what is allowed.
 
     """
+    if not isinstance(data, dict):
+        raise ConfigError("a sweep config must be a TOML document of tables")
     _check_tables(data)
     sweep = data["sweep"]
     design = _check_design(sweep)
     samples = _check_samples(sweep, design)
     fixed = _check_fixed(data.get("fixed", {}))
     vary = _check_vary(data.get("vary", {}), design, fixed)
+    name = _check_name(sweep)
+    master_seed = _check_int(sweep, "master_seed", minimum=0)
+    replications = _check_int(sweep, "replications", minimum=1)
+    record = _check_bool(sweep, "record_trajectories", default=False)
+    if not allow_large:
+        _check_size(design, samples, vary, fixed, replications, record)
     config = SweepConfig(
-        name=_check_name(sweep),
-        master_seed=_check_int(sweep, "master_seed", minimum=0),
-        replications=_check_int(sweep, "replications", minimum=1),
+        name=name,
+        master_seed=master_seed,
+        replications=replications,
         design=design,
         samples=samples,
-        record_trajectories=_check_bool(sweep, "record_trajectories", default=False),
+        record_trajectories=record,
         fixed=fixed,
         vary=vary,
         raw=data,
@@ -141,8 +193,9 @@ def _check_tables(data: dict[str, Any]) -> None:
 
 def _check_name(sweep: dict[str, Any]) -> str:
     name = sweep["name"]
-    # The name becomes a folder name, so keep it to safe characters.
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+    # The name becomes a folder name under results/sweeps: safe characters only, and a
+    # letter or digit first, so that "." and ".." (and hidden names) cannot escape it.
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(f"sweep.name: must be {SWEEP_KEYS['name']} (got {name!r})")
     return name
 
@@ -152,6 +205,52 @@ def _check_int(sweep: dict[str, Any], key: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"sweep.{key}: must be {SWEEP_KEYS[key]} (got {value!r})")
     return value
+
+
+def design_size(design: str, samples: int | None, vary: dict[str, Any]) -> int:
+    """How many design points a design has, computed without building them."""
+    if design == "grid":
+        return math.prod(len(values) for values in vary.values())
+    assert samples is not None
+    dims = len(vary)
+    return samples * {"lhs": 1, "sobol": dims + 2, "morris": dims + 1}[design]
+
+
+def estimate_memory(points: int, runs: int, record: bool, max_steps: int) -> int:
+    """Bytes a sweep's bookkeeping takes, estimated (see BYTES_PER_POINT and friends)."""
+    trajectories = runs * (max_steps + 1) * BYTES_PER_TRAJECTORY_STEP if record else 0
+    return points * BYTES_PER_POINT + runs * BYTES_PER_RUN + trajectories
+
+
+def memory_cap() -> int:
+    """Half of this machine's memory (8 GiB if it cannot be told)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**28 else f"{n / 2**20:.0f} MiB"
+
+
+def _check_size(design: str, samples: int | None, vary: dict[str, Any],
+                fixed: dict[str, Any], replications: int, record: bool) -> None:
+    """Refuse a design above MAX_RUNS runs or memory_cap() bytes, before building it."""
+    points = design_size(design, samples, vary)
+    runs = points * replications
+    steps = vary.get("max_steps", fixed.get("max_steps", Params().max_steps))
+    steps = max(steps) if isinstance(steps, list | tuple) else steps
+    need, cap = estimate_memory(points, runs, record, int(steps)), memory_cap()
+    what = f"the design has {runs:,} runs ({points:,} points x {replications} replications)"
+    if runs > MAX_RUNS:
+        raise ConfigError(f"sweep: {what}, more than the limit of {MAX_RUNS:,}; pass "
+                          "--allow-large to run it anyway")
+    if need > cap:
+        raise ConfigError(f"sweep: {what} and needs about {_gib(need)} of memory, more than "
+                          f"the limit of half this machine's memory ({_gib(cap)})"
+                          + ("; record_trajectories = false needs less" if record else "")
+                          + "; pass --allow-large to run it anyway")
 
 
 def _check_bool(sweep: dict[str, Any], key: str, default: bool) -> bool:

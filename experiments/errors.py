@@ -63,6 +63,18 @@ class AnalysisError(CivresError):
     """A result folder that cannot be analysed (missing, empty, bad option)."""
 
 
+class ResultsError(CivresError):
+    """A result folder whose files cannot be trusted as one experiment's results.
+
+    Files of another experiment (another config, or other model code), or files whose
+    checksum does not match what was written: reported by name, never read as results.
+    """
+
+
+class OutputError(CivresError):
+    """An output folder that cannot be used: empty, a file, not writable, locked."""
+
+
 class RunAborted(RuntimeError):
     """The executor failed before every run was done (not a user error: exit status 1).
 
@@ -72,3 +84,23 @@ class RunAborted(RuntimeError):
 
 class SweepAborted(RunAborted):
     """A sweep stopped before finishing; its finished runs are saved, `--resume` goes on."""
+
+
+class WriteFailed(RunAborted):
+    """Writing results failed part-way (the disk is full, the folder went away).
+
+    Not a user error (exit status 1). Nothing is half-written: each file appears whole or
+    not at all, and whatever was written before stays (a sweep's finished runs included).
+    """
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP: stop like Ctrl-C (finished runs are saved), exit 128+n.
+
+    A KeyboardInterrupt, so everything that cleans up after Ctrl-C cleans up after it too.
+    """
+
+    def __init__(self, signum: int, name: str) -> None:
+        self.signum = signum
+        self.name = name
+        super().__init__(name)

@@ -26,11 +26,34 @@ import pandas as pd
 import pyarrow as pa
 
 from .designs import SweepConfig
-from .errors import RunAborted, SweepAborted, SweepError
-from .executors import open_executor
+from .errors import ResultsError, RunAborted, SweepAborted, SweepError, WriteFailed
+from .executors import SerialExecutor, open_executor
+from .interrupts import deferred
 from .manifest import write_manifest
-from .store import ChunkWriter, consolidate, has_results, load_runs, read_manifest, tidy
-from .tasks import RunTask, build_tasks, one_line, run_model, run_task, spawn_seeds, tasks_for
+from .store import (
+    ChunkWriter,
+    check_out_dir,
+    consolidate,
+    describe_groups,
+    has_results,
+    locked,
+    read_manifest,
+    read_results,
+    scan,
+    tidy,
+)
+from .tasks import (
+    RunTask,
+    build_tasks,
+    experiment_identity,
+    identity_difference,
+    one_line,
+    run_model,
+    run_schema,
+    run_task,
+    spawn_seeds,
+    tasks_for,
+)
 
 
 @dataclass
@@ -52,11 +75,16 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, *, executor: str = "proc
               flush_seconds: float = 10.0) -> SweepResult:
     """Run a sweep (or finish one, with resume) and consolidate its run table.
 
+    The result folder is locked for the whole sweep (a second sweep on it is refused),
+    every file is sealed with the experiment's identity, and on resume every file found
+    must carry this experiment's identity (this config and this model code), whatever
+    manifest.json says or whether it exists.
+
     Args:
         config: the validated sweep.
         out_dir: result folder.
         executor: "process" or "dask".
-        workers: local workers (default: all cores).
+        workers: local workers (default: all cores; never more than the machine has).
         scheduler: Dask scheduler address, for an existing cluster.
         resume: continue the sweep in out_dir, skipping finished runs.
         progress: show a progress bar with ETA on stderr.
@@ -65,26 +93,50 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, *, executor: str = "proc
         flush_seconds: ...or when this many seconds have passed since the last one.
 
     Raises:
-        SweepError: the folder holds another sweep, or results without resume.
+        OutputError: out_dir cannot be written, or another sweep is writing to it.
+        SweepError: the folder holds results without resume, or another config's.
+        ResultsError: the folder holds files of another experiment.
         SweepAborted: the executor failed (e.g. a worker died); finished runs are saved.
+        WriteFailed: results could not be written (e.g. a full disk); those written stay.
+        KeyboardInterrupt: Ctrl-C, SIGTERM or SIGHUP (`Terminated`); finished runs are
+            saved first, and the exception's `saved` says how many runs the folder holds.
 
     """
-    out_dir = Path(out_dir)
-    notes = _prepare_folder(config, out_dir, resume)
+    out_dir = check_out_dir(out_dir)
     tasks = build_tasks(config)
-    done = set(load_runs(out_dir).get("run_id", pd.Series(dtype=int)).tolist())
-    pending = [t for t in tasks if t.run_id not in done]
-    start = time.monotonic()
-    with open_executor(executor, workers, scheduler) as (pool, slots, name):
-        _write_run_manifest(config, out_dir, name, status="running", n_runs=len(tasks))
-        writer = ChunkWriter(out_dir, chunk_runs, flush_seconds)
-        _execute(pool, slots, pending, writer, model_fn,
-                 _progress_bar(len(tasks), len(done), progress, config.name))
-    table = consolidate(out_dir)
-    n_errors = 0 if table is None else int(count_errors(table))
-    seconds = time.monotonic() - start
-    _write_run_manifest(config, out_dir, name, status="complete", n_runs=len(tasks),
-                        n_errors=n_errors, seconds=round(seconds, 3))
+    identity = experiment_identity(config, tasks)
+    with locked(out_dir):
+        notes = _prepare_folder(config, identity, out_dir, resume)
+        done = _done_runs(out_dir)
+        pending = [t for t in tasks if t.run_id not in done]
+        start = time.monotonic()
+        writer = None
+        try:
+            with open_executor(executor, workers, scheduler) as (pool, slots, name):
+                _write_run_manifest(config, identity, out_dir, name, status="running",
+                                    n_runs=len(tasks))
+                writer = ChunkWriter(out_dir, chunk_runs, flush_seconds, identity,
+                                     run_schema())
+                _execute(pool, slots, pending, writer, model_fn,
+                         _progress_bar(len(tasks), len(done), progress, config.name))
+            table = consolidate(out_dir, identity)
+        except KeyboardInterrupt as err:
+            err.saved = len(done) + (writer.written if writer else 0)  # type: ignore[attr-defined]
+            err.out_dir = out_dir  # type: ignore[attr-defined]
+            raise
+        except WriteFailed as err:
+            saved = len(done) + (writer.written if writer else 0)
+            raise WriteFailed(f"{err}; {saved} finished runs are saved in {out_dir}; make "
+                              "room, then rerun with --resume to finish") from err
+        n_errors = 0 if table is None else int(count_errors(table))
+        missing = len(tasks) - (0 if table is None else len(table))
+        if missing:
+            notes.append(f"{missing} runs are missing (their files were damaged and set "
+                         "aside); rerun with --resume to do them again")
+        seconds = time.monotonic() - start
+        _write_run_manifest(config, identity, out_dir, name,
+                            status="complete" if not missing else "incomplete",
+                            n_runs=len(tasks), n_errors=n_errors, seconds=round(seconds, 3))
     return SweepResult(out_dir, len(tasks), len(done), n_errors, seconds, name, notes)
 
 
@@ -116,27 +168,51 @@ def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int |
     seeds = spawn_seeds(master_seed, len(param_dicts)) if seeds is None else seeds
     tasks = tasks_for(param_dicts, seeds)
     with open_executor(executor, workers) as (pool, _, _):
-        futures = [pool.submit(run_task, task, model_fn) for task in tasks]
+        futures = [_submit(pool, task, model_fn) for task in tasks]
         rows = [_result(future, RunAborted, "")[0] for future in futures]
     return pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)
 
 
-def _prepare_folder(config: SweepConfig, out_dir: Path, resume: bool) -> list[str]:
-    """Refuse to mix sweeps; on resume, check the config matches and tidy the folder."""
+def _prepare_folder(config: SweepConfig, identity: dict[str, Any], out_dir: Path,
+                    resume: bool) -> list[str]:
+    """Refuse to mix sweeps; on resume, check every file is this experiment's and tidy.
+
+    The files' seals decide, not the manifest: a deleted, emptied or edited manifest.json
+    cannot make another experiment's runs count as this one's.
+    """
     if not has_results(out_dir):
         return []
     if not resume:
         raise SweepError(f"{out_dir} already holds sweep results; pass --resume to finish "
                          "that sweep, or choose another --out")
     manifest = read_manifest(out_dir)
-    if manifest is not None and manifest.get("config") != config.raw:
-        raise SweepError(f"{out_dir} holds a sweep with a different config; resume needs the "
-                         "same config file (see its manifest.json), or choose another --out")
-    return tidy(out_dir)
+    found = scan(out_dir, trajectories=True, keep=False)
+    foreign = [s for s in found.sources if s.experiment != identity["experiment"]]
+    if foreign:
+        groups: dict[str | None, list] = {}
+        for source in foreign:
+            groups.setdefault(source.experiment, []).append(source)
+        why = identity_difference(foreign[0].identity, identity)
+        raise ResultsError(f"{out_dir} holds runs of another experiment ({why}: "
+                           f"{describe_groups(groups)}); resume needs the same config and "
+                           "model code: choose another --out")
+    notes = tidy(out_dir, found)
+    if manifest is None or manifest.get("experiment") != identity["experiment"]:
+        state = "missing or unreadable" if manifest is None else "not this experiment's"
+        notes.append(f"manifest.json was {state}; the runs' own seals show they belong to "
+                     "this config and code, and it is written again")
+    return notes
 
 
-def _write_run_manifest(config: SweepConfig, out_dir: Path, executor: str, **fields) -> None:
-    """manifest.json: config, seed, versions, commit, and every command that worked on it."""
+def _done_runs(out_dir: Path) -> set[int]:
+    """The run_ids already in the folder (every file checked by tidy before)."""
+    results = read_results(out_dir)
+    return set() if results.runs is None else set(results.runs["run_id"].to_pylist())
+
+
+def _write_run_manifest(config: SweepConfig, identity: dict[str, Any], out_dir: Path,
+                        executor: str, **fields) -> None:
+    """manifest.json: config, seed, identity, versions, commit, and every command on it."""
     previous = read_manifest(out_dir) or {}
     history = list(previous.get("history", []))
     entry = {"command": sys.argv, "executor": executor}
@@ -146,6 +222,7 @@ def _write_run_manifest(config: SweepConfig, out_dir: Path, executor: str, **fie
         "kind": "sweep", "name": config.name, "config": config.raw,
         "master_seed": config.master_seed, "design": config.design,
         "n_points": fields["n_runs"] // config.replications, **fields,
+        "experiment": identity["experiment"], "code": identity["code"],
         "history": history,
     })
 
@@ -171,7 +248,7 @@ def _execute(pool: Executor, slots: int, pending: list[RunTask], writer: ChunkWr
     try:
         while True:
             for task in itertools.islice(queue, window - len(in_flight)):
-                in_flight.add(pool.submit(run_task, task, model_fn))
+                in_flight.add(_submit(pool, task, model_fn))
             if not in_flight:
                 break
             finished, in_flight = wait(in_flight, timeout=writer.flush_seconds,
@@ -185,10 +262,30 @@ def _execute(pool: Executor, slots: int, pending: list[RunTask], writer: ChunkWr
                 bar.set_postfix(errors=errors, refresh=False)
             writer.maybe_flush()
     finally:
+        # Runs that finished but were not collected yet (the loop was stopped between
+        # submitting and collecting) are saved too; the others are cancelled.
         for future in in_flight:
-            future.cancel()
-        writer.flush()
+            if future.done() and not future.cancelled() and future.exception() is None:
+                writer.rows.append(future.result()[0])
+                if future.result()[1] is not None:
+                    writer.trajectories.append(future.result()[1])
+            else:
+                future.cancel()
         bar.close()
+        writer.flush()
+
+
+def _submit(pool: Executor, task: RunTask, model_fn: Callable) -> Future:
+    """Submit a run; to a pool, with signals held back until it is submitted.
+
+    Submitting may start a worker process, and one started but not yet recorded by the
+    pool could not be stopped. The serial executor runs the task inside submit, which a
+    signal may cut short.
+    """
+    if isinstance(pool, SerialExecutor):
+        return pool.submit(run_task, task, model_fn)
+    with deferred():
+        return pool.submit(run_task, task, model_fn)
 
 
 _RESUME_HINT = "; finished runs are saved, rerun with --resume to finish the sweep"

@@ -2,24 +2,38 @@
 
 Every run gets its own seed from `numpy.random.SeedSequence(master_seed)`, spawned in a
 fixed run order, so a run table does not depend on how the runs were scheduled. A run
-that raises is data, not a crash: it becomes a row with its error. A row's summary
-columns are the declared run summary's (`model.summary.RUN_COLUMNS`).
+that raises is data, not a crash: it becomes a row with its error. A row's columns and
+their types are declared in `run_schema()`; its summary columns are the declared run
+summary's (`model.summary.RUN_COLUMNS`).
+
+An experiment's identity (`experiment_identity`) is what a sweep's files are sealed with
+(see experiments/store.py): the config as parsed, the resolved runs (every run's
+parameters and seed) and the code that shapes the results (`code_fingerprint`: the
+civres version, a SHA-256 of the model package's source files and of the run table's
+declared columns). Two sweeps share an identity only if they would produce the same
+table, so results of different configs, or of different model code, are never mixed.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+import model as model_package
 from model import CivilResistanceModel, Params
-from model.summary import RUN_COLUMN_NAMES, RunSummary
+from model.summary import RUN_COLUMN_NAMES, RUN_COLUMNS, RunSummary
 
-from .designs import SweepConfig, design_points
+from .designs import SweepConfig, canonical_json, design_points
 
 #: (Params, seed, record) -> (summary dict, trajectory or None); tests swap it.
 ModelFn = Callable[[Params, int, bool], tuple[dict[str, Any], pd.DataFrame | None]]
@@ -59,6 +73,87 @@ def build_tasks(config: SweepConfig) -> list[RunTask]:
             tasks.append(RunTask(run_id, point_id, rep, params, seeds[run_id],
                                  config.record_trajectories))
     return tasks
+
+
+_ARROW_TYPES = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
+                "bool": pa.bool_(), "int": pa.int64(), "float": pa.float64()}
+
+
+@functools.cache
+def run_schema() -> pa.Schema:
+    """The run table's columns and types, in order.
+
+    run_id, point_id, rep, every parameter (Params' field types), seed, the declared
+    summary columns (RUN_COLUMNS), wall_s, error. Every chunk is written with exactly
+    these, so a table whose runs all failed has the same types as any other.
+    """
+    fields = [pa.field(name, pa.int64()) for name in ("run_id", "point_id", "rep")]
+    fields += [pa.field(row["name"], _ARROW_TYPES[row["type"]]) for row in Params.describe()]
+    fields.append(pa.field("seed", pa.int64()))
+    fields += [pa.field(c.name, _ARROW_TYPES[c.dtype]) for c in RUN_COLUMNS]
+    fields += [pa.field("wall_s", pa.float64()), pa.field("error", pa.string())]
+    return pa.schema(fields)
+
+
+@functools.cache
+def code_fingerprint() -> dict[str, str]:
+    """The code that shapes a run's results.
+
+    civres's version, a SHA-256 of the model package's source files, and one of the run
+    table's declared columns (names and types).
+    """
+    try:
+        version = metadata.version("civres")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    source = hashlib.sha256()
+    folder = Path(model_package.__file__).resolve().parent
+    for path in sorted(folder.glob("*.py")):
+        source.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
+    columns = canonical_json([[f.name, str(f.type)] for f in run_schema()])
+    return {"civres": version, "model_sha256": source.hexdigest(),
+            "columns_sha256": hashlib.sha256(columns).hexdigest()}
+
+
+def experiment_identity(config: SweepConfig, tasks: list[RunTask]) -> dict[str, Any]:
+    """The identity of a sweep: what its files are sealed with and checked against.
+
+    Keys: experiment (SHA-256 of the three digests below and the code), config_sha256
+    (the parsed config), design_sha256 (every run's run_id, point_id, rep, parameters,
+    seed and whether its trajectory is kept), code (`code_fingerprint()`), runs_planned,
+    points_planned, replications, name, and config (the parsed config, so a result
+    folder describes itself even without its manifest).
+    """
+    design = hashlib.sha256()
+    by_point: dict[int, str] = {}
+    for task in tasks:
+        if task.point_id not in by_point:
+            by_point[task.point_id] = hashlib.sha256(canonical_json(task.params)).hexdigest()
+        design.update(canonical_json([task.run_id, task.point_id, task.rep,
+                                      by_point[task.point_id], task.seed,
+                                      task.record_trajectory]))
+    parts = {"config_sha256": hashlib.sha256(canonical_json(config.raw)).hexdigest(),
+             "design_sha256": design.hexdigest(), "code": code_fingerprint()}
+    return {"experiment": hashlib.sha256(canonical_json(parts)).hexdigest(), **parts,
+            "runs_planned": len(tasks), "points_planned": len(by_point),
+            "replications": config.replications, "name": config.name, "config": config.raw}
+
+
+def identity_difference(found: dict[str, Any] | None, expected: dict[str, Any]) -> str:
+    """Why another experiment's identity is not this one's, in words."""
+    if found is None:
+        return "written by an older civres, without an experiment identity"
+    reasons = []
+    if found.get("config_sha256") != expected["config_sha256"]:
+        reasons.append("another config")
+    elif found.get("design_sha256") != expected["design_sha256"]:
+        reasons.append("other runs from the same config (another SALib or numpy)")
+    code, ours = found.get("code") or {}, expected["code"]
+    if code != ours:
+        changed = [k for k in ours if code.get(k) != ours[k]]
+        reasons.append("other model code (" + ", ".join(
+            f"{k} {str(code.get(k))[:12]} now {str(ours[k])[:12]}" for k in changed) + ")")
+    return " and ".join(reasons) or "another experiment"
 
 
 def tasks_for(param_dicts: list[dict[str, Any]], seeds: list[int]) -> list[RunTask]:

@@ -73,6 +73,8 @@ def _all_subclasses(cls):
 USER_ERRORS = [errors.UsageError("bad option"), errors.SweepError("folder taken"),
                errors.ConfigError("sweep.name: bad"), errors.AnalysisError("no runs"),
                errors.CaseFileError("cases.toml", ["case 1: bad level"]),
+               errors.ResultsError("files of two experiments"),
+               errors.OutputError("--out x: exists and is not a folder"),
                errors.CivresError("anything the user can fix")]
 
 
@@ -116,3 +118,23 @@ def test_errors_raised_elsewhere_reach_main_under_dash_m():
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.startswith("error: --port")
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("error, code", [
+    (errors.WriteFailed("cannot write x: No space left on device"), 1),
+    (errors.Terminated(15, "SIGTERM"), 143),
+    (errors.Terminated(1, "SIGHUP"), 129),
+    (errors.Terminated(2, "SIGINT"), 130),
+    (KeyboardInterrupt(), 130),
+    (MemoryError(), 1),
+], ids=lambda e: type(e).__name__ if isinstance(e, BaseException) else str(e))
+def test_aborts_signals_and_memory_are_one_line(monkeypatch, capsys, error, code):
+    def raising(args):
+        raise error
+
+    monkeypatch.setattr(cli, "cmd_params", raising)
+    assert main(["params"]) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    if isinstance(error, errors.Terminated) and error.name != "SIGINT":
+        assert err == f"terminated ({error.name})\n"

@@ -62,8 +62,11 @@ def test_each_level_moves_its_parameter_up(condition, param):
 def test_learning_rises_with_era_and_every_case_maps_to_valid_params():
     assert mapping.learning_for_year(1960) < mapping.learning_for_year(2005) \
         < mapping.learning_for_year(2019)
-    for case in load_cases():
-        assert isinstance(mapping.case_params(case), Params)
+    for case in load_cases():  # every case maps (Params validates it) to its central values
+        params = mapping.case_params(case)
+        legitimacy = mapping.LEVEL_VALUES["legitimacy"][1][case.conditions.legitimacy]
+        shift = mapping.GRIEVANCE_SHIFT[case.conditions.grievance]
+        assert params.legitimacy == pytest.approx(legitimacy + shift)
 
 
 def test_brier_and_score_on_hand_made_rows():
@@ -91,7 +94,8 @@ def test_compare_cases_is_reproducible_and_complete():
     assert [r["id"] for r in a["cases"]] == [c.id for c in cases]
     for row in a["cases"]:
         assert sum(row["distribution"].values()) == pytest.approx(1.0)
-    assert 0 <= a["summary"]["accuracy"] <= 1
+    hits = [row["predicted"] == row["observed"] for row in a["cases"]]
+    assert a["summary"]["accuracy"] == pytest.approx(sum(hits) / len(hits))
 
 
 def test_compare_cli_json_and_bad_case_file(tmp_path, capsys):
@@ -157,7 +161,6 @@ def test_coding_uncertainty_draws_within_each_levels_interval():
     table = mapping.LEVEL_VALUES["legitimacy"][1]
     assert mapping.level_interval(table, "low")[1] == pytest.approx(
         mapping.level_interval(table, "medium")[0])
-    assert mapping.case_overrides(case) == mapping.case_overrides(case)  # central values
 
 
 def test_compare_without_coding_uncertainty_uses_central_values():

@@ -61,7 +61,7 @@ def test_smoke_sweep_from_the_cli(tmp_path, capsys):
     assert manifest["master_seed"] == 20240601 and manifest["status"] == "complete"
     assert manifest["config"]["vary"]["legitimacy"] == [0.5, 0.8]
     assert "mesa" in manifest["versions"] and "git_commit" in manifest
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "manifest.json", "runs.parquet"]
     assert "40 runs" in capsys.readouterr().out
 
 
@@ -161,7 +161,7 @@ def test_existing_results_need_resume_and_the_same_config(tmp_path, capsys):
     assert "8 already done" in capsys.readouterr().out
     write(tmp_path, TINY.replace("master_seed = 11", "master_seed = 12"))
     assert main([*argv, "--resume"]) == 2
-    assert "different config" in capsys.readouterr().err
+    assert "another experiment (another config" in capsys.readouterr().err
     with pytest.raises(SweepError):
         run_sweep(parse_config(tiny()), out, progress=False)
 

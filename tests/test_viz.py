@@ -314,7 +314,7 @@ def test_server_command_is_local_offline_and_production():
     args = parser.parse_args(["app"])
     assert (args.host, args.port) == ("127.0.0.1", 8765)
     command = serve.server_command(args.host, args.port)
-    assert command[1:4] == ["-m", "solara", "run"] and command[4].endswith("viz/app.py")
+    assert command[1:4] == ["-m", "viz.serve", "run"] and command[4].endswith("viz/app.py")
     assert {"--production", "--no-open"} <= set(command)
     assert command[command.index("--host") + 1] == "127.0.0.1"
     env = serve.server_env({})

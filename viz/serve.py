@@ -5,6 +5,10 @@ scripts from the `solara-assets` package (Solara's asset proxy, which serves fro
 installed copy and only goes to the CDN for a file it lacks), and Solara's usage
 telemetry is switched off, so the page works without internet access.
 
+Solara serves a diagnostics page of its own at /resourcez (threads, kernels, websocket
+counts; no setting turns it off). It is not part of the app, so the server runs as
+`python -m viz.serve run ...`: Solara's own command line, with /resourcez answering 404.
+
 The command line (experiments/cli.py) registers `civres app` and calls `serve_app`;
 problems the user can fix are raised as `experiments.errors.UsageError` (exit status 2).
 """
@@ -30,10 +34,53 @@ SERVER_ENV = {
 }
 
 
+#: Solara's routes the app's server does not serve (answered with 404).
+HIDDEN_ROUTES = ("/resourcez",)
+
+
 def server_command(host: str, port: int) -> list[str]:
-    """Return the command line that serves the app."""
-    return [sys.executable, "-m", "solara", "run", str(APP), "--host", host,
+    """Return the command line that serves the app (`solara run`, via `solara_main`)."""
+    return [sys.executable, "-m", "viz.serve", "run", str(APP), "--host", host,
             "--port", str(port), "--production", "--no-open"]
+
+
+def hide_solara_routes() -> None:
+    """Answer 404 at HIDDEN_ROUTES in Solara's server (before it starts serving).
+
+    `solara run --production` serves `solara.server.starlette:app` in this process (no
+    reloader), so routes put first in that app's table take precedence over Solara's.
+    """
+    from solara.server import starlette as solara_starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def not_found(request: object) -> PlainTextResponse:
+        return PlainTextResponse("Not Found", status_code=404)
+
+    routes = solara_starlette.app.router.routes
+    for path in HIDDEN_ROUTES:
+        if not any(getattr(r, "endpoint", None) is not None and getattr(r, "path", None) == path
+                   and getattr(r.endpoint, "__name__", "") == "not_found" for r in routes):
+            routes.insert(0, Route(path, endpoint=not_found))
+
+
+def solara_main(argv: list[str]) -> None:
+    """Solara's command line (e.g. `run APP ...`) with HIDDEN_ROUTES hidden.
+
+    The routes are changed when uvicorn starts serving: by then `solara run` has set up
+    its app (importing Solara's server earlier would leave it without one).
+    """
+    import uvicorn
+    from solara.__main__ import cli
+
+    serve = uvicorn.Server.run
+
+    def run(self: uvicorn.Server, *args: object, **kwargs: object) -> None:
+        hide_solara_routes()
+        return serve(self, *args, **kwargs)
+
+    uvicorn.Server.run = run
+    cli(argv)
 
 
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -107,3 +154,7 @@ def serve_app(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     import subprocess
 
     return subprocess.call(command, env=server_env())
+
+
+if __name__ == "__main__":
+    solara_main(sys.argv[1:])
