@@ -59,13 +59,13 @@ def OutcomeBanner(model):
     if name is None:
         last = model.trajectory().iloc[-1]
         solara.Info(
-            f"Step {model.steps}: under way, not decided yet. Participation "
+            f"Week {model.steps}: under way, not decided yet. Participation "
             f"{last['participation']:.0%}, regime support {last['regime_support']:.2f}.",
             dense=True, icon=False, classes=["civres-outcome", "civres-undecided"],
         )
         return
     _OUTCOME_ALERT[name](
-        f"Outcome: {name.upper()}, decided at step {step}: {OUTCOME_TEXT[name]}.",
+        f"Outcome: {name.upper()}, decided at week {step}: {OUTCOME_TEXT[name]}.",
         dense=True, classes=["civres-outcome", f"civres-outcome-{name}"],
     )
 

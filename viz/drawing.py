@@ -111,7 +111,7 @@ class LineChart:
         self.figure.subplots_adjust(left=0.12, right=0.66, top=0.9, bottom=0.17)
         self.axes = self.figure.add_subplot()
         self.axes.set_title(title, fontsize=11)
-        self.axes.set_xlabel("step")
+        self.axes.set_xlabel("week")
         self.axes.set_ylabel(ylabel)
         self.axes.grid(alpha=0.3)
         self.lines = [self.axes.plot([], [], label=label, animated=True, **_style(column))[0]
