@@ -92,6 +92,9 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "final_legitimacy": _SHARE,
     "arrests": (0, None),
     "killings": (0, None),
+    "fell_step": (0, None),
+    "battle_deaths": (0, None),
+    "duration": (0, None),
     "seed": (0, None),
     "wall_s": (0.0, None),
 }

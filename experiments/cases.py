@@ -21,9 +21,9 @@ from model.vocabulary import OUTCOMES
 
 from .errors import CaseFileError
 
-__all__ = ["CONDITION_FIELDS", "LEVELS", "OUTCOMES", "REGIME_TYPES", "TACTICS", "Case",
-           "CaseFileError", "Conditions", "Observed", "default_catalogue_path", "load_cases",
-           "parse_cases"]
+__all__ = ["CONDITION_FIELDS", "ENTRY_DEFAULTS", "GOALS", "LEVELS", "OUTCOMES", "REGIME_TYPES",
+           "TACTICS", "Case", "CaseFileError", "Conditions", "Observed",
+           "default_catalogue_path", "load_cases", "parse_cases"]
 
 LEVELS = ("low", "medium", "high")
 REGIME_TYPES = (
@@ -36,8 +36,9 @@ REGIME_TYPES = (
     "occupation",
 )
 TACTICS = ("concentrated", "mixed", "dispersed")
+GOALS = ("maximalist", "reform")
 
-# The eight conditions coded on the LEVELS scale, in catalogue order.
+# The conditions coded on the LEVELS scale, in catalogue order (armed_groups is optional).
 CONDITION_FIELDS = (
     "legitimacy",
     "security_cohesion",
@@ -47,6 +48,7 @@ CONDITION_FIELDS = (
     "breadth",
     "media_freedom",
     "international_pressure",
+    "armed_groups",
 )
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -68,6 +70,7 @@ class Conditions:
     breadth: str
     media_freedom: str
     international_pressure: str
+    armed_groups: str = "low"
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class Case:
     conditions: Conditions
     tactics: str
     observed: Observed
+    goal: str = "maximalist"
 
 
 def _one_of(allowed: tuple[str, ...]) -> Checker:
@@ -157,7 +161,12 @@ ENTRY_FIELDS: dict[str, Checker] = {
     "regime_type": _one_of(REGIME_TYPES),
     **{name: _one_of(LEVELS) for name in CONDITION_FIELDS},
     "tactics": _one_of(TACTICS),
+    "goal": _one_of(GOALS),
 }
+#: Fields a case file may leave out, with the value they then take: files written for an
+#: earlier schema keep loading (a campaign with no goal coded is taken as maximalist, one
+#: with no armed_groups coded as having none).
+ENTRY_DEFAULTS: dict[str, str] = {"armed_groups": "low", "goal": "maximalist"}
 OBSERVED_REQUIRED: dict[str, Checker] = {
     "outcome": _one_of(OUTCOMES),
     "sources": _source_list,
@@ -267,7 +276,10 @@ def _entry_problems(entry: dict[str, Any], label: str) -> list[str]:
     """Return the problems of one ``[[case]]`` table."""
     allowed = [*ENTRY_FIELDS, "observed"]
     problems = _unknown_keys(entry, allowed, label, prefix="")
-    problems += _field_problems(entry, ENTRY_FIELDS, label, prefix="", required=True)
+    required = {k: v for k, v in ENTRY_FIELDS.items() if k not in ENTRY_DEFAULTS}
+    optional = {k: v for k, v in ENTRY_FIELDS.items() if k in ENTRY_DEFAULTS}
+    problems += _field_problems(entry, required, label, prefix="", required=True)
+    problems += _field_problems(entry, optional, label, prefix="", required=False)
     problems += _year_order_problem(entry, label)
     problems += _observed_problems(entry.get("observed"), label)
     return problems
@@ -352,6 +364,7 @@ def _build_case(entry: Mapping[str, Any]) -> Case:
     """Build a :class:`Case` from an entry that has passed validation."""
     observed = entry["observed"]
     peak = observed.get("peak_participation_pct")
+    entry = {**ENTRY_DEFAULTS, **entry}
     return Case(
         id=entry["id"],
         name=entry["name"],
@@ -368,4 +381,5 @@ def _build_case(entry: Mapping[str, Any]) -> Case:
             peak_participation_pct=float(peak) if peak is not None else None,
             security_defections=observed.get("security_defections"),
         ),
+        goal=entry["goal"],
     )

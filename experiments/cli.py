@@ -105,17 +105,21 @@ def _format_summary(summary: dict[str, Any], seed: int) -> str:
     """A readable, aligned summary of one run."""
     lines = [
         f"outcome                  {summary['outcome']}"
-        f" (decided at step {summary['decided_step']})",
+        f" (decided at week {summary['decided_step']})",
         f"seed                     {seed}",
-        f"steps                    {summary['steps']}",
+        f"weeks                    {summary['steps']}"
+        f" (the campaign lasted {summary['duration']} weeks)",
         f"peak participation       {summary['peak_participation']:.1%} of citizens"
         f" = {summary['peak_participation_pct']:.2f}% of the population",
         f"peak violent share       {summary['peak_violent_share']:.1%} of citizens",
         f"security forces defected {summary['security_defected_share']:.1%}",
         f"regime support           {summary['regime_support']:.2f}"
-        f" (fell: {'yes' if summary['regime_fell'] else 'no'})",
+        f" (fell: {'yes, week ' + str(summary['fell_step']) if summary['regime_fell'] else 'no'})",
+        f"demand granted           {'yes' if summary['demand_granted'] else 'no'}",
         f"legitimacy               {summary['legitimacy']:.2f}",
-        f"arrests / killings       {summary['arrests']} / {summary['killings']}",
+        f"arrests / killings       {summary['arrests']} / {summary['killings']}"
+        f" (battle deaths {summary['battle_deaths']}"
+        f"{', outside powers intervened' if summary['intervened'] else ''})",
         "pillar loyalty           "
         + ", ".join(f"{k} {v:.2f}" for k, v in summary["pillar_loyalty"].items()),
     ]

@@ -1,12 +1,21 @@
 """The model's aggregate facts beside the published ones (`civres facts`).
 
 Samples campaign conditions broadly (every condition level, regime type, tactic and
-era equally likely), maps them to parameters with the same function as the case
-catalogue, runs each once and tabulates what the field reports:
+era equally likely; a share REFORM_SHARE of campaigns with a reform goal), maps them to
+parameters with the same function as the case catalogue, runs each once and tabulates
+what the field reports. The published figures come from maximalist campaigns (NAVCO
+1.x: regime change, secession, the end of an occupation), so they are set beside the
+model's maximalist campaigns:
 - nonviolent vs violent campaigns' success (Chenoweth & Stephan 2011: ~53% vs ~26%);
 - success by peak participation (the "3.5% rule");
 - success with vs without security-force defections;
-- success under low vs high authoritarian learning (the 2010s decline, Chenoweth 2020).
+- success under low vs high authoritarian learning (the 2010s decline, Chenoweth 2020);
+- durations (nonviolent campaigns about 3 years, violent ones about 9).
+Success by goal and the outcome shares are over all sampled campaigns.
+
+A campaign succeeded ("won") when its outcome is success, or, for a primarily violent
+campaign, when the regime fell by the horizon (violent runs are continued past their
+"violent" decision to see whether the war topples the regime).
 
 A run that raises (or whose rerun to the horizon raises) is left out of every fact;
 `n_errors` says how many were (present only when some were).
@@ -21,15 +30,31 @@ import numpy as np
 import pandas as pd
 
 from model.outcome import Thresholds
+from model.vocabulary import OUTCOMES
 
-from .cases import CONDITION_FIELDS, LEVELS, REGIME_TYPES, TACTICS, Case, Conditions, Observed
+from .cases import (
+    CONDITION_FIELDS,
+    GOALS,
+    LEVELS,
+    REGIME_TYPES,
+    TACTICS,
+    Case,
+    Conditions,
+    Observed,
+)
 from .mapping import case_params, coding_rng
 from .runner import run_many
 
 PUBLISHED = {
     "nonviolent_success": 0.53,
     "violent_success": 0.26,
+    "nonviolent_years": 3.0,
+    "violent_years": 9.0,
 }
+#: Share of sampled campaigns with a reform goal (the rest are maximalist).
+REFORM_SHARE = 0.3
+#: Steps per year (a step is a week).
+WEEKS = 52.0
 #: Lower edges (in % of the population) of the participation bins.
 PARTICIPATION_BINS = (0.0, 0.01, 0.1, 1.0, 3.5)
 LOW_LEARNING, HIGH_LEARNING = 0.15, 0.45
@@ -48,6 +73,7 @@ def sample_cases(n: int, seed: int) -> list[Case]:
             id=f"sample-{i}", name=f"sample {i}", country="-", start_year=year, end_year=year,
             regime_type=str(rng.choice(REGIME_TYPES)), conditions=conditions,
             tactics=str(rng.choice(TACTICS)), observed=Observed("stalled", ("synthetic",)),
+            goal="reform" if rng.random() < REFORM_SHARE else "maximalist",
         ))
     return cases
 
@@ -64,7 +90,9 @@ def run_facts(samples: int, seed: int, workers: int | None, **run_overrides: Any
     # step with a sizeable violent flank (a flank alone does not make a campaign violent).
     runs["turned_violent"] = ok & (_numbers(runs["peak_violent_fraction"]) >= VIOLENT_MAJORITY)
     runs["defections"] = ok & (_numbers(runs["security_defected_share"]) > 0)
-    runs["fell_by_horizon"] = _fell_by_horizon(runs, params, workers)
+    runs["fell_by_horizon"], runs["war_weeks"] = _fell_by_horizon(runs, params, workers)
+    runs["won"] = np.where(runs["turned_violent"], runs["fell_by_horizon"], runs["success"])
+    runs["goal"] = [case.goal for case in cases]
     return runs
 
 
@@ -74,63 +102,86 @@ def _numbers(column: pd.Series) -> pd.Series:
 
 
 def _fell_by_horizon(runs: pd.DataFrame, params: list[dict[str, Any]],
-                     workers: int | None) -> pd.Series:
-    """Whether each regime fell by the horizon, violent campaigns run on past their decision.
+                     workers: int | None) -> tuple[pd.Series, pd.Series]:
+    """Whether each regime fell by the horizon, and how long each violent campaign's war was.
 
     A run stops when the campaign becomes an armed conflict, before a violent campaign
     could topple the regime; rerunning those runs (same parameters, same seed, so the
-    same history up to the decision) with run_to_horizon shows whether it would have. A
+    same history up to the decision) with run_to_horizon shows whether it would have.
+    The war lasts from the campaign's start to the regime's fall, or to the horizon. A
     rerun that raises marks its run failed (`error`), so the facts leave it out.
     """
     fell = runs["regime_fell"].eq(True)  # a failed run has None: it did not fall
+    weeks = pd.Series(np.nan, index=runs.index)
     again = runs.index[runs["turned_violent"]].tolist()
     if again:
         longer = [{**params[i], "run_to_horizon": True} for i in again]
         rerun = run_many(longer, 0, workers, seeds=runs.loc[again, "seed"].tolist())
         fell.loc[again] = rerun["regime_fell"].eq(True).to_numpy()
+        start = _numbers(runs.loc[again, "decided_step"]) - _numbers(runs.loc[again, "duration"])
+        end = _numbers(rerun["fell_step"]).fillna(_numbers(rerun["steps"]))
+        weeks.loc[again] = end.to_numpy() - start.to_numpy()
         failed = rerun["error"].notna().to_numpy()
         if failed.any():
             where = [i for i, bad in zip(again, failed, strict=True) if bad]
             runs.loc[where, "error"] = ("run_to_horizon: " + rerun["error"][failed]).to_numpy()
-    return fell
+    return fell, weeks
 
 
 def facts(runs: pd.DataFrame) -> dict[str, Any]:
     """The aggregate facts, each with the number of runs behind it.
 
-    For the nonviolent / violent comparison a campaign counts as successful when the
-    regime fell by the horizon (violent campaigns run on past their decision, see
-    _fell_by_horizon), and as violent when violent participants were the majority at some
-    step (peak_violent_fraction). Elsewhere success is the classified outcome. Runs that
-    failed are left out; `n_errors` (only when nonzero) says how many.
+    The published comparisons (nonviolent vs violent, participation bins, defections,
+    learning, durations) are over maximalist campaigns, as in NAVCO 1.x; outcome shares
+    and success by goal over all. A campaign is violent when violent participants were
+    the majority at some step (peak_violent_fraction). Runs that failed are left out;
+    `n_errors` (only when nonzero) says how many.
     """
     failed = runs["error"].notna()
-    runs = runs[~failed]
-    fell = runs["fell_by_horizon"]
-    violent = runs["turned_violent"]
+    every = runs[~failed]
+    runs = every[every["goal"] == "maximalist"]
+    won, violent = runs["won"].astype(bool), runs["turned_violent"].astype(bool)
     edges = list(PARTICIPATION_BINS) + [np.inf]
     by_bin, n_bin = {}, {}
     for lo, hi in zip(edges, edges[1:], strict=False):
         inside = (runs["peak_participation_pct"] >= lo) & (runs["peak_participation_pct"] < hi)
-        by_bin[str(lo)] = _rate(runs["success"][inside])
+        by_bin[str(lo)] = _rate(won[inside])
         n_bin[str(lo)] = int(inside.sum())
     low = runs["learning"] <= LOW_LEARNING
     high = runs["learning"] >= HIGH_LEARNING
+    defections = runs["defections"].astype(bool)
+    years = _numbers(runs["duration"]) / WEEKS
+    war_years = _numbers(runs["war_weeks"]) / WEEKS
     return {
-        "nonviolent_success": _rate(fell[~violent]), "n_nonviolent": int((~violent).sum()),
-        "violent_success": _rate(fell[violent]), "n_violent": int(violent.sum()),
+        "nonviolent_success": _rate(won[~violent]), "n_nonviolent": int((~violent).sum()),
+        "violent_success": _rate(won[violent]), "n_violent": int(violent.sum()),
         "success_by_participation": by_bin, "n_by_participation": n_bin,
-        "success_with_defection": _rate(runs["success"][runs["defections"]]),
-        "n_with_defection": int(runs["defections"].sum()),
-        "success_without_defection": _rate(runs["success"][~runs["defections"]]),
-        "n_without_defection": int((~runs["defections"]).sum()),
-        "success_low_learning": _rate(runs["success"][low]), "n_low_learning": int(low.sum()),
-        "success_high_learning": _rate(runs["success"][high]),
-        "n_high_learning": int(high.sum()),
-        "n_runs": len(runs),
+        "success_with_defection": _rate(won[defections]),
+        "n_with_defection": int(defections.sum()),
+        "success_without_defection": _rate(won[~defections]),
+        "n_without_defection": int((~defections).sum()),
+        "success_low_learning": _rate(won[low]), "n_low_learning": int(low.sum()),
+        "success_high_learning": _rate(won[high]), "n_high_learning": int(high.sum()),
+        "median_years_nonviolent": _median(years[~violent & (runs["duration"] > 0)]),
+        "median_years_violent": _median(war_years[violent]),
+        "median_years_by_outcome": {
+            o: _median(years[(runs["outcome"] == o) & (runs["duration"] > 0)])
+            for o in OUTCOMES},
+        "n_maximalist": len(runs),
+        "outcome_shares": {o: _rate(every["outcome"] == o) for o in OUTCOMES},
+        "success_by_goal": {g: _rate(every["won"].astype(bool)[every["goal"] == g])
+                            for g in GOALS},
+        "n_by_goal": {g: int((every["goal"] == g).sum()) for g in GOALS},
+        "n_runs": len(every),
         **({"n_errors": int(failed.sum())} if failed.any() else {}),
         "published": PUBLISHED,
     }
+
+
+def _median(values: pd.Series) -> float | None:
+    """Median of a series (NaN left out), None when empty."""
+    values = values.dropna()
+    return float(values.median()) if len(values) else None
 
 
 def _rate(values: pd.Series) -> float | None:
@@ -141,10 +192,17 @@ def _rate(values: pd.Series) -> float | None:
 def format_facts(result: dict[str, Any]) -> str:
     """The facts beside the published figures, as text."""
     pct = lambda v: "  n/a" if v is None else f"{v:5.0%}"  # noqa: E731
+    yrs = lambda v: "n/a" if v is None else f"{v:.1f}"  # noqa: E731
+    shares = result["outcome_shares"]
     lines = [
         f"runs: {result['n_runs']}"
         + (f" ({result['n_errors']} more failed and are left out)"
            if result.get("n_errors") else ""),
+        "outcomes: " + ", ".join(f"{o} {pct(v).strip()}" for o, v in shares.items()),
+        "success by goal: " + ", ".join(
+            f"{g} {pct(v).strip()} (n={result['n_by_goal'][g]})"
+            for g, v in result["success_by_goal"].items()),
+        f"maximalist campaigns (as in the published data): {result['n_maximalist']}",
         f"success of campaigns that stayed nonviolent {pct(result['nonviolent_success'])}"
         f" (n={result['n_nonviolent']}; published ~53%)",
         f"success of campaigns that turned violent     {pct(result['violent_success'])}"
@@ -157,6 +215,12 @@ def format_facts(result: dict[str, Any]) -> str:
         f" (n={result['n_low_learning']})",
         f"success, high authoritarian learning       {pct(result['success_high_learning'])}"
         f" (n={result['n_high_learning']})",
+        f"median duration, nonviolent campaigns      {yrs(result['median_years_nonviolent'])}"
+        " years (published: about 3)",
+        f"median duration, violent campaigns' wars   {yrs(result['median_years_violent'])}"
+        " years (published: about 9)",
+        "median duration by outcome (years): " + ", ".join(
+            f"{o} {yrs(v)}" for o, v in result["median_years_by_outcome"].items()),
         "success by peak participation (% of population, lower edge of bin):",
     ]
     for edge, rate in result["success_by_participation"].items():

@@ -35,14 +35,23 @@ JAIL_CAPACITY = {"low": 0.02, "medium": 0.05, "high": 0.1}
 #: Outside pressure cuts the regime's resources for patronage.
 PATRONAGE = {"low": 0.8, "medium": 0.5, "high": 0.2}
 TACTICS_SHARE = {"concentrated": 0.1, "mixed": 0.3, "dispersed": 0.6}
-#: Loyalty of civilian pillars by regime type: ruling parties and monarchies bind elites
-#: tightly; personalist and hybrid regimes less; occupiers rule a hostile society.
 #: Second entropy word of the generator that draws coded parameters within their levels,
 #: kept apart from the SeedSequence that seeds the runs.
 JITTER_STREAM = 1
 
+#: Loyalty of civilian pillars by regime type: ruling parties and monarchies bind elites
+#: tightly; personalist and hybrid regimes less; occupiers rule a hostile society.
 PILLAR_LOYALTY = {"single_party": 0.85, "monarchy": 0.8, "military": 0.8, "personalist": 0.72,
                   "hybrid": 0.7, "democracy": 0.65, "occupation": 0.55}
+#: Institutional responsiveness by regime type: democracies answer demands through their
+#: institutions; hybrid regimes sometimes; closed autocracies and occupiers rarely
+#: (Chenoweth & Stephan 2011 on regime type; Dahl's responsiveness).
+RESPONSIVENESS = {"democracy": 0.8, "hybrid": 0.4, "monarchy": 0.15, "single_party": 0.1,
+                  "personalist": 0.1, "military": 0.1, "occupation": 0.05}
+#: Readiness of outside powers to back armed rebels, by international pressure.
+INTERVENTION = {"low": 0.02, "medium": 0.15, "high": 0.4}
+#: Arms at hand for the movement, by armed_groups.
+ARMED_CAPACITY = {"low": 0.03, "medium": 0.12, "high": 0.35}
 
 
 def learning_for_year(year: int) -> float:
@@ -102,6 +111,10 @@ def case_overrides(case: Case, rng: np.random.Generator | None = None) -> dict[s
     values["dispersed_share"] = TACTICS_SHARE[case.tactics]
     values["pillar_loyalty"] = PILLAR_LOYALTY[case.regime_type]
     values["learning"] = learning_for_year(case.start_year)
+    values["responsiveness"] = RESPONSIVENESS[case.regime_type]
+    values["intervention"] = INTERVENTION[cond.international_pressure]
+    values["armed_capacity"] = ARMED_CAPACITY[cond.armed_groups]
+    values["reform_goal"] = case.goal == "reform"
     return values
 
 

@@ -32,6 +32,10 @@ class Thresholds:
         quiet: participation at or below which the movement counts as crushed.
         quiet_window: final steps over which participation must stay quiet for the
             campaign to count as suppressed.
+        crushed: share of citizens in jail or dead at some step, as a multiple of the
+            peak participation share, at or above which a campaign that went quiet
+            counts as suppressed (broken by repression) rather than stalled (faded under
+            mild policing, or bought off by concessions).
     """
 
     collapse: float = 0.5
@@ -40,6 +44,7 @@ class Thresholds:
     violent_window: int = 10
     quiet: float = 0.01
     quiet_window: int = 30
+    crushed: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,13 @@ def classify(
 
     Args:
         trajectory: columns `participation` (active share of citizens), `violent_share`
-            (violent share of citizens) and `regime_support`, one row per step.
+            (violent share of citizens) and `regime_support`, one row per step; optional
+            `demand_granted` (1 once a demand is granted), `jailed` (share of living
+            citizens) and `dead` (share of all citizens).
         final: True once the horizon is reached: undecided campaigns are then judged
-            `suppressed` (quiet over the last window) or `stalled`.
+            `suppressed` (quiet over the last window, after repression that jailed or
+            killed at least `crushed` times the peak participation at some step) or
+            `stalled` (still mobilised, or faded without being crushed).
         thresholds: the named thresholds.
 
     Returns:
@@ -104,21 +113,28 @@ def classify(
     violent_frac = _violent_fraction(part, violent)
 
     fell = np.flatnonzero(support <= th.collapse)
-    fell_at = int(fell[0]) if fell.size else None
+    granted = np.flatnonzero(np.asarray(trajectory.get("demand_granted", ()), dtype=float) > 0)
+    # A reform campaign wins when its demand is granted; any campaign when the regime falls.
+    won_at = min([int(x[0]) for x in (fell, granted) if x.size], default=None)
     war = (violent >= th.violent_min) & (violent_frac >= th.violent_majority)
     war_at = _first_sustained(war, th.violent_window)
 
-    if war_at is not None and (fell_at is None or war_at <= fell_at):
+    if war_at is not None and (won_at is None or war_at <= won_at):
         return Decision("violent", war_at)
-    if fell_at is not None:
+    if won_at is not None:
         # A regime toppled by a mostly violent uprising is a war's outcome, not civil
         # resistance succeeding (Libya 2011).
-        if violent_frac[fell_at] >= th.violent_majority and violent[fell_at] >= th.violent_min:
-            return Decision("violent", fell_at)
-        return Decision("success", fell_at)
+        if violent_frac[won_at] >= th.violent_majority and violent[won_at] >= th.violent_min:
+            return Decision("violent", won_at)
+        return Decision("success", won_at)
     if not final or len(part) == 0:
         return Decision(None, None)
     last = len(part) - 1
-    if np.max(part[-th.quiet_window:]) <= th.quiet:
+    # A campaign that faded under mild policing, or was bought off, was not crushed.
+    jailed = np.asarray(trajectory.get("jailed", np.ones(len(part))), dtype=float)
+    dead = np.asarray(trajectory.get("dead", np.zeros(len(part))), dtype=float)
+    repressed = (jailed + dead).max()
+    crushed = repressed > 0 and repressed >= th.crushed * part.max()
+    if np.max(part[-th.quiet_window:]) <= th.quiet and crushed:
         return Decision("suppressed", last)
     return Decision("stalled", last)

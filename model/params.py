@@ -21,6 +21,11 @@ SHARP = "Sharp (1973) The Politics of Nonviolent Action: pillars of support"
 MARTIN = "Martin (2007) Justice Ignited: backfire / political jiu-jitsu"
 CHENOWETH2020 = "Chenoweth (2020) J. Democracy 31(3): authoritarian learning"
 CALIBRATED = "calibration choice, see docs/ODD.md section 7"
+GRANOVETTER = "Granovetter (1978) Threshold models of collective behavior"
+KURAN = "Kuran (1991) Now out of never: preference falsification"
+LICHBACH = "Lichbach (1995) The Rebel's Dilemma; Chenoweth & Stephan 2011 ch. 2"
+LANCHESTER = "Lanchester (1916); Hirshleifer (1989) contest success functions"
+NAVCO = "Chenoweth & Shay (2020) NAVCO 1.3: campaign goals"
 
 
 def _p(default: Any, lo: Any, hi: Any, meaning: str, source: str) -> Any:
@@ -67,7 +72,8 @@ class Params:
         "(the politically reachable population); converts participation to % of population",
         CALIBRATED,
     )
-    max_steps: int = _p(300, 1, 100_000, "horizon of a run, in steps", CALIBRATED)
+    max_steps: int = _p(520, 1, 100_000, "horizon of a run, in steps (one step is a week: "
+                        "520 is ten years)", CALIBRATED)
     max_jail_term: int = _p(30, 0, 10_000, "longest jail term in steps (U(0,J))", EPSTEIN)
     jail_capacity: float = _p(
         0.05, 0.0, 1.0, "share of citizens the regime can hold in jail at once",
@@ -80,7 +86,27 @@ class Params:
         0.1, 0.0, 1.0, "net grievance above which a citizen acts (T)", EPSTEIN
     )
     arrest_constant: float = _p(
-        2.3, 0.0, 20.0, "k in P = 1 - exp(-k round(S/A)): perceived arrest risk", EPSTEIN
+        2.3, 0.0, 20.0, "k in P = 1 - exp(-k S/A): perceived arrest risk", EPSTEIN
+    )
+    round_risk: bool = _switch(
+        "perceived risk uses round(S/A) as Mesa's Epstein example does (a step function of "
+        "the ratio); off: continuous in S/A", EPSTEIN, default=False,
+    )
+    threshold_spread: float = _p(
+        0.8, 0.0, 3.0, "spread (sd of the log) of citizens' own participation thresholds "
+        "around active_threshold: some act alone, some only in a crowd", GRANOVETTER,
+    )
+    opposition_signal: float = _p(
+        1.0, 0.0, 5.0, "how much the opposition's size, as far as media freedom lets it be "
+        "known, emboldens the aggrieved (revealed preferences)", KURAN,
+    )
+    fatigue: float = _p(
+        0.02, 0.0, 0.5, "share of the will to participate worn away per week active while the "
+        "campaign makes no progress (demobilisation)", CALIBRATED,
+    )
+    legitimacy_spread: float = _p(
+        0.1, 0.0, 0.5, "spread of citizens' own views of the regime's legitimacy at the start",
+        CALIBRATED,
     )
     social_pull: float = _p(
         1.0, 0.0, 5.0, "how much the active share in vision emboldens the aggrieved (bandwagon)",
@@ -110,6 +136,16 @@ class Params:
         CALIBRATED,
     )
 
+    reform_goal: bool = _switch(
+        "the campaign demands a policy (reform), not the end of the regime (maximalist: regime "
+        "change, independence, end of occupation); success is then the demand granted",
+        NAVCO, default=False,
+    )
+    armed_capacity: float = _p(
+        0.1, 0.0, 1.0, "arms at hand for the movement at the start (armed groups, patrons): "
+        "share of the would-be fighters who can arm", LICHBACH,
+    )
+
     # --- security forces -----------------------------------------------------------
     security_loyalty: float = _p(
         0.85, 0.0, 1.0, "mean initial loyalty of security forces (and the military)", CS2011
@@ -126,7 +162,7 @@ class Params:
         CS2011,
     )
     threat_cohesion: float = _p(
-        0.05, 0.0, 1.0, "loyalty gained per step per violent share of actives in vision",
+        0.01, 0.0, 1.0, "loyalty gained per step per violent share of actives in vision",
         CS2011 + " (radical flank)",
     )
 
@@ -156,6 +192,14 @@ class Params:
         1.0, 0.0, 20.0, "legitimacy and pillar loyalty lost per share of citizens repressed "
         "while nonviolent", MARTIN,
     )
+    responsiveness: float = _p(
+        0.2, 0.0, 1.0, "institutional responsiveness: how readily the regime grants a "
+        "demand under pressure (democracies high, closed autocracies low)", CS2011,
+    )
+    intervention: float = _p(
+        0.1, 0.0, 1.0, "readiness of outside powers to back armed rebels against a regime "
+        "that kills civilians (international pressure)", CS2011 + " (Libya 2011)",
+    )
 
     # --- mechanism switches ---------------------------------------------------------
     backfire_on: bool = _switch("mechanism 1: repression of nonviolent protest backfires", MARTIN)
@@ -171,6 +215,18 @@ class Params:
     )
     radicalisation_on: bool = _switch(
         "mechanism 6: extreme repression or perceived failure turns protest violent", ARTICLE
+    )
+    views_on: bool = _switch(
+        "mechanism 7: each citizen holds a view of the regime's legitimacy, moved by "
+        "repression witnessed and concessions (off: everyone sees the regime's)", MARTIN,
+    )
+    arms_needed_on: bool = _switch(
+        "mechanism 8: turning violent needs arms (armed_capacity, defectors' weapons); off: "
+        "anger alone suffices", LICHBACH,
+    )
+    armed_conflict_on: bool = _switch(
+        "mechanism 9: a primarily violent campaign fights the loyal forces with attrition "
+        "and can defeat them", LANCHESTER,
     )
     adaptive_regime: bool = _switch(
         "regime adapts repression, concessions, patronage and propaganda", CHENOWETH2020

@@ -18,16 +18,21 @@ EPSTEIN = {
     "defection_on": False, "radical_flank_on": False, "threshold_on": False,
     "radicalisation_on": False, "adaptive_regime": False, "fixed_legitimacy": True,
     "max_steps": 300,
+    # The re-specified mobilisation off: one common threshold, risk from round(S/A), no
+    # opposition signal, no fatigue, one shared legitimacy, violence without arms or war.
+    "round_risk": True, "threshold_spread": 0.0, "opposition_signal": 0.0, "fatigue": 0.0,
+    "legitimacy_spread": 0.0, "views_on": False, "arms_needed_on": False,
+    "armed_conflict_on": False,
 }
 
-#: One setting per outcome, each the most common outcome there (tests/test_outcomes.py).
+#: One setting per outcome, each the most common outcome there (tests/test_statistical.py).
 SUCCESS = {  # a disciplined mass movement against a regime of low legitimacy
     "legitimacy": 0.6, "security_loyalty": 0.7, "repression": 0.5, "discipline": 0.9,
     "learning": 0.1,
 }
-STALLED = {  # a tolerant, cohesive regime: protest is allowed and changes little
+STALLED = {  # a tolerant, cohesive regime that never concedes: protest changes little
     "legitimacy": 0.8, "security_loyalty": 0.95, "pillar_loyalty": 0.95, "repression": 0.05,
-    "learning": 0.5,
+    "learning": 0.5, "responsiveness": 0.0,
 }
 SUPPRESSED = {  # a legitimate, repressive and experienced regime
     "legitimacy": 0.86, "security_loyalty": 0.9, "repression": 0.6, "learning": 0.6,

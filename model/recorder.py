@@ -21,21 +21,25 @@ TRAJECTORY_COLUMNS = (
     "step", "participation", "participation_pct", "protesting", "violent_share", "jailed", "dead",
     "arrests", "killings", "legitimacy", "repression_level", "regime_support",
     "security_defected_share", "security_loyalty", "resources", "propaganda",
-    "frustration",
+    "frustration", "fatigue", "public_view", "demand_granted", "war_share",
+    "intervened", "battle_deaths",
 ) + tuple(f"pillar_{name}" for name in PILLAR_NAMES)
-#: Columns that hold counts (integers in the trajectory's DataFrame).
-COUNT_COLUMNS = ("step", "arrests", "killings")
+#: Columns that hold counts or flags (integers in the trajectory's DataFrame).
+COUNT_COLUMNS = ("step", "arrests", "killings", "battle_deaths", "demand_granted", "intervened")
 
 
 def observe(step: int, citizens: CitizenArrays, security: SecurityArrays, regime: RegimeState,
-            arrests: int, killings: int, represented_share: float) -> dict[str, float]:
+            arrests: int, killings: int, battle_deaths: int,
+            represented_share: float) -> dict[str, float]:
     """The row of TRAJECTORY_COLUMNS that describes the model's state after `step`.
 
     `regime.support_history[-1]` must hold the support at the end of this step.
+    `fatigue` and `public_view` are means over living citizens.
     """
     state = citizens.state
     participation, violent_share = citizens.shares()
-    alive = max(int((state != CitizenState.DEAD).sum()), 1)
+    living = state != CitizenState.DEAD
+    alive = max(int(living.sum()), 1)
     n_citizens = len(state)
     row = {
         "step": step,
@@ -55,6 +59,12 @@ def observe(step: int, citizens: CitizenArrays, security: SecurityArrays, regime
         "resources": regime.resources,
         "propaganda": regime.propaganda,
         "frustration": regime.frustration,
+        "fatigue": float(citizens.fatigue[living].mean()) if living.any() else 0.0,
+        "public_view": float(citizens.view[living].mean()) if living.any() else regime.legitimacy,
+        "demand_granted": int(regime.granted),
+        "war_share": regime.war_share,
+        "intervened": int(regime.intervened),
+        "battle_deaths": battle_deaths,
     }
     row.update({f"pillar_{n}": regime.pillar_loyalty[i] for i, n in enumerate(PILLAR_NAMES)})
     return row

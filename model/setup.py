@@ -47,12 +47,16 @@ def place_population(
         jail=np.zeros(n_cit, dtype=np.int64),
         anger=np.zeros(n_cit),
         outrage=np.zeros(n_cit),
+        threshold=rules.thresholds(rng, p.active_threshold, p.threshold_spread, n_cit),
+        fatigue=np.zeros(n_cit),
+        view=np.clip(p.legitimacy + p.legitimacy_spread * rng.standard_normal(n_cit), 0.0, 1.0),
     )
     loyalty = np.clip(rng.normal(p.security_loyalty, LOYALTY_SD, n_sec), 0.0, 1.0)
     security = SecurityArrays(
         pos=cells[n_cit:n_cit + n_sec].copy(),
         loyalty=loyalty,
         defected=(loyalty < p.defect_below) & p.defection_on,
+        baseline=loyalty.copy(),
     )
     occupied = np.zeros(n_cells, dtype=bool)
     occupied[cells[:n_cit + n_sec]] = True

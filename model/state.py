@@ -18,7 +18,11 @@ _PROTESTING, _VIOLENT, _DEAD = (int(state) for state in (
 
 @dataclass
 class CitizenArrays:
-    """Per-citizen state. `pos` is a flat cell index, -1 once dead."""
+    """Per-citizen state. `pos` is a flat cell index, -1 once dead.
+
+    `threshold` is the citizen's own participation threshold, `fatigue` the cost of
+    participation accumulated, `view` their own view of the regime's legitimacy.
+    """
 
     pos: np.ndarray
     hardship: np.ndarray
@@ -30,6 +34,9 @@ class CitizenArrays:
     jail: np.ndarray
     anger: np.ndarray
     outrage: np.ndarray
+    threshold: np.ndarray
+    fatigue: np.ndarray
+    view: np.ndarray
 
     def shares(self) -> tuple[float, float]:
         """Active (protesting or violent) and violent shares of living citizens."""
@@ -40,11 +47,16 @@ class CitizenArrays:
 
 @dataclass
 class SecurityArrays:
-    """Per-officer state. `pos` is a flat cell index."""
+    """Per-officer state. `pos` is a flat cell index.
+
+    `baseline` is the loyalty an officer returns to when nothing presses on it (their
+    loyalty at the start).
+    """
 
     pos: np.ndarray
     loyalty: np.ndarray
     defected: np.ndarray
+    baseline: np.ndarray
 
     def defected_share(self) -> float:
         """Share of officers that have defected (0 with no officers)."""
@@ -66,7 +78,10 @@ class RegimeState:
     """The regime's scalars and the loyalty of each pillar (see vocabulary.PILLARS).
 
     `support_history` holds the regime's support at the end of each of the last
-    rules.PROGRESS_WINDOW steps (oldest first): the movement judges its progress by it.
+    rules.PROGRESS_WINDOW steps (oldest first): the movement judges its `progress` by
+    it. `granted`: a reform demand has been granted; `war_share`: the rebels' share of
+    the fighting this week (0 without a war); `intervened`: outside powers back the
+    rebels.
     """
 
     legitimacy: float
@@ -77,3 +92,7 @@ class RegimeState:
     frustration: float
     pillar_loyalty: np.ndarray
     support_history: deque
+    progress: float = 0.0
+    granted: bool = False
+    war_share: float = 0.0
+    intervened: bool = False

@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .outcome import Decision, Thresholds, peak_violent_fraction
 from .state import RegimeState
 from .vocabulary import OUTCOMES, PILLAR_NAMES
@@ -54,6 +56,14 @@ class RunSummary:
     arrests: int = _field("arrests made in the whole run")
     killings: int = _field("killings in the whole run")
     regime_fell: bool = _field("regime support reached the collapse threshold at some step")
+    fell_step: int | None = _field(
+        "first step at which regime support reached the collapse threshold (None: never)")
+    demand_granted: bool = _field("the regime granted the campaign's (reform) demand")
+    intervened: bool = _field("outside powers intervened on the rebels' side")
+    battle_deaths: int = _field("rebels killed in armed conflict in the whole run")
+    duration: int = _field(
+        "weeks the campaign lasted: from the first week more than the quiet share took part "
+        "to its outcome (success, violent) or to its last such week (0: never mobilised)")
 
     def __post_init__(self) -> None:
         """Refuse an outcome outside the vocabulary or pillars that are not the six."""
@@ -90,9 +100,16 @@ class RunSummary:
 
 
 def summarise(columns: dict[str, Any], decision: Decision, regime: RegimeState,
-              defected_share: float, arrests: int, killings: int,
-              thresholds: Thresholds) -> RunSummary:
+              defected_share: float, thresholds: Thresholds) -> RunSummary:
     """The summary of a run from its trajectory's columns and its final state."""
+    fell = np.flatnonzero(columns["regime_support"] <= thresholds.collapse)
+    mobilised = np.flatnonzero(columns["participation"] > thresholds.quiet)
+    if not mobilised.size:
+        duration = 0
+    elif decision.outcome in ("success", "violent"):
+        duration = max(decision.step - int(mobilised[0]), 0)
+    else:
+        duration = int(mobilised[-1] - mobilised[0]) + 1
     return RunSummary(
         outcome=decision.outcome,
         decided_step=decision.step,
@@ -105,9 +122,14 @@ def summarise(columns: dict[str, Any], decision: Decision, regime: RegimeState,
         pillar_loyalty={n: float(regime.pillar_loyalty[i]) for i, n in enumerate(PILLAR_NAMES)},
         regime_support=float(columns["regime_support"][-1]),
         legitimacy=float(regime.legitimacy),
-        arrests=int(arrests),
-        killings=int(killings),
-        regime_fell=bool(columns["regime_support"].min() <= thresholds.collapse),
+        arrests=int(columns["arrests"][-1]),
+        killings=int(columns["killings"][-1]),
+        regime_fell=bool(fell.size),
+        fell_step=int(fell[0]) if fell.size else None,
+        demand_granted=bool(columns["demand_granted"].max() > 0),
+        intervened=bool(columns["intervened"].max() > 0),
+        battle_deaths=int(columns["battle_deaths"][-1]),
+        duration=duration,
     )
 
 

@@ -28,6 +28,10 @@ def test_run_json_is_the_summary(tmp_path, capsys):
                  "--out", str(tmp_path)]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["outcome"] == "suppressed" and summary["seed"] == 0
+    # the fields the re-specification added (issue 9), beside the earlier ones
+    assert {"fell_step", "demand_granted", "intervened", "battle_deaths", "duration"} <= set(
+        summary)
+    assert summary["demand_granted"] is False and summary["battle_deaths"] == 0
 
 
 def test_params_lists_every_parameter(capsys):

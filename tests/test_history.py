@@ -122,7 +122,16 @@ def test_facts_numbers_and_keys():
                 "success_high_learning", "n_runs"):
         assert key in result
     assert set(result["success_by_participation"]) == {"0.0", "0.01", "0.1", "1.0", "3.5"}
-    assert result["n_nonviolent"] + result["n_violent"] == 12
+    # the published comparisons are over maximalist campaigns only (issue 9: NAVCO's
+    # campaigns are maximalist); outcome shares and success by goal over all 12
+    maximalist = int((runs["goal"] == "maximalist").sum())
+    assert 0 < maximalist < 12  # seed 1 samples both goals
+    assert result["n_maximalist"] == maximalist
+    assert result["n_nonviolent"] + result["n_violent"] == maximalist
+    assert sum(result["n_by_participation"].values()) == maximalist
+    assert result["n_by_goal"] == {"maximalist": maximalist, "reform": 12 - maximalist}
+    assert result["n_runs"] == 12
+    assert sum(result["outcome_shares"].values()) == pytest.approx(1.0)
     assert len(sample_cases(5, 0)) == 5 and sample_cases(5, 0) == sample_cases(5, 0)
 
 
@@ -221,7 +230,10 @@ def test_facts_leave_failed_runs_out_and_count_them(monkeypatch):
     assert runs["error"].notna().sum() == 2 and len(runs) == 8
     result = facts(runs)
     assert result["n_runs"] == 6 and result["n_errors"] == 2
-    assert result["n_nonviolent"] + result["n_violent"] == 6
+    assert sum(result["n_by_goal"].values()) == 6
+    ok = runs["error"].isna()
+    assert result["n_nonviolent"] + result["n_violent"] == int(
+        (ok & (runs["goal"] == "maximalist")).sum())
     assert "2 more failed" in facts_module.format_facts(result)
 
 
@@ -244,3 +256,52 @@ def test_facts_leave_out_a_run_whose_rerun_to_the_horizon_failed(monkeypatch):
     assert runs["error"][~violent].isna().all()
     result = facts(runs)
     assert result["n_errors"] == int(violent.sum()) and result["n_violent"] == 0
+
+
+def test_facts_by_hand():
+    import numpy as np
+    import pandas as pd
+
+    nan = np.nan
+    # (goal, outcome, won, turned_violent, peak %, learning, defections, weeks, war weeks)
+    rows = [
+        ("maximalist", "success", True, False, 0.005, 0.15, True, 26, nan),
+        ("maximalist", "stalled", False, False, 0.01, 0.5, False, 104, nan),
+        ("maximalist", "violent", True, True, 2.0, 0.1, True, 52, 468),
+        ("maximalist", "violent", False, True, 4.0, 0.5, False, 0, 520),
+        ("maximalist", "success", True, False, 3.5, 0.45, True, 52, nan),
+        ("reform", "success", True, False, 0.5, 0.1, False, 13, nan),
+        ("reform", "suppressed", False, False, 0.2, 0.5, False, 0, nan),
+        ("maximalist", None, False, False, nan, 0.1, False, nan, nan),   # failed
+    ]
+    runs = pd.DataFrame(rows, columns=[
+        "goal", "outcome", "won", "turned_violent", "peak_participation_pct", "learning",
+        "defections", "duration", "war_weeks"])
+    runs["error"] = [None] * 7 + ["RuntimeError: boom"]
+    result = facts(runs)
+    # maximalist and run: the first five. Nonviolent 0, 1, 4 (won, lost, won); violent 2, 3
+    assert (result["nonviolent_success"], result["n_nonviolent"]) == (pytest.approx(2 / 3), 3)
+    assert (result["violent_success"], result["n_violent"]) == (0.5, 2)
+    # bins by lower edge, each closed below: 0.01 falls in the second, 3.5 in the last
+    assert result["success_by_participation"] == {
+        "0.0": 1.0, "0.01": 0.0, "0.1": None, "1.0": 1.0, "3.5": 0.5}
+    assert result["n_by_participation"] == {"0.0": 1, "0.01": 1, "0.1": 0, "1.0": 1, "3.5": 2}
+    assert (result["success_with_defection"], result["n_with_defection"]) == (1.0, 3)
+    assert (result["success_without_defection"], result["n_without_defection"]) == (0.0, 2)
+    # learning <= 0.15 is low (runs 0, 2), >= 0.45 high (runs 1, 3, 4)
+    assert (result["success_low_learning"], result["n_low_learning"]) == (1.0, 2)
+    assert result["success_high_learning"] == pytest.approx(1 / 3)
+    assert result["n_high_learning"] == 3
+    # years: 26, 104, 52 weeks among the nonviolent: 0.5, 2, 1 -> median 1
+    assert result["median_years_nonviolent"] == 1.0
+    assert result["median_years_violent"] == 9.5               # wars of 9 and 10 years
+    assert result["median_years_by_outcome"] == {
+        "success": 0.75, "stalled": 2.0, "suppressed": None,   # the reform run is left out
+        "violent": 1.0}                                        # a duration of 0 is left out
+    assert result["n_maximalist"] == 5
+    # over every run that ran (7): outcome shares and success by goal
+    assert result["outcome_shares"] == pytest.approx({
+        "success": 3 / 7, "stalled": 1 / 7, "suppressed": 1 / 7, "violent": 2 / 7})
+    assert result["success_by_goal"] == pytest.approx({"maximalist": 0.6, "reform": 0.5})
+    assert result["n_by_goal"] == {"maximalist": 5, "reform": 2}
+    assert (result["n_runs"], result["n_errors"]) == (7, 1)

@@ -13,25 +13,30 @@ from experiments.cases import Case, Conditions, Observed, load_cases
 from model import Params
 
 
-def make_case(case_id, start_year, regime_type, tactics, **levels):
+def make_case(case_id, start_year, regime_type, tactics, goal=None, **levels):
+    optional = {} if goal is None else {"goal": goal}
     return Case(id=case_id, name=case_id, country="Nowhere", start_year=start_year,
                 end_year=start_year + 1, regime_type=regime_type,
                 conditions=Conditions(**levels), tactics=tactics,
-                observed=Observed(outcome="success", sources=("hand-made",)))
+                observed=Observed(outcome="success", sources=("hand-made",)), **optional)
 
 
 #                 legitimacy security repression grievance discipline breadth media pressure
 # case A (1990)   low        medium   high       medium    low        high    low   high
 # case B (2005)   high       low      low        high      medium     medium  low   high
 # case C (2020)   medium     high     medium     low       high       low     high  low
-CASE_A = make_case("a", 1990, "personalist", "concentrated",
+#                 armed_groups          goal          regime type
+# case A          high                  reform        personalist
+# case B          medium                maximalist    single_party
+# case C          (left out: low)       (left out: maximalist)  occupation
+CASE_A = make_case("a", 1990, "personalist", "concentrated", goal="reform",
                    legitimacy="low", security_cohesion="medium", repression_capacity="high",
                    grievance="medium", discipline="low", breadth="high", media_freedom="low",
-                   international_pressure="high")
-CASE_B = make_case("b", 2005, "single_party", "dispersed",
+                   international_pressure="high", armed_groups="high")
+CASE_B = make_case("b", 2005, "single_party", "dispersed", goal="maximalist",
                    legitimacy="high", security_cohesion="low", repression_capacity="low",
                    grievance="high", discipline="medium", breadth="medium", media_freedom="low",
-                   international_pressure="high")
+                   international_pressure="high", armed_groups="medium")
 CASE_C = make_case("c", 2020, "occupation", "mixed",
                    legitimacy="medium", security_cohesion="high", repression_capacity="medium",
                    grievance="low", discipline="high", breadth="low", media_freedom="high",
@@ -43,16 +48,27 @@ CENTRAL = {
           "media_freedom": 0.1,
           "jail_capacity": 0.1,        # keyed on repression capacity (high)
           "patronage": 0.2,            # keyed on international pressure (high)
-          "dispersed_share": 0.1, "pillar_loyalty": 0.72, "learning": 0.1},
+          "dispersed_share": 0.1, "pillar_loyalty": 0.72, "learning": 0.1,
+          "responsiveness": 0.1,       # keyed on regime type (personalist)
+          "intervention": 0.4,         # keyed on international pressure (high)
+          "armed_capacity": 0.35,      # keyed on armed_groups (high)
+          "reform_goal": True},        # goal reform
     "b": {"legitimacy": 0.80,          # high 0.84, grievance high: - 0.04
           "security_loyalty": 0.65, "repression": 0.3, "discipline": 0.65, "breadth": 0.3,
           "media_freedom": 0.1, "jail_capacity": 0.02, "patronage": 0.2,
           "dispersed_share": 0.6, "pillar_loyalty": 0.85,
-          "learning": 0.35},           # 0.1 + 0.5 * 15 / 30
+          "learning": 0.35,            # 0.1 + 0.5 * 15 / 30
+          "responsiveness": 0.1, "intervention": 0.4,
+          "armed_capacity": 0.12,      # armed_groups medium
+          "reform_goal": False},       # goal maximalist, coded
     "c": {"legitimacy": 0.78,          # medium 0.74, grievance low: + 0.04
           "security_loyalty": 0.92, "repression": 0.6, "discipline": 0.9, "breadth": 0.1,
           "media_freedom": 0.9, "jail_capacity": 0.05, "patronage": 0.8,
-          "dispersed_share": 0.3, "pillar_loyalty": 0.55, "learning": 0.6},
+          "dispersed_share": 0.3, "pillar_loyalty": 0.55, "learning": 0.6,
+          "responsiveness": 0.05,      # occupation
+          "intervention": 0.02,        # international pressure low
+          "armed_capacity": 0.03,      # armed_groups left out: the default, low
+          "reform_goal": False},       # goal left out: the default, maximalist
 }
 
 
@@ -102,6 +118,38 @@ def test_level_tables_literal():
     assert mapping.PILLAR_LOYALTY == {
         "single_party": 0.85, "monarchy": 0.8, "military": 0.8, "personalist": 0.72,
         "hybrid": 0.7, "democracy": 0.65, "occupation": 0.55}
+    # added by the re-specification (issue 9; docs/ODD.md, "From cases to parameters")
+    assert mapping.RESPONSIVENESS == {
+        "democracy": 0.8, "hybrid": 0.4, "monarchy": 0.15, "single_party": 0.1,
+        "personalist": 0.1, "military": 0.1, "occupation": 0.05}
+    assert mapping.INTERVENTION == {"low": 0.02, "medium": 0.15, "high": 0.4}
+    assert mapping.ARMED_CAPACITY == {"low": 0.03, "medium": 0.12, "high": 0.35}
+
+
+@pytest.mark.parametrize("regime_type, responsiveness, pillar_loyalty", [
+    # responsiveness and pillar loyalty are both keyed on the regime type
+    ("democracy", 0.8, 0.65), ("hybrid", 0.4, 0.7), ("monarchy", 0.15, 0.8),
+    ("military", 0.1, 0.8), ("occupation", 0.05, 0.55),
+])
+def test_regime_type_sets_responsiveness(regime_type, responsiveness, pillar_loyalty):
+    case = make_case("t", 2000, regime_type, "mixed", **vars(CASE_C.conditions))
+    got = mapping.case_overrides(case)
+    assert (got["responsiveness"], got["pillar_loyalty"]) == (responsiveness, pillar_loyalty)
+
+
+@pytest.mark.parametrize("pressure, armed, intervention, capacity, patronage", [
+    # intervention and patronage follow international pressure; arms follow armed_groups
+    ("low", "high", 0.02, 0.35, 0.8),
+    ("medium", "low", 0.15, 0.03, 0.5),
+    ("high", "medium", 0.4, 0.12, 0.2),
+])
+def test_pressure_sets_intervention_and_armed_groups_set_arms(pressure, armed, intervention,
+                                                              capacity, patronage):
+    conditions = {**vars(CASE_C.conditions), "international_pressure": pressure,
+                  "armed_groups": armed}
+    got = mapping.case_overrides(make_case("t", 2000, "hybrid", "mixed", **conditions))
+    assert (got["intervention"], got["armed_capacity"], got["patronage"]) == (
+        intervention, capacity, patronage)
 
 
 @pytest.mark.parametrize("year, learning", [
@@ -153,7 +201,8 @@ def test_coding_uncertainty_draws_within_each_interval(case):
         assert values.min() >= lo - 1e-12 and values.max() <= hi + 1e-12, param
         # the draws fill the interval, not a point in it
         assert values.max() - values.min() > 0.9 * (hi - lo), param
-    for name in ("jail_capacity", "patronage", "dispersed_share", "pillar_loyalty", "learning"):
+    for name in ("jail_capacity", "patronage", "dispersed_share", "pillar_loyalty", "learning",
+                 "responsiveness", "intervention", "armed_capacity", "reform_goal"):
         assert {d[name] for d in draws} == {central[name]}, name  # not level-coded: fixed
 
 
@@ -181,9 +230,19 @@ def test_a_catalogue_case_as_an_app_preset():
     assert list(presets) == [f"case: {case.id}" for case in load_cases()]
     # India 1947 (seeds/cases.toml): occupation, 1919, dispersed; legitimacy low, security
     # high, repression high, grievance high, discipline medium, breadth medium, media
-    # medium, international pressure low
+    # medium, international pressure low; armed groups low, goal maximalist (independence)
     india = presets["case: india-1947"]
     assert india == pytest.approx({
         "legitimacy": 0.58, "security_loyalty": 0.92, "repression": 0.95, "discipline": 0.65,
         "breadth": 0.3, "media_freedom": 0.5, "jail_capacity": 0.1, "patronage": 0.8,
-        "dispersed_share": 0.6, "pillar_loyalty": 0.55, "learning": 0.1})
+        "dispersed_share": 0.6, "pillar_loyalty": 0.55, "learning": 0.1,
+        "responsiveness": 0.05, "intervention": 0.02, "armed_capacity": 0.03,
+        "reform_goal": False})
+
+
+def test_a_reform_case_from_the_catalogue_maps_to_a_reform_goal():
+    # usa-civil-rights-1965 (seeds/cases.toml): democracy, goal reform, international
+    # pressure medium, armed groups low
+    values = mapping.case_presets()["case: usa-civil-rights-1965"]
+    assert (values["reform_goal"], values["responsiveness"], values["intervention"],
+            values["armed_capacity"]) == (True, 0.8, 0.15, 0.03)

@@ -67,6 +67,16 @@ def test_step_run_summary_and_trajectory():
     assert summary["arrests"] == t.arrests.iloc[-1] and summary["killings"] == t.killings.iloc[-1]
     assert summary["security_defected_share"] == t.security_defected_share.iloc[-1]
     assert summary["regime_fell"] == bool(t.regime_support.min() <= 0.5)
+    fell = t.step[t.regime_support <= 0.5]
+    assert summary["fell_step"] == (int(fell.iloc[0]) if len(fell) else None)
+    assert summary["demand_granted"] == bool(t.demand_granted.max())
+    assert summary["intervened"] == bool(t.intervened.max())
+    assert summary["battle_deaths"] == t.battle_deaths.iloc[-1]
+    mobilised = t.step[t.participation > 0.01]
+    assert summary["duration"] == (
+        0 if not len(mobilised) else int(mobilised.iloc[-1] - mobilised.iloc[0]) + 1
+        if summary["outcome"] not in ("success", "violent")
+        else max(summary["decided_step"] - int(mobilised.iloc[0]), 0))
     assert summary["pillar_loyalty"] == {n: t[f"pillar_{n}"].iloc[-1] for n in PILLAR_NAMES}
     decision = classify({k: t[k].to_numpy() for k in t}, final=True)
     assert (summary["outcome"], summary["decided_step"]) == (decision.outcome, decision.step)
@@ -86,7 +96,11 @@ def test_counters_follow_the_citizens_states_step_by_step():
         killed_now = (state == 4) & (previous != 4)
         arrests = row["arrests"][-1] - row["arrests"][-2]
         assert jailed_now.sum() <= arrests <= jailed_now.sum() + released_at_once.sum()
-        assert row["killings"][-1] - row["killings"][-2] == killed_now.sum()
+        # the dead are those killed by repression plus rebels fallen in battle (issue 9:
+        # a primarily violent campaign fights a war)
+        killings = row["killings"][-1] - row["killings"][-2]
+        fallen = row["battle_deaths"][-1] - row["battle_deaths"][-2]
+        assert killings + fallen == killed_now.sum()
         active = (state == 1) | (state == 2)
         assert row["participation"][-1] == pytest.approx(active.sum() / alive)
         assert row["violent_share"][-1] == pytest.approx((state == 2).sum() / alive)
@@ -282,8 +296,11 @@ class FixedDraws:
     def __init__(self, *uniforms):
         self.uniforms = [np.asarray(u, dtype=float) for u in uniforms]
 
-    def random(self, size):
+    def random(self, size=None):
         draw = self.uniforms.pop(0)
+        if size is None:  # one draw (the regime's grant of a demand)
+            assert draw.shape == ()
+            return float(draw)
         assert draw.shape == (size,)
         return draw
 
@@ -297,8 +314,12 @@ class FixedDraws:
         return np.full(size, loc + scale)
 
 
-def _repress(m, caught, killed):
-    m.rng = FixedDraws(caught, killed)   # the phase draws arrests, then killings
+def _repress(m, caught, killed, secret=None):
+    # the phase draws arrests by officers in vision, then pre-emptive arrests by the
+    # secret police (issue 9; no hazard unless the regime is adaptive and has learnt:
+    # a draw of 0.99 never arrests), then killings
+    secret = [0.99] * len(caught) if secret is None else secret
+    m.rng = FixedDraws(caught, secret, killed)
     m._security_repress()
     return [CITIZEN_STATES[s] for s in m.citizens.state]
 
@@ -313,7 +334,8 @@ def _repress(m, caught, killed):
 def test_officers_arrest_with_their_capacity(learning, uniform, expected):
     m = _tiny_model(citizen_states=(1, 0, 0), learning=learning)
     assert _repress(m, [uniform], [0.99])[0] == expected
-    assert m.summary()["arrests"] == (expected == "jailed")
+    # the phase's counter (the summary reads the recorded rows since issue 9)
+    assert m._arrests == (expected == "jailed")
     if expected == "jailed":
         assert m.citizens.jail[0] == 30   # terms U{0..30}: the longest is 30
 
@@ -365,13 +387,47 @@ def test_jail_terms_run_out():
 def test_officers_loyalty_moves_with_the_rule_patronage_and_noise():
     # the first officer sees two protesters and no fellow officer: moral cost
     # 0.04 x 0.5 x (2 / (2 + 2)) = 0.01; the second sees nobody. Both get the police
-    # pillar's patronage 0.003 and noise of one standard deviation (0.005)
+    # pillar's patronage 0.003 and noise of one standard deviation (0.005); since issue 9
+    # both also lose ties to the movement, TIES x participation = 0.01 x 2/3, and revert
+    # to their baseline, LOYALTY_REVERSION x (0.6 - 0.5) = 0.002
     m = _tiny_model(citizen_states=(1, 1, 0), defection_on=True, moral_cost=0.04)
     m.security.loyalty[:] = 0.5
+    m.security.baseline[:] = 0.6
     m._patronage[:] = [0.003, 0, 0, 0, 0, 0]
     m.rng = FixedDraws()
     m._security_shift_loyalty()
-    assert m.security.loyalty == pytest.approx([0.5 - 0.01 + 0.008, 0.5 + 0.008])
+    common = 0.003 + 0.005 - 0.01 * 2 / 3 + 0.002
+    assert m.security.loyalty == pytest.approx([0.5 - 0.01 + common, 0.5 + common])
+    assert m.security.loyalty == pytest.approx([0.49333333333, 0.50333333333])
+
+
+def test_officers_desert_a_losing_war_and_revert_to_their_own_baseline():
+    # nobody in vision is active: only reversion, desertion (rebels' share 0.5 of a war:
+    # DESERTION x 0.5 = 0.015) and noise (0.005). Baselines 0.9 and 0.4: reversion
+    # 0.02 x (0.9 - 0.5) = 0.008 and 0.02 x (0.4 - 0.5) = -0.002
+    m = _tiny_model(defection_on=True)
+    m.security.loyalty[:] = 0.5
+    m.security.baseline[:] = [0.9, 0.4]
+    m.regime_state.war_share = 0.5
+    m.rng = FixedDraws()
+    m._security_shift_loyalty()
+    assert m.security.loyalty == pytest.approx([0.5 + 0.008 - 0.015 + 0.005,
+                                                0.5 - 0.002 - 0.015 + 0.005])
+
+
+def test_coup_proofing_slows_the_pull_of_defected_peers():
+    # the loyal officer sees the defected one and no other loyal officer: the pull is
+    # peer_influence x defected / (officers + defected + 1) = 0.3 x 1 / (0 + 1 + 1) = 0.15;
+    # an adaptive regime at learning 0.5 coup-proofs peer_influence to
+    # 0.3 x (1 - 0.8 x 0.5) = 0.18: pull 0.09
+    for adaptive, pull in ((False, 0.15), (True, 0.09)):
+        m = _tiny_model(officers=(12, 7), defected=(False, True), defection_on=True,
+                        peer_influence=0.3, learning=0.5, adaptive_regime=adaptive)
+        m.security.loyalty[:] = 0.5
+        m.security.baseline[:] = 0.5
+        m.rng = FixedDraws()
+        m._security_shift_loyalty()
+        assert m.security.loyalty[0] == pytest.approx(0.5 - pull + 0.005)
 
 
 def test_pillars_erode_with_their_constituency_strikes_and_defections():
@@ -386,11 +442,11 @@ def test_pillars_erode_with_their_constituency_strikes_and_defections():
     m._backfire_hit = 0.0
     m._pillars_shift_loyalty()
     # erosion -0.1 (constituency share + exposure x 1/3 dispersed active), the army
-    # -0.2 x 0.5 defected, inertia 0.02 x (0.8 - loyalty); police: the officers' mean
-    # loyalty with the defector at 0
+    # -0.2 x 0.5 defected and (issue 9) ties to the movement TIES x 2/3 active, inertia
+    # 0.02 x (0.8 - loyalty); police: the officers' mean loyalty with the defector at 0
     assert reg.pillar_loyalty == pytest.approx([
         0.3,                                        # police
-        0.7 - 0.1 + 0.002,                          # military
+        0.7 - 0.1 - 0.01 * 2 / 3 + 0.002,           # military
         0.6 - 0.1 * (1 + 0.5 / 3) + 0.004,          # civil service
         0.6 - 0.1 * (1 / 3) + 0.004,                # business
         0.8,                                        # clergy
@@ -417,7 +473,9 @@ def test_the_regime_adapts_legitimacy_repression_propaganda_patronage_frustratio
     reg.repression_level, reg.resources, reg.frustration = 0.2, 0.5, 0.1
     reg.support_history.clear()
     reg.support_history.append(0.48)
+    m._initial_support = 0.5
     m._backfire_hit = m._violent_hit = 0.0
+    m.rng = FixedDraws(0.0132)   # the grant's draw, just above its chance (below)
     m._regime_adapts()
     # legitimacy: inertia 0.05 x (0.79 - 0.6); the baseline concedes 0.02 x (0.5 + 0.5)
     # x (0.65 - 0.48) = 0.0034, capped at the initial 0.7 + 0.1
@@ -428,13 +486,45 @@ def test_the_regime_adapts_legitimacy_repression_propaganda_patronage_frustratio
     assert reg.repression_level == pytest.approx(0.26)
     # propaganda: (1 - 0.25) x media pillar 0.5 x (0.3 + 0.6 x 0.5)
     assert reg.propaganda == pytest.approx(0.225)
-    # patronage: 0.01 spent at efficiency 0.75, by need; income from business 0.3 with
-    # a third of citizens on strike (see rules.income)
-    need = 1 - reg.pillar_loyalty
-    assert m._patronage == pytest.approx(0.0075 * need / need.sum())
+    # patronage: 0.01 spent at efficiency 0.75, by need raised to 1 + 3 x 0.5 (issue 9:
+    # targeted at the least loyal): 0.5^2.5 = 0.17678 five times, 0.7^2.5 = 0.40997;
+    # income from business 0.3 with a third of citizens on strike (see rules.income)
+    assert m._patronage == pytest.approx(
+        [0.0010247, 0.0010247, 0.0010247, 0.0023764, 0.0010247, 0.0010247], abs=1e-7)
     assert reg.resources == pytest.approx(max(0.5 - 0.01 + rules.income(0.3, 1 / 3), 0.0))
-    # frustration: not yet PROGRESS_WINDOW steps to judge by: it decays
-    assert reg.frustration == pytest.approx(0.095)
+    # frustration: not yet PROGRESS_WINDOW steps to judge by: it decays; no progress
+    assert reg.frustration == pytest.approx(0.095) and reg.progress == 0.0
+    # the demand: pressure 2/3 active + 2 x 1/3 striking + 0.02 support lost = 1.35333;
+    # 1 - exp(-0.2 x 0.2 x (1.35333 - 0.005)) = 0.05250, a quarter of it for a
+    # maximalist goal: 0.013126 < 0.0132, not granted
+    assert reg.granted is False
+
+
+@pytest.mark.parametrize("reform, uniform, granted", [
+    (False, 0.0131, True),     # chance 0.25 x 0.05250 = 0.013126 (see above)
+    (False, 0.0132, False),
+    (True, 0.0524, True),      # a reform: the full 0.05250
+    (True, 0.0526, False),
+])
+def test_the_regime_grants_a_demand_under_pressure(reform, uniform, granted):
+    m = _tiny_model(citizen_states=(1, 1, 0), dispersed=(True, False, False),
+                    adaptive_regime=True, reform_goal=reform, responsiveness=0.2)
+    m.regime_state.pillar_loyalty[:] = [0.5, 0.5, 0.5, 0.3, 0.5, 0.5]   # support 0.48
+    m._initial_support = 0.5
+    m.rng = FixedDraws(uniform)
+    m._regime_adapts()
+    assert m.regime_state.granted is granted
+    # before the 20-week window a campaign has no progress to judge, unless its demand
+    # was just granted: that is full progress at once
+    assert m.regime_state.progress == (1.0 if granted else 0.0)
+
+
+def test_a_granted_demand_is_never_reconsidered():
+    m = _tiny_model(citizen_states=(1, 1, 0), adaptive_regime=True)
+    m.regime_state.granted = True
+    m.rng = FixedDraws()   # no draw at all
+    m._regime_adapts()
+    assert m.regime_state.granted is True
 
 
 def test_officers_move_too():
@@ -445,19 +535,26 @@ def test_officers_move_too():
     assert (m.security.pos != before).any()
 
 
-@pytest.mark.parametrize("history, expected", [
-    ([0.48] * 20, 0.105),            # judged over 20 steps, no fall: +0.005
-    ([0.5] + [0.48] * 19, 0.095),    # support fell 0.02 since: progress, decays
+@pytest.mark.parametrize("history, expected, progress, granted", [
+    # FRUSTRATION_GAIN was 0.005 before issue 9, now 0.01
+    ([0.48] * 20, 0.11, 0.0, False),            # judged over 20 steps, no fall: +0.01
+    ([0.5] + [0.48] * 19, 0.095, 0.4, False),   # fell 0.02 since: progress 0.02 / 0.05
+    ([0.6] + [0.48] * 19, 0.095, 1.0, False),   # fell 0.12: full progress (capped at 1)
+    ([0.48] * 19, 0.095, 0.0, False),           # 19 weeks: too early to judge
+    # a granted demand is full progress (frustration judges support alone)
+    ([0.48] * 20, 0.11, 1.0, True),
 ])
-def test_a_stuck_movement_grows_frustrated(history, expected):
+def test_a_stuck_movement_grows_frustrated(history, expected, progress, granted):
     m = _tiny_model(citizen_states=(1, 1, 0), radicalisation_on=True)
     reg = m.regime_state
     reg.pillar_loyalty[:] = [0.5, 0.5, 0.5, 0.3, 0.5, 0.5]   # support 0.48
     reg.frustration = 0.1
+    reg.granted = granted
     reg.support_history.clear()
     reg.support_history.extend(history)
     m._regime_adapts()
     assert reg.frustration == pytest.approx(expected)
+    assert reg.progress == pytest.approx(progress)
 
 
 def test_violent_crowds_deter_only_with_the_radical_flank_on():
@@ -468,3 +565,282 @@ def test_violent_crowds_deter_only_with_the_radical_flank_on():
                         social_pull=1.0, radical_flank_on=flank, active_threshold=0.3)
         m._citizens_decide()
         assert CITIZEN_STATES[m.citizens.state[0]] == expected
+
+
+# ---------------------------------------------------------------- the re-specified phases
+# (issue 9) each new mechanism by hand on the 5 x 5 torus above
+
+
+def _states(m):
+    return [CITIZEN_STATES[s] for s in m.citizens.state]
+
+
+@pytest.mark.parametrize("round_risk, expected", [
+    # the first citizen sees one officer and one protester: S / A = 1 / 2. Rounded (Mesa's
+    # Epstein example) to 0: no risk, she acts; continuous: P = 1 - e^-1.15 = 0.683 and
+    # 0.5 - 0.683 < 0.1: quiet
+    (True, "protesting"), (False, "quiet"),
+])
+def test_continuous_risk_deters_where_rounding_sees_none(round_risk, expected):
+    m = _tiny_model(citizen_states=(0, 1, 0), round_risk=round_risk)
+    m._citizens_decide()
+    assert _states(m)[0] == expected
+
+
+@pytest.mark.parametrize("threshold, expected", [(0.49, "protesting"), (0.5, "quiet")])
+def test_each_citizen_acts_on_her_own_threshold(threshold, expected):
+    # the third citizen sees nobody: grievance 0.5 against her own threshold
+    m = _tiny_model()
+    m.citizens.threshold[2] = threshold
+    m._citizens_decide()
+    assert _states(m)[2] == expected
+
+
+def test_thresholds_are_drawn_around_the_median_with_the_spread():
+    flat = CivilResistanceModel(preset("epstein", width=20, height=20), rng=1)
+    assert np.all(flat.citizens.threshold == 0.1)          # spread 0: Epstein's common T
+    spread = CivilResistanceModel(preset("epstein", width=20, height=20,
+                                         threshold_spread=0.8), rng=1)
+    log_t = np.log(spread.citizens.threshold / 0.1)
+    assert np.median(log_t) == pytest.approx(0.0, abs=0.1)   # lognormal around 0.1
+    assert np.std(log_t) == pytest.approx(0.8, rel=0.1)
+
+
+@pytest.mark.parametrize("fatigue, expected", [(0.79, "protesting"), (0.81, "quiet")])
+def test_fatigue_discounts_what_acting_is_worth(fatigue, expected):
+    # the unseen third citizen: 0.5 x (1 - F) > 0.1 while F < 0.8
+    m = _tiny_model(fatigue=0.1)
+    m.citizens.fatigue[:] = [0.5, 0.0, fatigue]
+    m._citizens_decide()
+    assert _states(m) == ["quiet", "quiet", expected]
+    # the active tire by 0.1 x (1 - progress 0) of what is left; the quiet recover (x 0.99)
+    tired = fatigue + 0.1 * (1 - fatigue) if expected == "protesting" else fatigue * 0.99
+    assert m.citizens.fatigue == pytest.approx([0.495, 0.0, tired])
+
+
+def test_progress_spares_the_active_from_fatigue():
+    m = _tiny_model(fatigue=0.1)
+    m.citizens.fatigue[:] = 0.2
+    m.regime_state.progress = 0.5
+    m._citizens_decide()
+    assert _states(m)[2] == "protesting"
+    assert m.citizens.fatigue[2] == pytest.approx(0.2 + 0.1 * 0.5 * 0.8)   # 0.24
+
+
+@pytest.mark.parametrize("weight, media, expected", [
+    # one protester of three citizens: the signal is weight x media x 1/3. The unseen third
+    # citizen (hardship 0.4: grievance 0.2) acts when 0.2 (1 + signal) > 0.3: signal > 0.5
+    (3.0, 0.6, "protesting"),   # 0.6
+    (2.0, 0.6, "quiet"),        # 0.4
+    (3.0, 0.0, "quiet"),        # a censored press reveals nothing
+])
+def test_the_opposition_signal_emboldens_through_free_media(weight, media, expected):
+    m = _tiny_model(citizen_states=(0, 1, 0), opposition_signal=weight, media_freedom=media,
+                    active_threshold=0.3)
+    m.citizens.hardship[2] = 0.4
+    m.citizens.threshold[:] = 0.3
+    m._citizens_decide()
+    assert _states(m)[2] == expected
+
+
+@pytest.mark.parametrize("view, expected_view, expected", [
+    # the unseen third citizen's view moves 0.05 of the way to the regime's 0.5; she acts
+    # on her own view: hardship 1 x (1 - view) > 0.1
+    (0.9, 0.88, "protesting"),
+    (0.95, 0.9275, "quiet"),
+])
+def test_citizens_act_on_their_own_view_of_legitimacy(view, expected_view, expected):
+    m = _tiny_model(views_on=True)
+    m.citizens.view[2] = view
+    m._citizens_decide()
+    assert m.citizens.view[2] == pytest.approx(expected_view)
+    assert _states(m)[2] == expected
+
+
+@pytest.mark.parametrize("propaganda, expected", [
+    # one nonviolent arrest seen by two citizens present: 0.5 each; the view (0.5, at the
+    # regime's) loses VIEW_SHOCK 0.05 x 0.5 x (1 - propaganda)
+    (0.0, 0.475), (0.5, 0.4875),
+])
+def test_repression_witnessed_lowers_views(propaganda, expected):
+    m = _tiny_model(views_on=True)
+    m.citizens.view[:] = 0.5
+    m.regime_state.propaganda = propaganda
+    m._events[0, 2, 3] = m._events[1, 2, 3] = 1.0
+    m._citizens_decide()
+    assert m.citizens.view == pytest.approx([expected, expected, 0.5])
+
+
+def test_repressing_the_violent_leaves_views_alone():
+    # a killing of a violent citizen (weight 5) seen by both: anger, not a lower view
+    m = _tiny_model(views_on=True)
+    m.citizens.view[:] = 0.5
+    m._events[1, 2, 3] = 5.0
+    m._citizens_decide()
+    assert m.citizens.view == pytest.approx([0.5, 0.5, 0.5])
+    assert m.citizens.anger == pytest.approx([2.5, 2.5, 0.0])
+
+
+def test_views_are_left_alone_when_switched_off():
+    m = _tiny_model(views_on=False)
+    m.citizens.view[:] = 0.95   # ignored: everyone sees the regime's 0.5
+    m._events[0, 2, 3] = m._events[1, 2, 3] = 1.0
+    m._citizens_decide()
+    assert m.citizens.view.tolist() == [0.95] * 3 and _states(m)[2] == "protesting"
+
+
+@pytest.mark.parametrize("level, expected", [
+    # an adaptive regime at level 1 may kill (lethal share 0.2): fear 1 + 2 x 0.2 / 0.2 = 3.
+    # The first citizen is dispersed, sees one officer and no active: risk
+    # (1 - e^-2.3) x 0.3 = 0.270; 0.5 - 0.270 > 0.1, but 0.5 - 3 x 0.270 is not
+    (0.5, "protesting"), (1.0, "quiet"),
+])
+def test_fear_of_lethal_force_weighs_the_risk(level, expected):
+    m = _tiny_model(dispersed=(True, False, False), adaptive_regime=True, repression=1.0)
+    m.regime_state.repression_level = level
+    m._citizens_decide()
+    assert _states(m)[0] == expected
+
+
+@pytest.mark.parametrize("setting, expected", [
+    # all three would fight (anger 0.9 x (1, 2, 1.5) + frustration 0 > discipline 0.5;
+    # the first two are deterred from protest by the officer, the third acts anyway).
+    # Arms for armed_capacity x 0.5 x 3 citizens + 3 per defected officer:
+    ({"armed_capacity": 1.0}, ["quiet", "violent", "protesting"]),   # 1.5: one, the readiest
+    ({"armed_capacity": 0.0}, ["quiet", "quiet", "protesting"]),     # none
+    ({"armed_capacity": 0.0, "officers": (12, 7), "defected": (False, True)},
+     ["violent"] * 3),                                              # a defector's 3
+    ({"armed_capacity": 0.0, "arms_needed_on": False}, ["violent"] * 3),  # anger suffices
+])
+def test_turning_violent_needs_arms(setting, expected):
+    m = _tiny_model(**{"radicalisation_on": True, "arms_needed_on": True, **setting})
+    m.citizens.anger[:] = [1.0, 2.0, 1.5]
+    m.citizens.discipline[:] = 0.5
+    m._citizens_decide()
+    assert _states(m) == expected
+
+
+def test_the_readiest_take_the_arms_anger_less_discipline():
+    # anger 0.9 x (1, 2, 1.5) = (0.9, 1.8, 1.35) against discipline (0.2, 1.7, 0.5): all
+    # three would fight; readiness (0.7, 0.1, 0.85). One place (armed_capacity 1: 1.5
+    # places): the third, not the angriest second
+    m = _tiny_model(radicalisation_on=True, arms_needed_on=True, armed_capacity=1.0)
+    m.citizens.anger[:] = [1.0, 2.0, 1.5]
+    m.citizens.discipline[:] = [0.2, 1.7, 0.5]
+    m._citizens_decide()
+    assert _states(m) == ["quiet", "quiet", "violent"]
+
+
+def test_fighters_fight_on_while_angry_and_armed():
+    # a fighter in view of the officer weighs no risk; calm again (anger 0.9 x 0.4 < 0.5),
+    # she is deterred like anyone else
+    for anger, expected in ((1.0, "violent"), (0.4, "quiet")):
+        m = _tiny_model(citizen_states=(2, 0, 0), radicalisation_on=True, arms_needed_on=True,
+                        armed_capacity=1.0)
+        m.citizens.anger[:] = [anger, 0.0, 0.0]
+        m.citizens.discipline[:] = 0.5
+        m._citizens_decide()
+        assert _states(m)[0] == expected
+
+
+def _war(states=(2, 2, 1), uniforms=([0.5, 0.5], 0.99), **overrides):
+    m = _tiny_model(citizen_states=states, armed_conflict_on=True, **overrides)
+    m.rng = FixedDraws(*uniforms)
+    m._armed_conflict()
+    return m
+
+
+def test_a_week_of_war_by_hand():
+    # two fighters against two loyal officers: rebels 2, loyal 3 x 2 = 6, s = 2 / 8
+    m = _war(uniforms=([0.007, 0.008],), intervention=0.0)
+    assert m.regime_state.war_share == pytest.approx(0.25)
+    # each fighter falls with probability 0.01 x (1 - 0.25) = 0.0075
+    assert _states(m) == ["dead", "violent", "protesting"]
+    assert m._battle_deaths == 1 and m.citizens.pos[0] == -1 and not m.occupied[13]
+
+
+def test_defectors_fight_for_the_rebels():
+    # rebels 2 + 3 x 1 defector = 5, loyal 3 x 1: s = 5 / 8
+    m = _war(defected=(False, True), intervention=0.0, uniforms=([0.5, 0.5],))
+    assert m.regime_state.war_share == pytest.approx(0.625)
+
+
+@pytest.mark.parametrize("uniform, intervened", [
+    # killings so far 1 of 3 citizens: chance 1 - e^-(2 x 0.5 x 1/3) = 0.2835
+    (0.28, True), (0.29, False),
+])
+def test_outside_powers_intervene_against_a_regime_that_kills(uniform, intervened):
+    m = _tiny_model(citizen_states=(2, 2, 1), armed_conflict_on=True, intervention=0.5)
+    m._killings = 1
+    m.rng = FixedDraws([0.5, 0.5], uniform)
+    m._armed_conflict()
+    assert m.regime_state.intervened is intervened
+    # the intervention counts from the next week: rebels 2 + 1.0 x 6 against 6
+    m.rng = FixedDraws([0.5, 0.5], 0.99)   # (a second chance to intervene if none yet)
+    m._armed_conflict()
+    assert m.regime_state.war_share == pytest.approx(8 / 14 if intervened else 0.25)
+
+
+def test_a_war_needs_at_least_as_many_fighters_as_protesters():
+    # one fighter, one protester: half the participants fight, a war (the classifier's
+    # violent majority is also "at least half"); two loyal officers' 6 against 1
+    m = _war(states=(2, 1, 0), uniforms=([0.5],), intervention=0.0)
+    assert m.regime_state.war_share == pytest.approx(1 / 7)
+
+
+def test_soldiers_desert_a_losing_war():
+    # the military pillar loses DESERTION x the rebels' share (0.03 x 0.5) besides its
+    # ties to the movement (0.01 x 2/3 active) and its inertia (0.02 x (0.8 - 0.7))
+    m = _tiny_model(citizen_states=(1, 1, 0), pillar_erosion_on=True, erosion=0.0)
+    m._pillar_baseline[:] = 0.8
+    m.regime_state.pillar_loyalty[:] = 0.7
+    m.regime_state.war_share = 0.5
+    m._backfire_hit = 0.0
+    m._pillars_shift_loyalty()
+    assert m.regime_state.pillar_loyalty[1] == pytest.approx(0.7 - 0.015 - 0.01 * 2 / 3 + 0.002)
+    assert m.regime_state.pillar_loyalty[2:] == pytest.approx([0.702] * 4)
+
+
+@pytest.mark.parametrize("setting", [
+    {"states": (2, 1, 1)},                                    # the violent are outnumbered
+    {"states": (0, 0, 1)},                                    # nobody fights
+    {"states": (2, 2, 1), "armed_conflict_on": False},        # the mechanism is off
+])
+def test_no_war_without_a_primarily_violent_campaign(setting):
+    states = setting.pop("states")
+    m = _tiny_model(citizen_states=states, **{"armed_conflict_on": True, **setting})
+    m.regime_state.war_share = 0.7   # last week's
+    m.rng = FixedDraws()             # no draw at all
+    m._armed_conflict()
+    assert m.regime_state.war_share == 0.0 and m._battle_deaths == 0
+
+
+def _surveilled(learning, adaptive, uniform):
+    # 30 citizens in the first three columns of a 10 x 10 torus, one of them protesting;
+    # two officers far from all of them (vision 1): only the secret police can arrest
+    m = CivilResistanceModel(preset("epstein", width=10, height=10, citizen_vision=1,
+                                    security_vision=1, citizen_density=0.3,
+                                    security_density=0.02, movement=False, learning=learning,
+                                    adaptive_regime=adaptive), rng=0)
+    c, s = m.citizens, m.security
+    assert m.n_citizens == 30 and len(s.pos) == 2
+    c.pos[:] = np.arange(30)
+    s.pos[:] = [65, 77]
+    m.occupied[:] = False
+    m.occupied[[*c.pos, *s.pos]] = True
+    c.state[:] = 0
+    c.state[0] = 1
+    m.rng = FixedDraws([0.0], [uniform], [0.99])
+    m._security_repress()
+    return CITIZEN_STATES[c.state[0]]
+
+
+@pytest.mark.parametrize("learning, adaptive, uniform, expected", [
+    # participation 1/30: hazard 0.6 x 0.5 x (1 - (1/30) / 0.05) = 0.1, P = 0.0952
+    (0.6, True, 0.095, "jailed"),
+    (0.6, True, 0.096, "protesting"),
+    (0.0, True, 0.0, "protesting"),    # a regime that has learnt nothing
+    (0.6, False, 0.0, "protesting"),   # nor one that does not adapt (Epstein's)
+])
+def test_secret_police_arrest_early_risers_out_of_sight(learning, adaptive, uniform, expected):
+    assert _surveilled(learning, adaptive, uniform) == expected

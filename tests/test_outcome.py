@@ -2,8 +2,11 @@
 
 Every threshold is tried just at, below and above its value, every window at its length
 and one step short, with the default Thresholds (collapse 0.5, violent_min 0.02,
-violent_majority 0.5, violent_window 10, quiet 0.01, quiet_window 30) unless a row says
-otherwise. Trajectories are written as runs: [(value, steps), ...].
+violent_majority 0.5, violent_window 10, quiet 0.01, quiet_window 30, crushed 0.25)
+unless a row says otherwise. Trajectories are written as runs: [(value, steps), ...].
+Trajectories without `jailed` and `dead` columns count as crushed (the classifier's
+default: everyone jailed), so the tables before issue 9's `crushed` rule still read as
+they did.
 """
 
 import warnings
@@ -20,11 +23,12 @@ def runs(*pieces):
     return np.concatenate([np.full(n, v, dtype=float) for v, n in pieces])
 
 
-def trajectory(participation, violent, support):
-    n = max(len(participation), len(violent), len(support))
-    pad = lambda xs: np.resize(np.asarray(xs, dtype=float), n)  # noqa: E731
-    return {"participation": pad(participation), "violent_share": pad(violent),
-            "regime_support": pad(support)}
+def trajectory(participation, violent, support, **optional):
+    """Columns padded to one length; optional ones (jailed, dead, demand_granted) too."""
+    columns = {"participation": participation, "violent_share": violent,
+               "regime_support": support, **optional}
+    n = max(len(c) for c in columns.values())
+    return {k: np.resize(np.asarray(c, dtype=float), n) for k, c in columns.items()}
 
 
 def decide(t, final=False, **thresholds):
@@ -35,7 +39,7 @@ def decide(t, final=False, **thresholds):
 def test_default_thresholds():
     th = Thresholds()
     assert (th.collapse, th.violent_min, th.violent_majority, th.violent_window, th.quiet,
-            th.quiet_window) == (0.5, 0.02, 0.5, 10, 0.01, 30)
+            th.quiet_window, th.crushed) == (0.5, 0.02, 0.5, 10, 0.01, 30, 0.25)
 
 
 def test_outcome_names():
@@ -230,3 +234,114 @@ def test_quiet_steps_divide_by_no_one_without_warnings():
         warnings.simplefilter("error")   # no "invalid value in divide" on quiet steps
         assert decide(t, final=True) == ("stalled", 2)
         assert peak_violent_fraction(t) == 0.5
+
+
+# ---------------------------------------------------------------- a demand granted (issue 9)
+# Success means the goal achieved: the regime fallen, or the demand granted.
+@pytest.mark.parametrize("granted, support, expected", [
+    ([0, 0, 1, 1], [0.8], ("success", 2)),           # granted at 2: won at 2
+    ([0, 0, 0, 0], [0.8], (None, None)),             # never granted, never fallen
+    ([1, 1, 1, 1], [0.8], ("success", 0)),           # from the start
+    ([0, 1, 0, 0], [0.8], ("success", 1)),           # a flag at one row suffices
+    ([0, 0, 0, 1], [0.8, 0.4, 0.4, 0.4], ("success", 1)),   # the fall came first
+    ([0, 1, 1, 1], [0.8, 0.8, 0.8, 0.4], ("success", 1)),   # the grant came first
+    ([0, 0, 0.5, 1], [0.8], ("success", 2)),         # any value above 0 is a grant
+])
+def test_a_granted_demand_is_a_win(granted, support, expected):
+    t = trajectory([0.2], [0.0], support, demand_granted=granted)
+    assert decide(t) == expected
+    assert decide(t, final=True)[0] == (expected[0] or "stalled")
+
+
+def test_without_a_grant_column_only_the_fall_counts():
+    t = trajectory([0.2], [0.0], [0.8, 0.6, 0.5])
+    assert "demand_granted" not in t and decide(t) == ("success", 2)
+
+
+@pytest.mark.parametrize("participation, violent, expected", [
+    # a grant to a mostly violent uprising is a war's outcome, as a fall is
+    (0.3, 0.2, ("violent", 1)),        # 2/3 violent, 0.2 of citizens
+    (0.04, 0.02, ("violent", 1)),      # exactly the minimum and half
+    (0.0199, 0.0199, ("success", 1)),  # all violent, but below the minimum
+    (0.2, 0.098, ("success", 1)),      # a violent flank of 0.49
+])
+def test_a_grant_during_a_violent_majority_is_violent(participation, violent, expected):
+    t = trajectory([0.2, participation], [0.0, violent], [0.8], demand_granted=[0, 1])
+    assert decide(t) == expected
+
+
+@pytest.mark.parametrize("granted, expected", [
+    (runs((0, 3), (1, 3)), ("violent", 2)),   # war at 2, grant at 3: the war
+    (runs((0, 2), (1, 4)), ("violent", 2)),   # both at 2: the war
+    (runs((0, 1), (1, 5)), ("violent", 1)),   # the grant at 1, violent at that step
+])
+def test_war_and_grant_first_event_wins(granted, expected):
+    t = trajectory([0.3] * 6, [0.2] * 6, [0.8], demand_granted=granted)
+    assert decide(t, violent_window=3) == expected
+
+
+def test_a_nonviolent_grant_before_the_war_is_success():
+    t = trajectory([0.3] * 6, [0.0, 0.0, 0.0, 0.2, 0.2, 0.2], [0.8],
+                   demand_granted=[0, 0, 1, 1, 1, 1])
+    assert decide(t, violent_window=2) == ("success", 2)
+
+
+# ---------------------------------------------------------------- crushed or faded (issue 9)
+# Forty steps: participation 0.2 for ten, then quiet for the window of 30. Suppressed only
+# if citizens jailed or dead reached crushed x peak = 0.25 x 0.2 = 0.05 at some step.
+QUIET_END = runs((0.2, 10), (0.0, 30))
+
+
+@pytest.mark.parametrize("jailed, dead, expected", [
+    (runs((0.0, 5), (0.05, 1), (0.0, 34)), [0.0], "suppressed"),    # at 0.05: crushed
+    (runs((0.0, 5), (0.0499, 1), (0.0, 34)), [0.0], "stalled"),     # just below: faded
+    (runs((0.0, 5), (0.06, 1), (0.0, 34)), [0.0], "suppressed"),    # the maximum, at any step
+    ([0.0], [0.05], "suppressed"),                                   # the dead count too
+    ([0.03], [0.02], "suppressed"),                                  # jailed + dead: 0.05
+    # jailed and dead at different steps: the largest sum (0.04), not the sum of maxima
+    (runs((0.04, 5), (0.0, 35)), runs((0.0, 20), (0.02, 20)), "stalled"),
+    ([0.0], [0.0], "stalled"),                                       # nobody repressed
+    (runs((0.01, 39), (0.2, 1)), [0.0], "suppressed"),               # at the very last step
+])
+def test_suppressed_needs_repression_that_broke_the_movement(jailed, dead, expected):
+    t = trajectory(QUIET_END, [0.0], [0.8], jailed=jailed, dead=dead)
+    assert decide(t, final=True) == (expected, 39)
+
+
+@pytest.mark.parametrize("participation, jailed, expected", [
+    # repressed == 0 is never crushed, even when the campaign never mobilised (0 >= 0.25 x 0)
+    ([0.0] * 40, [0.0], "stalled"),
+    ([0.0] * 40, [0.001], "suppressed"),   # some repression, and no peak to compare with
+    # crushed alone is not enough: still mobilised in the window
+    (runs((0.2, 11), (0.0, 29)), [0.5], "stalled"),
+])
+def test_crushed_edge_cases(participation, jailed, expected):
+    t = trajectory(participation, [0.0], [0.8], jailed=jailed, dead=[0.0])
+    assert decide(t, final=True)[0] == expected
+
+
+def test_crushed_follows_the_threshold():
+    t = trajectory(QUIET_END, [0.0], [0.8], jailed=[0.05], dead=[0.0])
+    assert decide(t, final=True, crushed=0.25)[0] == "suppressed"
+    assert decide(t, final=True, crushed=0.26)[0] == "stalled"     # 0.052 needed
+    assert decide(t, final=True, crushed=0.0)[0] == "suppressed"
+    t = trajectory(QUIET_END, [0.0], [0.8], jailed=[0.2], dead=[0.0])
+    assert decide(t, final=True, crushed=1.0)[0] == "suppressed"   # jailed = peak
+    assert decide(t, final=True, crushed=1.01)[0] == "stalled"
+
+
+def test_crushed_is_judged_against_the_peak_of_the_whole_run():
+    # the peak 0.4 came early: 0.25 x 0.4 = 0.1 needed, not 0.25 x 0.2
+    participation = runs((0.4, 1), (0.2, 9), (0.0, 30))
+    t = trajectory(participation, [0.0], [0.8], jailed=[0.06], dead=[0.0])
+    assert decide(t, final=True)[0] == "stalled"
+    t = trajectory(participation, [0.0], [0.8], jailed=[0.1], dead=[0.0])
+    assert decide(t, final=True)[0] == "suppressed"
+
+
+def test_missing_jailed_or_dead_columns_take_their_defaults():
+    # without a dead column nobody counts as dead; without a jailed one, everyone as jailed
+    t = trajectory(QUIET_END, [0.0], [0.8], jailed=[0.04])
+    assert decide(t, final=True)[0] == "stalled"
+    t = trajectory(QUIET_END, [0.0], [0.8], dead=[0.0])
+    assert decide(t, final=True)[0] == "suppressed"

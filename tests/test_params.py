@@ -80,9 +80,41 @@ def test_presets_set_their_values_and_unknown_preset_is_named():
 
 def test_defaults_literal():
     p = Params()
+    # max_steps was 300 steps of "about a day"; since issue 9 a step is a week and the
+    # horizon ten years (docs/ODD.md section 2)
     assert (p.width, p.height, p.citizen_density, p.security_density, p.legitimacy,
             p.active_threshold, p.repression, p.learning, p.max_steps) == (
-        40, 40, 0.7, 0.074, 0.8, 0.1, 0.6, 0.2, 300)
+        40, 40, 0.7, 0.074, 0.8, 0.1, 0.6, 0.2, 520)
+    # threat_cohesion was lowered (issue 9: violence needs arms, not only hardened officers)
+    assert p.threat_cohesion == 0.01
+    # the parameters the re-specification added (issue 9)
+    assert (p.round_risk, p.threshold_spread, p.opposition_signal, p.fatigue,
+            p.legitimacy_spread, p.reform_goal, p.armed_capacity, p.responsiveness,
+            p.intervention) == (False, 0.8, 1.0, 0.02, 0.1, False, 0.1, 0.2, 0.1)
+    assert (p.views_on, p.arms_needed_on, p.armed_conflict_on, p.run_to_horizon) == (
+        True, True, True, False)
+
+
+def test_the_epstein_preset_switches_every_new_mechanism_off():
+    # Epstein's Model 1 (Mesa's example): one common threshold, risk from round(S/A), no
+    # opposition signal, no fatigue, one shared legitimacy, no arms or war
+    e = preset("epstein")
+    assert (e.round_risk, e.threshold_spread, e.opposition_signal, e.fatigue,
+            e.legitimacy_spread, e.views_on, e.arms_needed_on, e.armed_conflict_on,
+            e.max_steps) == (True, 0.0, 0.0, 0.0, 0.0, False, False, False, 300)
+
+
+def test_outcome_presets_literal():
+    # re-tuned for the re-specified model (issue 9; model/presets.py)
+    assert PRESETS["success"] == {"legitimacy": 0.6, "security_loyalty": 0.7,
+                                  "repression": 0.5, "discipline": 0.9, "learning": 0.1}
+    assert PRESETS["stalled"] == {"legitimacy": 0.8, "security_loyalty": 0.95,
+                                  "pillar_loyalty": 0.95, "repression": 0.05, "learning": 0.5,
+                                  "responsiveness": 0.0}
+    assert PRESETS["suppressed"] == {"legitimacy": 0.86, "security_loyalty": 0.9,
+                                     "repression": 0.6, "learning": 0.6}
+    assert PRESETS["violent"] == {"legitimacy": 0.6, "security_loyalty": 0.9,
+                                  "repression": 1.0, "discipline": 0.4, "learning": 0.6}
 
 
 def _perturbed(name, default, lo, hi):
@@ -106,6 +138,11 @@ BASES = {
     "success": {**PRESETS["success"], "max_steps": 60},
     "violent": {**PRESETS["violent"], "max_steps": 60, "discipline": 0.55},
     "stalled": {**PRESETS["stalled"], "max_steps": 60},
+    # a responsive regime facing a mass campaign grants a demand within weeks, a reform
+    # one four times as readily (reform_goal)
+    "responsive": {**PRESETS["success"], "max_steps": 60, "responsiveness": 1.0},
+    # a war in which outside powers rarely step in (intervention 0.02; perturbed: 0.51)
+    "war": {**PRESETS["violent"], "max_steps": 60, "discipline": 0.55, "intervention": 0.02},
 }
 
 

@@ -27,7 +27,9 @@ def test_summary_dict_keeps_todays_keys_in_order():
     assert list(summary) == [
         "outcome", "decided_step", "steps", "peak_participation", "peak_participation_pct",
         "peak_violent_share", "peak_violent_fraction", "security_defected_share",
-        "pillar_loyalty", "regime_support", "legitimacy", "arrests", "killings", "regime_fell"]
+        "pillar_loyalty", "regime_support", "legitimacy", "arrests", "killings", "regime_fell",
+        # added by the re-specification (issue 9): fields are added, none removed
+        "fell_step", "demand_granted", "intervened", "battle_deaths", "duration"]
     assert list(summary["pillar_loyalty"]) == list(PILLAR_NAMES)
 
 
@@ -85,13 +87,22 @@ def _regime(legitimacy=0.42):
                        support_history=deque())
 
 
-def _columns(support=(0.8, 0.6, 0.5, 0.55, 0.7)):
+def _columns(support=(0.8, 0.6, 0.5, 0.55, 0.7), **changes):
     n = len(support)
-    return {"step": np.arange(n),
-            "participation": np.resize([0.0, 0.1, 0.3, 0.2, 0.1], n),
-            "participation_pct": np.resize([0.0, 1.0, 3.0, 2.0, 1.0], n),
-            "violent_share": np.resize([0.0, 0.0, 0.05, 0.1, 0.0], n),
-            "regime_support": np.array(support, dtype=float)}
+    columns = {"step": np.arange(n),
+               "participation": np.resize([0.0, 0.1, 0.3, 0.2, 0.1], n),
+               "participation_pct": np.resize([0.0, 1.0, 3.0, 2.0, 1.0], n),
+               "violent_share": np.resize([0.0, 0.0, 0.05, 0.1, 0.0], n),
+               "regime_support": np.array(support, dtype=float),
+               # cumulative counters: the summary reads the last row
+               "arrests": np.resize([0, 3, 5, 7, 7], n).astype(float),
+               "killings": np.resize([0, 0, 1, 2, 2], n).astype(float),
+               "battle_deaths": np.resize([0, 0, 0, 1, 3], n).astype(float),
+               # flags: set at some row
+               "demand_granted": np.resize([0, 0, 0, 1, 1], n).astype(float),
+               "intervened": np.resize([0, 0, 0, 0, 1], n).astype(float)}
+    columns.update({k: np.asarray(v, dtype=float) for k, v in changes.items()})
+    return columns
 
 
 DEFAULT = Thresholds()
@@ -99,8 +110,10 @@ SUCCESS_AT_2 = Decision("success", 2)
 
 
 def _summarise(columns=None, thresholds=DEFAULT, decision=SUCCESS_AT_2):
+    # summarise reads arrests and killings from the columns since issue 9 (it took them
+    # as arguments before)
     return summarise(_columns() if columns is None else columns, decision, _regime(), 0.25,
-                     np.int64(7), np.int64(2), thresholds)
+                     thresholds)
 
 
 def test_summarise_reads_each_field_from_its_source():
@@ -115,11 +128,77 @@ def test_summarise_reads_each_field_from_its_source():
                            "business": 0.6, "clergy": 0.5, "media": 0.4},
         "regime_support": 0.7,                     # the last row, not the lowest
         "legitimacy": 0.42,                        # the regime's, at the end
-        "arrests": 7, "killings": 2,
+        "arrests": 7, "killings": 2,               # the counters' last row
         "regime_fell": True,                       # 0.5 at step 2, then recovered
+        "fell_step": 2,                            # the first row at or below 0.5
+        "demand_granted": True, "intervened": True,  # set at some row
+        "battle_deaths": 3,                        # the counter's last row
+        "duration": 1,                             # first mobilised (0.1 > 0.01) at 1, won at 2
     }
     assert type(s.arrests) is int and type(s.killings) is int
+    assert type(s.battle_deaths) is int and type(s.fell_step) is int
+    assert type(s.duration) is int
     assert type(s.regime_support) is float and type(s.regime_fell) is bool
+    assert type(s.demand_granted) is bool and type(s.intervened) is bool
+
+
+def test_counters_are_read_from_the_last_row_not_the_largest():
+    # the columns are cumulative in a run; a decreasing column tells the two apart
+    s = _summarise(_columns(arrests=[0, 9, 9, 9, 4], killings=[0, 5, 5, 5, 1],
+                            battle_deaths=[0, 8, 8, 8, 6]))
+    assert (s.arrests, s.killings, s.battle_deaths) == (4, 1, 6)
+
+
+@pytest.mark.parametrize("granted, intervened, expected", [
+    ([0, 0, 0, 0, 0], [0, 0, 0, 0, 0], (False, False)),
+    ([0, 1, 0, 0, 0], [0, 0, 0, 0, 0], (True, False)),   # at one row only: still granted
+    ([0, 0, 0, 0, 0], [0, 0, 0, 0, 1], (False, True)),   # at the last row
+    ([1, 1, 1, 1, 1], [1, 0, 0, 0, 0], (True, True)),    # at the first row
+])
+def test_flags_are_set_by_any_row(granted, intervened, expected):
+    s = _summarise(_columns(demand_granted=granted, intervened=intervened))
+    assert (s.demand_granted, s.intervened) == expected
+
+
+@pytest.mark.parametrize("support, collapse, fell_step", [
+    ((0.8, 0.6, 0.5, 0.55, 0.7), 0.5, 2),      # at the threshold, then recovered
+    ((0.8, 0.4, 0.5, 0.3, 0.7), 0.5, 1),       # the first of several rows
+    ((0.8, 0.6, 0.5001, 0.55, 0.7), 0.5, None),  # just above throughout: never
+    ((0.5, 0.6, 0.6, 0.6, 0.6), 0.5, 0),       # at the start
+    ((0.8, 0.6, 0.5, 0.55, 0.4), 0.45, 4),     # the thresholds passed in decide
+])
+def test_fell_step_is_the_first_row_at_or_below_collapse(support, collapse, fell_step):
+    s = _summarise(_columns(support), Thresholds(collapse=collapse))
+    assert s.fell_step == fell_step
+    assert s.regime_fell is (fell_step is not None)
+
+
+# participation rows 0..4; "mobilised" means above Thresholds.quiet (0.01)
+@pytest.mark.parametrize("participation, decision, duration", [
+    # success or violent: from the first mobilised row to the decision's row
+    ([0.0, 0.1, 0.3, 0.2, 0.1], Decision("success", 2), 1),
+    ([0.0, 0.1, 0.3, 0.2, 0.1], Decision("violent", 4), 3),
+    ([0.2, 0.1, 0.3, 0.2, 0.1], Decision("success", 3), 3),      # mobilised from row 0
+    ([0.0, 0.0, 0.0, 0.2, 0.1], Decision("success", 1), 0),      # decided before: not < 0
+    ([0.0, 0.01, 0.011, 0.2, 0.1], Decision("success", 4), 2),   # 0.01 is not above quiet
+    # stalled, suppressed, undecided: first to last mobilised row, both counted
+    ([0.0, 0.1, 0.3, 0.2, 0.1], Decision("stalled", 4), 4),
+    ([0.0, 0.1, 0.3, 0.0, 0.0], Decision("suppressed", 4), 2),
+    ([0.0, 0.1, 0.0, 0.0, 0.1], Decision(None, None), 4),        # a gap does not shorten it
+    ([0.0, 0.0, 0.3, 0.0, 0.0], Decision("suppressed", 4), 1),   # one week
+    # never mobilised: 0 whatever the outcome
+    ([0.0, 0.01, 0.005, 0.0, 0.01], Decision("stalled", 4), 0),
+    ([0.0, 0.01, 0.005, 0.0, 0.01], Decision("success", 3), 0),
+])
+def test_duration(participation, decision, duration):
+    s = _summarise(_columns(participation=participation), decision=decision)
+    assert s.duration == duration
+
+
+def test_duration_uses_the_quiet_threshold_passed_in():
+    columns = _columns(participation=[0.0, 0.05, 0.3, 0.05, 0.0])
+    assert _summarise(columns, Thresholds(quiet=0.1), Decision("stalled", 4)).duration == 1
+    assert _summarise(columns, Thresholds(quiet=0.01), Decision("stalled", 4)).duration == 3
 
 
 @pytest.mark.parametrize("support, collapse, fell", [
@@ -169,6 +248,12 @@ EXPECTED_COLUMNS = [
     ("arrests", "int64", False),
     ("killings", "int64", False),
     ("regime_fell", "bool", False),
+    # added by the re-specification (issue 9)
+    ("fell_step", "int64", True),
+    ("demand_granted", "bool", False),
+    ("intervened", "bool", False),
+    ("battle_deaths", "int64", False),
+    ("duration", "int64", False),
 ]
 
 

@@ -219,7 +219,7 @@ def test_step_advances_the_model_and_redraws(render_page):
     assert seen[-1].steps == 3
     rc.find(v.Html, children=["Time: 3.0"]).assert_single()
     assert grid.value != before[0] and chart.value != before[1]
-    assert any("Step 3:" in t for t in texts(rc))
+    assert any("Week 3:" in t for t in texts(rc))
 
 
 def test_parameter_change_applies_on_reset(render_page):
@@ -256,7 +256,7 @@ def test_outcome_banner_once_decided(render_page):
     assert model.steps == decided  # steps after the decision are not run
     banner = rc.find(v.Alert, class_=f"civres-outcome civres-outcome-{name}").widget
     text = " ".join(map(str, banner.children))
-    assert f"Outcome: {name.upper()}, decided at step {decided}" in text
+    assert f"Outcome: {name.upper()}, decided at week {decided}" in text
 
 
 def test_a_finished_campaign_does_not_step_on():

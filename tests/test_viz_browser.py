@@ -169,7 +169,7 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
             expect(page.locator(".civres-grid-caption")).to_contain_text(f"step {STEPS}")
             assert grid.evaluate(IMAGE_DIGEST_JS) != grid_before, "grid image did not change"
             assert chart.evaluate(IMAGE_DIGEST_JS) != chart_before, "chart did not change"
-            expect(page.locator(".civres-outcome")).to_contain_text(f"Step {STEPS}")
+            expect(page.locator(".civres-outcome")).to_contain_text(f"Week {STEPS}")
 
             # Set legitimacy to 0.4 with the keyboard and Reset: the slider's value
             # reaches the new model; Play then runs the campaign (until it is decided,
@@ -193,7 +193,7 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
             decided = page.locator(".civres-outcome:not(.civres-undecided)")
             try:
                 decided.wait_for(timeout=PLAY_S * 1000)
-                expect(decided).to_contain_text("decided at step")
+                expect(decided).to_contain_text("decided at week")
             except PlaywrightTimeout:
                 # Not decided yet on a slow machine: pause (unless it just ended).
                 try:

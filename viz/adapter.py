@@ -27,11 +27,13 @@ from .presets import available_presets
 #: order they appear in the sidebar.
 MAIN_PARAMETERS: tuple[str, ...] = (
     "width", "height", "citizen_density", "security_density", "max_steps",
-    "legitimacy", "active_threshold", "social_pull", "discipline", "dispersed_share",
-    "breadth", "outrage", "security_loyalty", "moral_cost", "repression", "learning",
-    "pillar_loyalty", "media_freedom", "backfire",
+    "legitimacy", "active_threshold", "threshold_spread", "social_pull", "opposition_signal",
+    "fatigue", "discipline", "dispersed_share", "breadth", "outrage", "reform_goal",
+    "armed_capacity", "security_loyalty", "moral_cost", "repression", "learning",
+    "pillar_loyalty", "media_freedom", "backfire", "responsiveness", "intervention",
     "backfire_on", "pillar_erosion_on", "defection_on", "radical_flank_on", "threshold_on",
-    "radicalisation_on", "adaptive_regime", "fixed_legitimacy",
+    "radicalisation_on", "views_on", "arms_needed_on", "armed_conflict_on",
+    "adaptive_regime", "fixed_legitimacy", "round_risk",
 )
 
 #: Upper limits the app puts on a few controls, tighter than Params allows, to keep the

@@ -18,10 +18,12 @@ from . import drawing
 
 #: What each outcome means, for the banner (see model/outcome.py).
 OUTCOME_TEXT = {
-    "success": "the regime's support collapsed under a mainly nonviolent campaign",
+    "success": "the campaign won its goal (the regime fell, or granted the demand) while "
+               "mainly nonviolent",
     "violent": "the campaign turned into sustained violence (or a violent uprising won)",
-    "suppressed": "the horizon was reached with the movement quiet",
-    "stalled": "the horizon was reached with the regime still standing",
+    "suppressed": "the horizon was reached with the movement broken by repression",
+    "stalled": "the horizon was reached with the regime standing and the movement "
+               "neither winning nor crushed",
 }
 _OUTCOME_ALERT = {"success": solara.Success, "violent": solara.Error,
                   "suppressed": solara.Warning, "stalled": solara.Warning}
@@ -33,22 +35,37 @@ def outcome(model) -> tuple[str | None, int | None]:
     return decision.outcome, decision.step
 
 
+def campaign_state(model) -> str:
+    """One line on the campaign's goal, concessions, armed flank and war, as of now."""
+    p, reg = model.params, model.regime_state
+    last = model.trajectory().iloc[-1]
+    goal = "reform (a policy)" if p.reform_goal else "maximalist (the regime's end)"
+    granted = "granted" if reg.granted else "not granted"
+    war = (f"war: the rebels hold {reg.war_share:.0%} of the fighting"
+           if reg.war_share > 0 else "no war")
+    return (f"Goal {goal}, demand {granted}; armed flank {last['violent_share']:.1%} of "
+            f"citizens; {war}{'; outside powers intervened' if reg.intervened else ''}; "
+            f"mean fatigue {last['fatigue']:.2f}; week {model.steps} "
+            f"(year {model.steps / 52:.1f}).")
+
+
 def OutcomeBanner(model):
     """Show a coloured banner with the outcome and its step once decided; else progress."""
     if getattr(model, "input_error", None):
         solara.Error(f"Some settings were not applied: {model.input_error}. Running the "
                      "preset's parameters instead.", dense=True, classes=["civres-input-error"])
     name, step = outcome(model)
+    solara.Text(campaign_state(model), classes=["civres-campaign-state"])
     if name is None:
         last = model.trajectory().iloc[-1]
         solara.Info(
-            f"Step {model.steps}: under way, not decided yet. Participation "
+            f"Week {model.steps}: under way, not decided yet. Participation "
             f"{last['participation']:.0%}, regime support {last['regime_support']:.2f}.",
             dense=True, icon=False, classes=["civres-outcome", "civres-undecided"],
         )
         return
     _OUTCOME_ALERT[name](
-        f"Outcome: {name.upper()}, decided at step {step}: {OUTCOME_TEXT[name]}.",
+        f"Outcome: {name.upper()}, decided at week {step}: {OUTCOME_TEXT[name]}.",
         dense=True, classes=["civres-outcome", f"civres-outcome-{name}"],
     )
 

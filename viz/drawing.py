@@ -111,7 +111,7 @@ class LineChart:
         self.figure.subplots_adjust(left=0.12, right=0.66, top=0.9, bottom=0.17)
         self.axes = self.figure.add_subplot()
         self.axes.set_title(title, fontsize=11)
-        self.axes.set_xlabel("step")
+        self.axes.set_xlabel("week")
         self.axes.set_ylabel(ylabel)
         self.axes.grid(alpha=0.3)
         self.lines = [self.axes.plot([], [], label=label, animated=True, **_style(column))[0]
@@ -168,10 +168,12 @@ def _grown(value: float, start: float) -> float:
 
 
 def participation_chart() -> LineChart:
-    """Participation and violent share of living citizens over time."""
+    """Participation, violent share and fatigue of living citizens over time."""
     return LineChart("Participation", [("participation", "participating (all)"),
-                                       ("violent_share", "violent"),
-                                       ("jailed", "jailed")], "share of citizens", None)
+                                       ("violent_share", "violent (armed)"),
+                                       ("jailed", "jailed"),
+                                       ("fatigue", "fatigue (mean)")], "share of citizens",
+                     None)
 
 
 def pillar_chart() -> LineChart:
@@ -182,7 +184,9 @@ def pillar_chart() -> LineChart:
 
 
 def regime_chart() -> LineChart:
-    """Legitimacy, repression level and security defections over time."""
+    """Legitimacy (the regime's and the citizens' view), repression, defections, war."""
     return LineChart("Regime", [("legitimacy", "legitimacy"),
+                                ("public_view", "citizens' view of it"),
                                 ("repression_level", "repression level"),
-                                ("security_defected_share", "security defected")], "level")
+                                ("security_defected_share", "security defected"),
+                                ("war_share", "rebels' share of a war")], "level")

@@ -1,0 +1,153 @@
+"""Citizens' rules: grievance, perceived risk, the decision to act, radicalisation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Extra weight of the risk of arrest under the harshest (lethal) orders: fear of death.
+LETHAL_FEAR = 2.0
+#: Share of its fatigue a quiet citizen keeps each week (recovery).
+FATIGUE_KEPT = 0.99
+#: Fall in regime support over the progress window that counts as full progress: the
+#: campaign visibly winning, or a demand granted.
+FULL_PROGRESS = 0.05
+#: Per-week pull of a citizen's view of legitimacy towards the regime's standing (what
+#: the regime does and says), and the view lost per unit of nonviolent repression
+#: witnessed per citizen present (lasting, unlike outrage).
+VIEW_INERTIA, VIEW_SHOCK = 0.05, 0.05
+#: Most of the citizens that arms can equip, at armed_capacity 1 (a society at war).
+ARMS_MAX = 0.5
+#: Citizens a defected officer's weapons can arm.
+ARMS_PER_DEFECTOR = 3.0
+
+
+def grievance(hardship, legitimacy, outrage=0.0):
+    """Epstein's grievance G = H (1 - L), plus outrage at repression witnessed (backfire)."""
+    return hardship * (1.0 - legitimacy) + outrage
+
+
+def arrest_probability(security_in_vision, actives_in_vision, k, repression_level,
+                       rounded=True):
+    """Perceived risk of arrest if active: P = 1 - exp(-k r S / A), S / A rounded or not.
+
+    Epstein (2002) writes floor(S/A); Mesa's bundled example rounds, noting the paper's
+    dynamics cannot be reproduced without it, so the Epstein preset rounds
+    (`round_risk`). Rounded, risk drops to zero once actives outnumber twice the
+    officers in vision and nearly everyone aggrieved joins at once; continuous, each
+    newcomer lowers the risk a little. `repression_level` (1 in Epstein's preset)
+    scales the deterrent.
+    """
+    ratio = security_in_vision / np.maximum(actives_in_vision, 1.0)
+    if rounded:
+        ratio = np.round(ratio)
+    return 1.0 - np.exp(-k * repression_level * ratio)
+
+
+def wants_to_act(grievance_, risk_aversion, arrest_prob, pull, threshold, fatigue=0.0,
+                 fear=1.0):
+    """Activation rule: act when G (1 + pull) (1 - F) - R P fear exceeds the threshold T.
+
+    The pull multiplies grievance rather than adding to it: crowds embolden the
+    aggrieved, they do not move the content (Granovetter 1978). F in [0, 1) is the
+    citizen's fatigue: it discounts what participation is worth to them, however large
+    the crowd. T is the citizen's own threshold; `fear` weighs the risk (more under
+    lethal orders, see `fear_of_force`).
+    """
+    return (grievance_ * (1.0 + pull) * (1.0 - fatigue) - risk_aversion * arrest_prob * fear
+            > threshold)
+
+
+def fear_of_force(lethal_share_, max_lethal):
+    """How much more the risk of arrest weighs when arrests may end in death."""
+    return 1.0 + LETHAL_FEAR * lethal_share_ / max_lethal
+
+
+def thresholds(rng, median, spread, n):
+    """Each citizen's own participation threshold: lognormal around `median`.
+
+    Granovetter (1978): some act alone, most only once others do. With spread 0
+    everyone has Epstein's common threshold (the draw is made anyway, so that runs
+    with and without spread share the rest of their random numbers).
+    """
+    return median * np.exp(spread * rng.standard_normal(n))
+
+
+def opposition_signal(weight, media_freedom, participation):
+    """How much the opposition's known size emboldens: Kuran's preference falsification.
+
+    People hide their opposition until they learn that many share it; independent
+    media let them learn the campaign's size (the active share of citizens), a
+    censored press hides it.
+    """
+    return weight * media_freedom * participation
+
+
+def progress(support_before, support_now, granted=False):
+    """The campaign's progress as its participants see it, in [0, 1].
+
+    Full progress when regime support fell FULL_PROGRESS or more over the progress
+    window, or when the campaign's demand has been granted.
+    """
+    if granted:
+        return 1.0
+    return float(np.clip((support_before - support_now) / FULL_PROGRESS, 0.0, 1.0))
+
+
+def next_fatigue(fatigue, active, rate, progress_):
+    """Participation wears people down unless the campaign visibly gets somewhere.
+
+    Each week active takes `rate` x (1 - progress) of what is left (fatigue stays below
+    1); quiet citizens recover, keeping FATIGUE_KEPT of their fatigue a week.
+    """
+    tiring = fatigue + rate * (1.0 - progress_) * (1.0 - fatigue)
+    return np.where(active, tiring, fatigue * FATIGUE_KEPT)
+
+
+def next_views(views, legitimacy, repression_seen, propaganda):
+    """Citizens' own views of the regime's legitimacy after a week.
+
+    Views drift towards the regime's standing (VIEW_INERTIA): its performance, its
+    concessions, its own messaging. Nonviolent repression witnessed (per citizen
+    present, killings weighted) lowers a view for good (VIEW_SHOCK), less so where
+    propaganda explains it away.
+    """
+    drift = VIEW_INERTIA * (legitimacy - views)
+    return np.clip(views + drift - VIEW_SHOCK * repression_seen * (1.0 - propaganda), 0.0, 1.0)
+
+
+def armed_places(armed_capacity, n_citizens, defected_officers):
+    """How many citizens the movement can arm: its own arms plus defectors' weapons."""
+    return armed_capacity * ARMS_MAX * n_citizens + ARMS_PER_DEFECTOR * defected_officers
+
+
+def armed_subset(candidates, readiness, places):
+    """Which would-be fighters get arms: the `places` most ready among the candidates.
+
+    Args:
+        candidates: boolean mask of citizens who would turn violent.
+        readiness: how far each one's anger exceeds their discipline (ties: lower index).
+        places: how many can be armed.
+    """
+    chosen = np.zeros_like(candidates)
+    wanted = np.flatnonzero(candidates)
+    k = int(max(places, 0.0))
+    if wanted.size <= k:
+        chosen[wanted] = True
+        return chosen
+    order = np.argsort(-readiness[wanted], kind="stable")[:k]
+    chosen[wanted[order]] = True
+    return chosen
+
+
+def social_pull(weight, nonviolent_share, violent_share):
+    """Bandwagon multiplier: nonviolent crowds in vision draw people in; violent ones deter.
+
+    The deterrence of violence is the radical-flank cost in participation
+    (Chenoweth & Stephan 2011, ch. 2); pass violent_share=0 to switch it off.
+    """
+    return weight * (nonviolent_share - violent_share)
+
+
+def turns_violent(anger, frustration, discipline):
+    """An active citizen turns violent when anger plus frustration overcome discipline."""
+    return anger + frustration > discipline
