@@ -698,8 +698,17 @@ def test_two_sweeps_cannot_write_to_one_folder(tmp_path, capsys):
 
 def test_user_inputs_never_replace_committed_results(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    for name in ("compare", "facts"):
-        shutil.copytree(ROOT / "results" / name, tmp_path / "results" / name)
+    # committed results of the documented commands (as `compare --reps 20 --seed 1` and
+    # `facts --samples 1000 --seed 1` leave them)
+    committed_inputs = {"compare": {"cases": "seeds/cases.toml", "reps": 20, "seed": 1,
+                                    "coding_uncertainty": True},
+                        "facts": {"samples": 1000, "seed": 1}}
+    for name, files in (("compare", cli.COMPARE_FILES), ("facts", cli.FACTS_FILES)):
+        folder = tmp_path / "results" / name
+        folder.mkdir(parents=True)
+        for file in files:
+            (folder / file).write_text("committed")
+        (folder / "manifest.json").write_text(json.dumps(committed_inputs[name]))
     committed = digest(tmp_path / "results")
     mine = tmp_path / "mine.toml"
     mine.write_text(_ONE_CASE)
