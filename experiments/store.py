@@ -381,28 +381,45 @@ def folder_written_whole(out: Path, owned: Collection[str], flag: str = "--out"
 def locked(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on a result folder (flock on OUT/.lock) for the block.
 
+    The lock file is removed when the block ends, so a finished folder holds no trace of
+    it. (A process that opened the file just before it was removed would lock a file no
+    longer in the folder: so after locking, the file locked must still be the folder's.)
+
     Raises:
         OutputError: another process holds it (another sweep is writing to the folder).
 
     """
     path = Path(out_dir) / LOCK_FILE
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise OutputError(f"{out_dir}: cannot create its lock file ({err.strerror})") from None
-    try:
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise OutputError(f"{out_dir}: cannot create its lock file ({err.strerror})"
+                              ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
             who = f" (process {holder})" if holder.isdigit() else ""
             raise OutputError(f"{out_dir} is in use by another sweep{who}; wait for it to "
                               "finish, or choose another --out") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # removed by the sweep that held it: lock the folder's new one
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
-        os.close(fd)  # releases the lock
+        try:
+            path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)  # releases the lock
 
 
 def is_locked(out_dir: Path) -> bool:

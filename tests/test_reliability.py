@@ -55,9 +55,9 @@ from model.summary import RUN_COLUMNS
 
 
 def digest(folder: Path) -> dict[str, str]:
-    """Every file under a folder (the lock file aside) with the SHA-256 of its bytes."""
+    """Every file under a folder with the SHA-256 of its bytes."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".lock"}
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def stop_after(k: int, signum: int | None = None):
@@ -681,9 +681,9 @@ def test_the_default_sweep_folder_is_under_results(tmp_path, monkeypatch, capsys
 def test_two_sweeps_cannot_write_to_one_folder(tmp_path, capsys):
     out = tmp_path / "out"
     partial_sweep(out)
-    before = digest(out)
     config = str(write(tmp_path, TINY))
     with locked(out):  # another sweep holds the folder (flock: any other open file)
+        before = digest(out)
         assert main(["sweep", config, "--out", str(out), "--workers", "1", "--no-progress",
                      "--resume"]) == 2
         err = capsys.readouterr().err
@@ -692,8 +692,28 @@ def test_two_sweeps_cannot_write_to_one_folder(tmp_path, capsys):
         notes: list[str] = []
         analyze(out, notes=notes)
         assert any("still writing" in n for n in notes)
+    assert not (out / ".lock").exists()  # removed with the lock: no trace in the results
     assert main(["sweep", config, "--out", str(out), "--workers", "1", "--no-progress",
                  "--resume"]) == 0
+    assert not (out / ".lock").exists()
+
+
+def test_a_lock_file_removed_by_its_holder_is_not_locked_by_two(tmp_path):
+    # B opened the lock file before A removed it; B must not lock that orphan while C
+    # locks the folder's new one.
+    out = tmp_path / "out"
+    out.mkdir()
+    with locked(out):
+        orphan = os.open(out / ".lock", os.O_RDWR)
+    with locked(out):  # what C holds: a new lock file
+        import fcntl
+
+        fcntl.flock(orphan, fcntl.LOCK_EX | fcntl.LOCK_NB)  # B locks the orphan: possible,
+        assert os.fstat(orphan).st_ino != (out / ".lock").stat().st_ino  # but not the folder's
+        with pytest.raises(store.OutputError, match="in use by another sweep"):
+            with locked(out):
+                pass
+    os.close(orphan)
 
 
 def test_user_inputs_never_replace_committed_results(tmp_path, monkeypatch, capsys):

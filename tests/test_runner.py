@@ -61,7 +61,7 @@ def test_smoke_sweep_from_the_cli(tmp_path, capsys):
     assert manifest["master_seed"] == 20240601 and manifest["status"] == "complete"
     assert manifest["config"]["vary"]["legitimacy"] == [0.5, 0.8]
     assert "mesa" in manifest["versions"] and "git_commit" in manifest
-    assert sorted(p.name for p in out.iterdir()) == [".lock", "manifest.json", "runs.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.parquet"]
     assert "40 runs" in capsys.readouterr().out
 
 
