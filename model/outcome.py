@@ -36,6 +36,11 @@ class Thresholds:
             peak participation share, at or above which a campaign that went quiet
             counts as suppressed (broken by repression) rather than stalled (faded under
             mild policing, or bought off by concessions).
+        mass_arrests: repression level the regime must also have reached at some step
+            for a quiet campaign to count as suppressed (0.25: each loyal officer
+            arrests at half Epstein's one-per-week rate); under milder policing a
+            campaign that goes quiet, even with its few activists filling the jails over
+            the years, has fizzled (stalled), not been crushed.
     """
 
     collapse: float = 0.5
@@ -45,6 +50,7 @@ class Thresholds:
     quiet: float = 0.01
     quiet_window: int = 30
     crushed: float = 0.25
+    mass_arrests: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -96,10 +102,11 @@ def classify(
         trajectory: columns `participation` (active share of citizens), `violent_share`
             (violent share of citizens) and `regime_support`, one row per step; optional
             `demand_granted` (1 once a demand is granted), `jailed` (share of living
-            citizens) and `dead` (share of all citizens).
+            citizens), `dead` (share of all citizens) and `repression_level`.
         final: True once the horizon is reached: undecided campaigns are then judged
             `suppressed` (quiet over the last window, after repression that jailed or
-            killed at least `crushed` times the peak participation at some step) or
+            killed at least `crushed` times the peak participation at some step, at a
+            repression level of at least `mass_arrests`) or
             `stalled` (still mobilised, or faded without being crushed).
         thresholds: the named thresholds.
 
@@ -134,7 +141,9 @@ def classify(
     jailed = np.asarray(trajectory.get("jailed", np.ones(len(part))), dtype=float)
     dead = np.asarray(trajectory.get("dead", np.zeros(len(part))), dtype=float)
     repressed = (jailed + dead).max()
-    crushed = repressed > 0 and repressed >= th.crushed * part.max()
+    level = np.asarray(trajectory.get("repression_level", np.ones(len(part))), dtype=float)
+    crushed = (repressed > 0 and repressed >= th.crushed * part.max()
+               and level.max() >= th.mass_arrests)
     if np.max(part[-th.quiet_window:]) <= th.quiet and crushed:
         return Decision("suppressed", last)
     return Decision("stalled", last)

@@ -35,7 +35,7 @@ STALLED = {  # a tolerant, cohesive regime that never concedes: protest changes 
     "learning": 0.5, "responsiveness": 0.0,
 }
 SUPPRESSED = {  # a legitimate, repressive and experienced regime
-    "legitimacy": 0.86, "security_loyalty": 0.9, "repression": 0.6, "learning": 0.6,
+    "legitimacy": 0.86, "security_loyalty": 0.9, "repression": 0.85, "learning": 0.6,
 }
 VIOLENT = {  # lethal repression of an undisciplined movement by loyal forces
     "legitimacy": 0.6, "security_loyalty": 0.9, "repression": 1.0, "discipline": 0.4,

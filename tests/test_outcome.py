@@ -39,7 +39,8 @@ def decide(t, final=False, **thresholds):
 def test_default_thresholds():
     th = Thresholds()
     assert (th.collapse, th.violent_min, th.violent_majority, th.violent_window, th.quiet,
-            th.quiet_window, th.crushed) == (0.5, 0.02, 0.5, 10, 0.01, 30, 0.25)
+            th.quiet_window, th.crushed, th.mass_arrests) == (0.5, 0.02, 0.5, 10, 0.01, 30,
+                                                                0.25, 0.25)
 
 
 def test_outcome_names():
@@ -345,3 +346,21 @@ def test_missing_jailed_or_dead_columns_take_their_defaults():
     assert decide(t, final=True)[0] == "stalled"
     t = trajectory(QUIET_END, [0.0], [0.8], dead=[0.0])
     assert decide(t, final=True)[0] == "suppressed"
+
+
+# ---------------------------------------------------------------- mass arrests (issue 9)
+@pytest.mark.parametrize("level, outcome", [
+    (0.2499, "stalled"),     # milder policing: the campaign fizzled, it was not crushed
+    (0.25, "suppressed"),    # Thresholds.mass_arrests: crushed
+])
+def test_a_quiet_end_is_suppressed_only_after_mass_arrests(level, outcome):
+    n = 40
+    trajectory = {
+        "participation": np.r_[[0.2] * 5, [0.0] * (n - 5)],
+        "violent_share": np.zeros(n),
+        "regime_support": np.full(n, 0.8),
+        "jailed": np.r_[[0.0] * 5, [0.1] * (n - 5)],     # half the peak crowd jailed
+        "dead": np.zeros(n),
+        "repression_level": np.r_[[0.2] * 10, [level], [0.2] * (n - 11)],
+    }
+    assert classify(trajectory, final=True).outcome == outcome

@@ -112,7 +112,7 @@ def test_outcome_presets_literal():
                                   "pillar_loyalty": 0.95, "repression": 0.05, "learning": 0.5,
                                   "responsiveness": 0.0}
     assert PRESETS["suppressed"] == {"legitimacy": 0.86, "security_loyalty": 0.9,
-                                     "repression": 0.6, "learning": 0.6}
+                                     "repression": 0.85, "learning": 0.6}
     assert PRESETS["violent"] == {"legitimacy": 0.6, "security_loyalty": 0.9,
                                   "repression": 1.0, "discipline": 0.4, "learning": 0.6}
 
