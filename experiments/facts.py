@@ -58,6 +58,10 @@ WEEKS = 52.0
 #: Lower edges (in % of the population) of the participation bins.
 PARTICIPATION_BINS = (0.0, 0.01, 0.1, 1.0, 3.5)
 LOW_LEARNING, HIGH_LEARNING = 0.15, 0.45
+#: Learning levels of the paired comparison: every maximalist campaign run again at each,
+#: with its own seed, so that only the regime's learning differs (the era of 1990 and of
+#: the 2010s in the mapping's learning_for_year).
+PAIRED_LEARNING = (0.15, 0.5)
 #: Violent share of participants that makes a campaign violent (the classifier's).
 VIOLENT_MAJORITY = Thresholds().violent_majority
 
@@ -93,7 +97,29 @@ def run_facts(samples: int, seed: int, workers: int | None, **run_overrides: Any
     runs["fell_by_horizon"], runs["war_weeks"] = _fell_by_horizon(runs, params, workers)
     runs["won"] = np.where(runs["turned_violent"], runs["fell_by_horizon"], runs["success"])
     runs["goal"] = [case.goal for case in cases]
+    _learning_counterfactual(runs, params, workers)
     return runs
+
+
+def _learning_counterfactual(runs: pd.DataFrame, params: list[dict[str, Any]],
+                             workers: int | None) -> None:
+    """Each maximalist campaign's success at each of PAIRED_LEARNING, all else the same.
+
+    Grouping sampled campaigns by their era's learning compares campaigns that differ in
+    every other condition too (and few fall in the high group); rerunning each campaign
+    with only the learning changed measures what learning does. Adds the columns
+    `success_at_learning_<level>` (NaN for reform campaigns and failed reruns).
+    """
+    chosen = runs.index[(runs["goal"] == "maximalist") & runs["error"].isna()].tolist()
+    for level in PAIRED_LEARNING:
+        column = f"success_at_learning_{level}"
+        runs[column] = np.nan
+        if not chosen:
+            continue
+        again = [{**params[i], "learning": level} for i in chosen]
+        rerun = run_many(again, 0, workers, seeds=runs.loc[chosen, "seed"].tolist())
+        won = (rerun["outcome"] == "success").astype(float).where(rerun["error"].isna())
+        runs.loc[chosen, column] = won.to_numpy()
 
 
 def _numbers(column: pd.Series) -> pd.Series:
@@ -162,6 +188,9 @@ def facts(runs: pd.DataFrame) -> dict[str, Any]:
         "n_without_defection": int((~defections).sum()),
         "success_low_learning": _rate(won[low]), "n_low_learning": int(low.sum()),
         "success_high_learning": _rate(won[high]), "n_high_learning": int(high.sum()),
+        "success_by_learning_paired": {
+            str(level): _rate_of_known(runs.get(f"success_at_learning_{level}"))
+            for level in PAIRED_LEARNING},
         "median_years_nonviolent": _median(years[~violent & (runs["duration"] > 0)]),
         "median_years_violent": _median(war_years[violent]),
         "median_years_by_outcome": {
@@ -176,6 +205,14 @@ def facts(runs: pd.DataFrame) -> dict[str, Any]:
         **({"n_errors": int(failed.sum())} if failed.any() else {}),
         "published": PUBLISHED,
     }
+
+
+def _rate_of_known(values: pd.Series | None) -> float | None:
+    """Mean of a 0/1 column with NaN left out; None when absent or empty."""
+    if values is None:
+        return None
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    return float(values.mean()) if len(values) else None
 
 
 def _median(values: pd.Series) -> float | None:
@@ -215,6 +252,9 @@ def format_facts(result: dict[str, Any]) -> str:
         f" (n={result['n_low_learning']})",
         f"success, high authoritarian learning       {pct(result['success_high_learning'])}"
         f" (n={result['n_high_learning']})",
+        "the same maximalist campaigns rerun at each learning level (only learning differs): "
+        + ", ".join(f"learning {level}: {pct(rate).strip()}"
+                    for level, rate in result.get("success_by_learning_paired", {}).items()),
         f"median duration, nonviolent campaigns      {yrs(result['median_years_nonviolent'])}"
         " years (published: about 3)",
         f"median duration, violent campaigns' wars   {yrs(result['median_years_violent'])}"
