@@ -99,8 +99,9 @@ def run_schema() -> pa.Schema:
 def code_fingerprint() -> dict[str, str]:
     """The code that shapes a run's results.
 
-    civres's version, a SHA-256 of the model package's source files, and one of the run
-    table's declared columns (names and types).
+    civres's version, a SHA-256 of the model package's source files (every .py file
+    under model/, by relative path), and one of the run table's declared columns (names
+    and types).
     """
     try:
         version = metadata.version("civres")
@@ -108,8 +109,9 @@ def code_fingerprint() -> dict[str, str]:
         version = "unknown"
     source = hashlib.sha256()
     folder = Path(model_package.__file__).resolve().parent
-    for path in sorted(folder.glob("*.py")):
-        source.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
+    for path in sorted(folder.rglob("*.py")):  # subpackages (rules/, phases/) too
+        name = path.relative_to(folder).as_posix().encode()
+        source.update(name + b"\x00" + path.read_bytes() + b"\x00")
     columns = canonical_json([[f.name, str(f.type)] for f in run_schema()])
     return {"civres": version, "model_sha256": source.hexdigest(),
             "columns_sha256": hashlib.sha256(columns).hexdigest()}

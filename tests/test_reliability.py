@@ -167,6 +167,26 @@ def test_resume_refuses_runs_of_other_model_code(tmp_path, monkeypatch, capsys):
     assert digest(out) == before
 
 
+def test_the_code_fingerprint_covers_every_model_source_file(tmp_path, monkeypatch):
+    import model
+
+    root = Path(model.__file__).resolve().parent
+    nested = sorted(p for p in root.rglob("*.py") if p.parent != root)
+    copy = tmp_path / "model"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(model, "__file__", str(copy / "__init__.py"))
+    tasks.code_fingerprint.cache_clear()
+    try:
+        before = tasks.code_fingerprint()["model_sha256"]
+        edited = copy / (nested[0] if nested else root / "model.py").relative_to(root)
+        edited.write_text(edited.read_text() + "\n# an edit\n")
+        tasks.code_fingerprint.cache_clear()
+        assert tasks.code_fingerprint()["model_sha256"] != before
+    finally:
+        monkeypatch.undo()
+        tasks.code_fingerprint.cache_clear()
+
+
 def test_files_of_two_experiments_are_never_read_together(tmp_path, finished, capsys):
     other = tmp_path / "other"
     config = tiny()
