@@ -18,19 +18,19 @@ are computed for those designs only.
                                 raised, damaged files left out
 
 Before anything is drawn the run table is checked: its files must be one experiment's
-and undamaged (experiments/store.py: seals and checksums; damaged files are left out and
-named), and the table must match its declared schema: every column of
-`experiments.tasks.run_schema()` with its type, outcomes from `model.vocabulary.OUTCOMES`,
-every parameter inside its declared range and every summary column inside `RANGES`. A
-sweep with fewer runs than planned is analysed, but said to be incomplete: a warning, and
-every figure's title says "INCOMPLETE: k of n points" (points with all their runs).
-The analysis folder is written whole (experiments.store.folder_written_whole).
+and undamaged (experiments/seals.py: seals and checksums; damaged files are left out and
+named), and the table must match its declared schema (experiments/checks.py): every
+column of `experiments.tasks.run_schema()` with its type, outcomes from
+`model.vocabulary.OUTCOMES`, every parameter inside its declared range and every summary
+column inside `checks.RANGES`. A sweep with fewer runs than planned is analysed, but said
+to be incomplete: a warning, and every figure's title says "INCOMPLETE: k of n points"
+(points with all their runs). Sensitivity indices: experiments/sensitivity.py.
+The analysis folder is written whole (experiments.folders.folder_written_whole).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,34 +40,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.compute as pc  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from model import Params  # noqa: E402
-from model.vocabulary import OUTCOME_COLOURS, OUTCOMES, PILLAR_NAMES  # noqa: E402
+from model.vocabulary import OUTCOME_COLOURS, OUTCOMES  # noqa: E402
 
-from .designs import (  # noqa: E402
-    MORRIS_LEVELS,
-    ConfigError,
-    SweepConfig,
-    design_points,
-    parse_config,
-    salib_problem,
-    sample_matrix,
-)
+from .checks import check_run_table, completeness, sweep_config  # noqa: E402
+from .designs import SweepConfig  # noqa: E402
 from .errors import AnalysisError  # noqa: E402
 from .figures import save_figure  # noqa: E402
-from .store import (  # noqa: E402
-    MANIFEST_FILE,
-    Results,
-    _to_pandas,
-    folder_written_whole,
-    read_manifest,
-    read_results,
-)
-from .tasks import run_schema  # noqa: E402
+from .folders import folder_written_whole  # noqa: E402
+from .sensitivity import sensitivity  # noqa: E402
+from .store import _to_pandas, read_results  # noqa: E402
 
 Z95 = 1.959963984540054
 # Chenoweth & Stephan: no campaign that drew 3.5% of the population at its peak failed.
@@ -75,29 +59,6 @@ Z95 = 1.959963984540054
 # (see the represented_share parameter).
 RULE_3_5 = 3.5
 
-#: Declared ranges of the summary columns (inclusive; None: unbounded). Every numeric
-#: column of model.summary.RUN_COLUMNS has one (a test checks), so a new summary column
-#: needs its range stated here before a table holding it can be analysed.
-_SHARE = (0.0, 1.0)
-RANGES: dict[str, tuple[float | None, float | None]] = {
-    "decided_step": (0, None),
-    "steps": (0, None),
-    "peak_participation": _SHARE,
-    "peak_participation_pct": (0.0, 100.0),
-    "peak_violent_share": _SHARE,
-    "peak_violent_fraction": _SHARE,
-    "security_defected_share": _SHARE,
-    **{f"pillar_{name}": _SHARE for name in PILLAR_NAMES},
-    "regime_support": _SHARE,
-    "final_legitimacy": _SHARE,
-    "arrests": (0, None),
-    "killings": (0, None),
-    "fell_step": (0, None),
-    "battle_deaths": (0, None),
-    "duration": (0, None),
-    "seed": (0, None),
-    "wall_s": (0.0, None),
-}
 #: Files `analyze` writes; the analysis folder is replaced whole, holding only these.
 ANALYSIS_FILES = ("outcome_probabilities.csv", "outcome_map.png",
                   "success_vs_participation.png", "defections.png", "sensitivity.csv",
@@ -168,28 +129,6 @@ def outcome_probabilities(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return table
 
 
-@dataclass(frozen=True)
-class Completeness:
-    """How much of a sweep's design is in its run table."""
-
-    runs_done: int
-    runs_planned: int
-    points_done: int  # points with every replication done
-    points_planned: int
-
-    @property
-    def complete(self) -> bool:
-        """Whether every planned run is in."""
-        return self.runs_done >= self.runs_planned
-
-    def mark(self) -> str:
-        """The figures' title mark ('' when complete)."""
-        if self.complete:
-            return ""
-        return (f"INCOMPLETE: {self.points_done} of {self.points_planned} points "
-                f"({self.runs_done} of {self.runs_planned} runs)")
-
-
 def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None = None,
             y: str | None = None, notes: list[str] | None = None) -> list[Path]:
     """Check a sweep's run table, then write its CSV tables and PNG figures.
@@ -216,7 +155,7 @@ def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None
     if not result_dir.is_dir():
         raise AnalysisError(f"{result_dir} is not a sweep result folder (no such folder)")
     results = read_results(result_dir)
-    config = _config(result_dir, results, notes)
+    config = sweep_config(result_dir, results, notes)
     if results.damaged:
         notes.append(f"left out damaged files ({results.damage_report()}); `civres sweep "
                      "... --resume` sets them aside and runs their runs again")
@@ -267,114 +206,6 @@ def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None
             "experiment": None if results.identity is None else results.identity["experiment"],
         }, indent=2) + "\n")
     return [Path(out) / p.name for p in written]
-
-
-def completeness(runs: pd.DataFrame, config: SweepConfig) -> Completeness:
-    """Runs and design points done, of those the design plans."""
-    points = len(design_points(config))
-    per_point = runs.groupby("point_id").size()
-    done = int((per_point >= config.replications).sum())
-    return Completeness(len(runs), points * config.replications, done, points)
-
-
-def _config(result_dir: Path, results: Results, notes: list[str]) -> SweepConfig:
-    """The sweep's config: from its files' seals (or, for unsealed files, the manifest)."""
-    manifest = read_manifest(result_dir)
-    if results.identity is not None:
-        if manifest is not None and (
-                manifest.get("experiment") not in (None, results.identity["experiment"])
-                or manifest.get("config") != results.identity.get("config")):
-            notes.append(f"{result_dir}/{MANIFEST_FILE} describes another experiment than "
-                         "its run files; the run files' own config is used")
-        raw, where = results.identity.get("config"), "the run files' seals"
-    else:
-        if results.runs is not None:
-            notes.append(f"{result_dir}: its files carry no seal (written by an older "
-                         "civres): they cannot be checked for damage or mixing")
-        raw, where = (manifest or {}).get("config"), MANIFEST_FILE
-        if raw is None:
-            raise AnalysisError(f"{result_dir} is not a sweep result folder (no sealed runs "
-                                "and no readable manifest.json with its config)")
-    try:
-        return parse_config(raw, allow_large=True)
-    except ConfigError as err:
-        raise AnalysisError(f"{result_dir}: the config in {where}: {err}") from None
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise AnalysisError(f"{result_dir}: the config in {where} is unreadable") from None
-
-
-def check_run_table(results: Results, config: SweepConfig, notes: list[str]) -> None:
-    """Check a run table against its declared schema, vocabulary and ranges.
-
-    Raises:
-        AnalysisError: naming the first problems (column, run, value, what is allowed).
-
-    """
-    table = results.runs
-    assert table is not None
-    problems: list[str] = []
-    schema = run_schema()
-    missing = [f.name for f in schema if f.name not in table.column_names]
-    for f in schema:
-        if f.name in table.column_names and not table.schema.field(f.name).type.equals(
-                f.type) and not (pa.types.is_null(table.schema.field(f.name).type)
-                                 and results.identity is None):
-            problems.append(f"column {f.name} is {table.schema.field(f.name).type}, "
-                            f"declared {f.type}")
-    if missing:
-        if results.identity is None and {"run_id", "point_id", "outcome", "error"} <= set(
-                table.column_names):
-            notes.append(f"{results.out_dir}: the run table lacks {', '.join(missing)} "
-                         "(written by an older civres)")
-        else:
-            problems.append(f"the run table lacks declared columns {', '.join(missing)}")
-    if not problems:
-        problems += _value_problems(table, config)
-    if problems:
-        shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)"
-                                           if len(problems) > 3 else "")
-        raise AnalysisError(f"{results.out_dir}: the run table breaks its declared schema: "
-                            f"{shown}")
-
-
-def _value_problems(table: pa.Table, config: SweepConfig) -> list[str]:
-    """Values outside the vocabulary or the declared ranges, one phrase each."""
-    runs = _to_pandas(table)
-    problems = []
-    ids = runs["run_id"]
-
-    def report(column: str, bad: pd.Series, allowed: str) -> None:
-        if bad.any():
-            where = bad[bad].index[0]
-            value = runs[column][where]
-            value = value.item() if isinstance(value, np.generic) else value
-            problems.append(f"run {ids[where]}: {column} {value!r} is not {allowed}")
-
-    outcome = runs["outcome"]
-    report("outcome", outcome.notna() & ~outcome.isin(OUTCOMES),
-           "one of " + ", ".join(OUTCOMES))
-    planned = len(design_points(config)) * config.replications
-    report("run_id", (ids < 0) | (ids >= planned), f"in [0, {planned})")
-    if not problems:
-        reps = config.replications
-        report("point_id", runs["point_id"] != ids // reps, "run_id // replications")
-        report("rep", runs["rep"] != ids % reps, "run_id % replications")
-    bounds = {row["name"]: tuple(row["range"]) for row in Params.describe()
-              if row["type"] != "bool"}
-    for column, (lo, hi) in {**bounds, **RANGES}.items():
-        if column not in table.column_names:
-            continue
-        values = table[column]
-        # NaN is no number in range; null is a run that raised (its error says why)
-        bad = (pc.is_nan(values) if pa.types.is_floating(values.type)
-               else pa.chunked_array([np.zeros(len(values), dtype=bool)]))
-        if lo is not None:
-            bad = pc.or_(bad, pc.less(values, lo))
-        if hi is not None:
-            bad = pc.or_(bad, pc.greater(values, hi))
-        report(column, pd.Series(pc.fill_null(bad, False).to_numpy(zero_copy_only=False)),
-               f"in [{lo}, {'inf' if hi is None else hi}]")
-    return problems
 
 
 def _map_axes(varied: list[str], x: str | None, y: str | None) -> tuple[str | None, str | None]:
@@ -494,65 +325,6 @@ def defections_figure(runs: pd.DataFrame, path: Path, mark: str = "") -> Path:
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("P(success) with 95% CI")
     _title(ax, "Success with vs without security defections", mark)
-    return _save(fig, path)
-
-
-def sensitivity(runs: pd.DataFrame, config: SweepConfig, out: Path) -> list[Path]:
-    """Sobol or Morris indices of P(success) and mean peak participation per point.
-
-    Each design point's output is averaged over its replications; points whose runs all
-    raised leave a gap that SALib cannot take, so the indices are then skipped.
-    """
-    from SALib.analyze import morris, sobol
-
-    problem = salib_problem(config)
-    ok = runs[runs["error"].isna()]
-    per_point = ok.groupby("point_id").agg(
-        success=("outcome", lambda s: float((s == "success").mean())),
-        peak_participation=("peak_participation", "mean"))
-    n_points = len(sample_matrix(config))
-    per_point = per_point.reindex(range(n_points))
-    if per_point.isna().any().any():
-        return []
-    seed = config.master_seed % 2**32
-    rows = []
-    for output in per_point.columns:
-        values = per_point[output].to_numpy(dtype=float)
-        if config.design == "sobol":
-            res = sobol.analyze(problem, values, calc_second_order=False, seed=seed)
-            stats = {"S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],
-                     "ST_conf": res["ST_conf"]}
-        else:
-            res = morris.analyze(problem, sample_matrix(config), values, seed=seed,
-                                 num_levels=MORRIS_LEVELS)
-            stats = {"mu_star": res["mu_star"], "mu_star_conf": res["mu_star_conf"],
-                     "sigma": res["sigma"]}
-        for i, name in enumerate(problem["names"]):
-            rows.append({"output": output, "parameter": name,
-                         **{k: float(v[i]) for k, v in stats.items()}})
-    table = pd.DataFrame(rows)
-    table.to_csv(out / "sensitivity.csv", index=False)
-    return [out / "sensitivity.csv", _sensitivity_figure(table, config.design,
-                                                         out / "sensitivity.png")]
-
-
-def _sensitivity_figure(table: pd.DataFrame, design: str, path: Path) -> Path:
-    """Bar charts of the indices, one panel per output."""
-    outputs = list(dict.fromkeys(table["output"]))
-    fig, axes = plt.subplots(1, len(outputs), figsize=(5 * len(outputs), 4), squeeze=False)
-    keys = [("S1", "S1_conf"), ("ST", "ST_conf")] if design == "sobol" else [
-        ("mu_star", "mu_star_conf"), ("sigma", None)]
-    for ax, output in zip(axes[0], outputs, strict=True):
-        part = table[table["output"] == output]
-        pos = np.arange(len(part))
-        width = 0.8 / len(keys)
-        for j, (key, conf) in enumerate(keys):
-            ax.bar(pos + j * width, part[key], width,
-                   yerr=None if conf is None else part[conf], capsize=3, label=key)
-        ax.set_xticks(pos + width * (len(keys) - 1) / 2, part["parameter"], rotation=30,
-                      ha="right")
-        ax.set_title(f"{design.capitalize()} indices: {output}")
-        ax.legend(fontsize=8)
     return _save(fig, path)
 
 

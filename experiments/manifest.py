@@ -11,7 +11,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .store import MANIFEST_FILE, write_atomic
+from .folders import write_atomic
+from .store import MANIFEST_FILE
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "solara", "dask",
             "SALib")

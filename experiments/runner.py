@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from .chunks import ChunkWriter, consolidate, tidy
 from .designs import SweepConfig
 from .errors import (
     OutputError,
@@ -35,21 +36,16 @@ from .errors import (
     WriteFailed,
 )
 from .executors import SerialExecutor, open_executor
+from .folders import TMP_PREFIX, check_out_dir, locked
 from .interrupts import deferred
 from .manifest import write_manifest
 from .store import (
     SWEEP_ENTRIES,
-    TMP_PREFIX,
-    ChunkWriter,
-    check_out_dir,
-    consolidate,
     describe_groups,
     has_results,
-    locked,
     read_manifest,
     read_results,
     scan,
-    tidy,
 )
 from .tasks import (
     RunTask,

@@ -7,12 +7,14 @@ and scripts that import from here keep working:
   `salib_problem`, `sample_matrix`, `MORRIS_LEVELS`;
 - tasks.py: `RunTask`, `spawn_seeds`, `build_tasks`, `run_model`, `run_task`;
 - executors.py: `SerialExecutor`, `open_executor` (process pool, Dask);
-- store.py: `ChunkWriter`, `load_runs`, `load_trajectories`, `consolidate`, atomic writes;
+- store.py: `load_runs`, `load_trajectories`; chunks.py: `ChunkWriter`, `consolidate`;
+  folders.py: atomic writes;
 - runner.py: `run_sweep`, `SweepResult`, `run_many`;
 - errors.py: `SweepError`, `SweepConfigError` (= `ConfigError`), `SweepAborted`;
-- cli.py: the `sweep` and `analyze` sub-commands.
+- cli.py, commands.py: the `sweep` and `analyze` sub-commands.
 """
 
+from .chunks import ChunkWriter, consolidate
 from .designs import (
     MORRIS_LEVELS,
     SweepConfig,
@@ -25,16 +27,7 @@ from .designs import (
 from .errors import ConfigError, SweepAborted, SweepConfigError, SweepError
 from .executors import SerialExecutor, open_executor
 from .runner import SweepResult, count_errors, run_many, run_sweep
-from .store import (
-    CHUNK_DIR,
-    RUNS_FILE,
-    TIMING_COLUMNS,
-    TRAJ_FILE,
-    ChunkWriter,
-    consolidate,
-    load_runs,
-    load_trajectories,
-)
+from .store import CHUNK_DIR, RUNS_FILE, TIMING_COLUMNS, TRAJ_FILE, load_runs, load_trajectories
 from .tasks import RunTask, build_tasks, run_model, run_task, spawn_seeds
 
 __all__ = [

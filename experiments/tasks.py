@@ -7,7 +7,7 @@ their types are declared in `run_schema()`; its summary columns are the declared
 summary's (`model.summary.RUN_COLUMNS`).
 
 An experiment's identity (`experiment_identity`) is what a sweep's files are sealed with
-(see experiments/store.py): the config as parsed, the resolved runs (every run's
+(see experiments/seals.py): the config as parsed, the resolved runs (every run's
 parameters and seed) and the code that shapes the results (`code_fingerprint`: the
 civres version, a SHA-256 of the model package's source files and of the run table's
 declared columns). Two sweeps share an identity only if they would produce the same

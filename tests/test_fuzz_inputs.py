@@ -23,7 +23,8 @@ from experiments.cases import (
     Case,
     parse_cases,
 )
-from experiments.cli import main, parse_overrides
+from experiments.cli import main
+from experiments.commands import parse_overrides
 from experiments.designs import DESIGNS, SweepConfig, load_config, parse_config
 from experiments.errors import CaseFileError, CivresError, UsageError
 from experiments.mapping import case_params

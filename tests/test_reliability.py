@@ -29,25 +29,22 @@ import pyarrow.parquet as pq
 import pytest
 from sweep_helpers import KILL_CONFIG, ROOT, TINY, comparable, tiny, write
 
-import experiments.cli as cli
+import experiments.commands as commands
 import experiments.designs as designs
 import experiments.executors as executors
+import experiments.seals as seals
 import experiments.store as store
 import experiments.tasks as tasks
-from experiments.analyze import RANGES, analyze
+from experiments.analyze import analyze
+from experiments.checks import RANGES
+from experiments.chunks import rows_table
 from experiments.cli import main
 from experiments.designs import parse_config
-from experiments.errors import ConfigError, ResultsError, SweepError
+from experiments.errors import ConfigError, OutputError, ResultsError, SweepError
+from experiments.folders import locked
 from experiments.runner import run_sweep
-from experiments.store import (
-    Damaged,
-    ResultsWarning,
-    load_runs,
-    locked,
-    read_sealed,
-    rows_table,
-    write_parquet_atomic,
-)
+from experiments.seals import Damaged, read_sealed, write_parquet_atomic
+from experiments.store import ResultsWarning, load_runs
 from experiments.tasks import build_tasks, run_model, run_schema
 from model.summary import RUN_COLUMNS
 
@@ -251,10 +248,10 @@ def test_changed_bytes_in_runs_parquet_are_refused_not_analysed(finished, capsys
         data[100:107] = bytes(b ^ 0x20 for b in data[100:107])
     else:
         table, identity = read_sealed(path)
-        seal = json.loads(store.seal_table(table, identity, "runs").schema.metadata[
-            store.SEAL_KEY])
+        seal = json.loads(seals.seal_table(table, identity, "runs").schema.metadata[
+            seals.SEAL_KEY])
         del seal["file_sha256"]
-        pq.write_table(table.replace_schema_metadata({store.SEAL_KEY: json.dumps(seal)}),
+        pq.write_table(table.replace_schema_metadata({seals.SEAL_KEY: json.dumps(seal)}),
                        path, compression="none")
         word = table["outcome"][0].as_py().encode()
         data = bytearray(path.read_bytes())
@@ -387,7 +384,7 @@ def test_a_sweep_at_a_density_of_zero_runs_and_analyses(tmp_path, capsys):
 def test_a_signal_saves_finished_runs_and_exits_128_plus_n(tmp_path, monkeypatch, capsys,
                                                            reference, signum):
     out = tmp_path / "out"
-    monkeypatch.setattr(cli, "run_sweep", functools.partial(
+    monkeypatch.setattr(commands, "run_sweep", functools.partial(
         run_sweep, model_fn=stop_after(5, signum)))
     config = write(tmp_path, TINY)
     assert main(["sweep", str(config), "--out", str(out), "--workers", "1",
@@ -640,7 +637,7 @@ def test_a_runs_files_are_written_together_or_not_at_all(tmp_path, monkeypatch, 
     if failing == "figure":
         monkeypatch.setattr(experiments.figures, "campaign_figure", full)
     else:
-        monkeypatch.setattr(cli, "write_manifest", full)
+        monkeypatch.setattr(commands, "write_manifest", full)
     assert main([*argv[:-1], str(out)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device; nothing was written" in err
@@ -730,7 +727,7 @@ def test_a_lock_file_removed_by_its_holder_is_not_locked_by_two(tmp_path):
 
         fcntl.flock(orphan, fcntl.LOCK_EX | fcntl.LOCK_NB)  # B locks the orphan: possible,
         assert os.fstat(orphan).st_ino != (out / ".lock").stat().st_ino  # but not the folder's
-        with pytest.raises(store.OutputError, match="in use by another sweep"):
+        with pytest.raises(OutputError, match="in use by another sweep"):
             with locked(out):
                 pass
     os.close(orphan)
@@ -743,7 +740,7 @@ def test_user_inputs_never_replace_committed_results(tmp_path, monkeypatch, caps
     committed_inputs = {"compare": {"cases": "seeds/cases.toml", "reps": 20, "seed": 1,
                                     "coding_uncertainty": True},
                         "facts": {"samples": 1000, "seed": 1}}
-    for name, files in (("compare", cli.COMPARE_FILES), ("facts", cli.FACTS_FILES)):
+    for name, files in (("compare", commands.COMPARE_FILES), ("facts", commands.FACTS_FILES)):
         folder = tmp_path / "results" / name
         folder.mkdir(parents=True)
         for file in files:
@@ -780,7 +777,7 @@ def _disk_full_after(monkeypatch, calls: int, only: str = ".parquet") -> None:
                 raise OSError(errno.ENOSPC, "No space left on device")
         return real(fd)
 
-    monkeypatch.setattr(store.os, "fsync", fsync)
+    monkeypatch.setattr(os, "fsync", fsync)
 
 
 def test_a_full_disk_during_a_sweep_keeps_finished_runs(tmp_path, monkeypatch, capsys,

@@ -22,18 +22,14 @@ from sweep_helpers import (
     write,
 )
 
+from experiments.chunks import ChunkWriter
 from experiments.cli import main
 from experiments.designs import load_config, parse_config
+from experiments.folders import write_atomic
 from experiments.manifest import write_manifest
 from experiments.runner import run_sweep
-from experiments.store import (
-    ChunkWriter,
-    ResultsWarning,
-    load_runs,
-    read_manifest,
-    write_atomic,
-    write_parquet_atomic,
-)
+from experiments.seals import write_parquet_atomic
+from experiments.store import ResultsWarning, load_runs, read_manifest
 from experiments.tasks import build_tasks, experiment_identity, run_schema
 
 
