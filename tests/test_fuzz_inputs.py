@@ -11,6 +11,7 @@ import math
 import tomllib
 
 import pytest
+from case_samples import ONE_CASE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sweep_helpers import SMOKE
@@ -246,29 +247,6 @@ def test_a_config_that_is_not_a_file(tmp_path):
 
 # ---------------------------------------------------------------------------- case files
 
-ONE_CASE = """
-[[case]]
-id = "serbia-2000"
-name = "Overthrow of Milosevic"
-country = "Serbia"
-start_year = 1996
-end_year = 2000
-regime_type = "personalist"
-legitimacy = "low"
-security_cohesion = "medium"
-repression_capacity = "medium"
-grievance = "high"
-discipline = "high"
-breadth = "high"
-media_freedom = "medium"
-international_pressure = "high"
-tactics = "mixed"
-[case.observed]
-outcome = "success"
-peak_participation_pct = 2.66
-security_defections = true
-sources = ["NAVCO 1.2 (Chenoweth & Shay 2019)"]
-"""
 
 
 def _one_case() -> dict:

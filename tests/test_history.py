@@ -4,6 +4,7 @@ import inspect
 import json
 
 import pytest
+from case_samples import ONE_CASE
 
 from experiments import mapping
 from experiments.cases import LEVELS, load_cases
@@ -12,29 +13,6 @@ from experiments.compare import _brier, compare_cases, score
 from experiments.facts import facts, run_facts, sample_cases
 from model import Params
 
-ONE_CASE = """
-[[case]]
-id = "serbia-2000"
-name = "Overthrow of Milosevic"
-country = "Serbia"
-start_year = 1996
-end_year = 2000
-regime_type = "personalist"
-legitimacy = "low"
-security_cohesion = "medium"
-repression_capacity = "medium"
-grievance = "high"
-discipline = "high"
-breadth = "high"
-media_freedom = "medium"
-international_pressure = "high"
-tactics = "mixed"
-[case.observed]
-outcome = "success"
-peak_participation_pct = 2.66
-security_defections = true
-sources = ["NAVCO 1.2 (Chenoweth & Shay 2019)"]
-"""
 SMALL = dict(width=20, height=20, citizen_vision=5, security_vision=5, max_steps=60)
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from case_samples import ONE_CASE
 from sweep_helpers import KILL_CONFIG, ROOT, TINY, comparable, tiny, write
 
 import experiments.commands as commands
@@ -748,7 +749,7 @@ def test_user_inputs_never_replace_committed_results(tmp_path, monkeypatch, caps
         (folder / "manifest.json").write_text(json.dumps(committed_inputs[name]))
     committed = digest(tmp_path / "results")
     mine = tmp_path / "mine.toml"
-    mine.write_text(_ONE_CASE)
+    mine.write_text(ONE_CASE)
     assert main(["compare", "--cases", str(mine), "--reps", "1", "--workers", "1"]) == 0
     assert (tmp_path / "results" / "compare-mine" / "comparison.json").exists()
     for argv in (["compare", "--reps", "1", "--workers", "1"],
@@ -832,27 +833,4 @@ def test_a_real_write_limit_in_a_subprocess(tmp_path, kill_reference):
     _resume_and_compare(config_path, out, expected)
 
 
-_ONE_CASE = """
-[[case]]
-id = "serbia-2000"
-name = "Overthrow of Milosevic"
-country = "Serbia"
-start_year = 1996
-end_year = 2000
-regime_type = "personalist"
-legitimacy = "low"
-security_cohesion = "medium"
-repression_capacity = "medium"
-grievance = "high"
-discipline = "high"
-breadth = "high"
-media_freedom = "medium"
-international_pressure = "high"
-tactics = "mixed"
-[case.observed]
-outcome = "success"
-peak_participation_pct = 2.66
-security_defections = true
-sources = ["NAVCO 1.2 (Chenoweth & Shay 2019)"]
-"""
 
