@@ -1,9 +1,10 @@
 """CivilResistanceModel: a campaign of citizens against a regime and its pillars.
 
-Each step reads as a schedule of named phases (see `step`). All agents of a kind
-perceive and decide at once: counts within vision come from box filters over grid
-maps and the decision rules are the pure functions of `model.rules`. The Mesa
-agents are live views of the arrays (see `model.agents`).
+Each step reads as a schedule of named phases (see `step`), written as one mixin per
+actor in `model.phases`. All agents of a kind perceive and decide at once: counts
+within vision come from box filters over grid maps and the decision rules are the pure
+functions of `model.rules`. The Mesa agents are live views of the arrays (see
+`model.agents`).
 """
 
 from __future__ import annotations
