@@ -97,12 +97,11 @@ class RegimePhases:
         A reform readily; a maximalist demand (a negotiated transition) at
         MAXIMALIST_GRANT of that rate.
         """
-        p, c, reg = self.params, self.citizens, self.regime_state
+        p, reg = self.params, self.regime_state
         if reg.granted:
             return
-        active = (c.state == PROTESTING) | (c.state == VIOLENT)
-        strikes = float((active & c.dispersed).sum()) / max(self.n_citizens, 1)
-        pressure = rules.pressure(participation, strikes, max(self._initial_support - support, 0))
+        pressure = rules.pressure(participation, self._strike_share(),
+                                  max(self._initial_support - support, 0))
         chance = rules.grant_probability(p.responsiveness, pressure)
         if not p.reform_goal:
             chance *= rules.MAXIMALIST_GRANT
@@ -110,17 +109,23 @@ class RegimePhases:
 
     def _spend_patronage(self) -> None:
         """Buy back the least loyal pillars while resources last; earn from business."""
-        p, reg, c = self.params, self.regime_state, self.citizens
+        p, reg = self.params, self.regime_state
         self._patronage = np.zeros(len(PILLARS))
         if not p.adaptive_regime:
             return
         self._patronage, spent = rules.patronage(reg.resources, reg.pillar_loyalty, p.learning)
         reg.resources -= spent
-        active = (c.state == PROTESTING) | (c.state == VIOLENT)
-        # max(.., 1): a grid without citizens (density 0) has no strikes, not a crash.
-        strikes = float((active & c.dispersed).sum()) / max(self.n_citizens, 1)
-        earned = rules.income(reg.pillar_loyalty[BUSINESS], strikes)
+        earned = rules.income(reg.pillar_loyalty[BUSINESS], self._strike_share())
         reg.resources = max(reg.resources + earned, 0.0)
+
+    def _strike_share(self) -> float:
+        """Citizens on strike or boycott (active with dispersed tactics), as a share of all.
+
+        max(.., 1): a grid without citizens (density 0) has no strikes, not a crash.
+        """
+        c = self.citizens
+        active = (c.state == PROTESTING) | (c.state == VIOLENT)
+        return float((active & c.dispersed).sum()) / max(self.n_citizens, 1)
 
     def _backfire_signal(self) -> float:
         """Legitimacy and pillar loyalty lost this step to repression of the nonviolent."""
