@@ -117,6 +117,25 @@ def _add_run_options(parser: argparse.ArgumentParser, out: str) -> None:
                              "folder holding other inputs' results is not replaced)")
 
 
+def _add_calibrate_command(sub: argparse._SubParsersAction) -> None:
+    """`calibrate`."""
+    from .calibrate_command import cmd_calibrate
+
+    calibrate = sub.add_parser("calibrate", help="fit coefficients to the published facts "
+                               "(ABC-SMC with pyabc); rerun to resume")
+    calibrate.add_argument("config", help="calibration config (TOML), e.g. "
+                                          "experiments/calibration.toml")
+    calibrate.add_argument("--workers", type=_positive, default=None,
+                           help="worker processes (default: all cores)")
+    calibrate.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="run on an existing Dask cluster, e.g. tcp://host:8786")
+    calibrate.add_argument("--out", default=None,
+                           help="folder for the history and results (default "
+                                "results/calibration); rerunning resumes it")
+    calibrate.add_argument("--json", action="store_true", help="print the report as JSON")
+    calibrate.set_defaults(func=cmd_calibrate)
+
+
 def _add_app_command(sub: argparse._SubParsersAction) -> None:
     """`app`."""
     app = sub.add_parser("app", help="watch a campaign in the browser (SolaraViz)",
@@ -152,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     params.set_defaults(func=cmd_params)
     _add_sweep_commands(sub)
     _add_history_commands(sub)
+    _add_calibrate_command(sub)
     _add_app_command(sub)
     return parser
 

@@ -84,9 +84,27 @@ def sample_cases(n: int, seed: int) -> list[Case]:
 
 def run_facts(samples: int, seed: int, workers: int | None, **run_overrides: Any) -> pd.DataFrame:
     """Run one model per sampled campaign; a row per run, failed runs included (`error`)."""
-    cases = sample_cases(samples, seed)
+    return run_campaigns(sample_cases(samples, seed), seed, workers, **run_overrides)
+
+
+def run_campaigns(cases: list[Case], seed: int, workers: int | None, paired: bool = True,
+                  coefficients: list[dict[str, float]] | None = None,
+                  **run_overrides: Any) -> pd.DataFrame:
+    """Run one model per campaign and add what the facts need; a row per campaign.
+
+    Args:
+        cases: the campaigns (sampled or catalogued).
+        seed: master seed of the runs and of the coding-uncertainty draws.
+        workers: local workers (1: in this process).
+        paired: also rerun each maximalist campaign at each of PAIRED_LEARNING.
+        coefficients: per campaign, model coefficients to use (e.g. drawn from the
+            calibration's posterior); they override the defaults, not the conditions.
+        run_overrides: run settings for every campaign (grid size, horizon).
+    """
     jitter = coding_rng(seed)
-    params = [case_params(case, jitter, **run_overrides).to_dict() for case in cases]
+    coefficients = coefficients or [{}] * len(cases)
+    params = [case_params(case, jitter, **drawn, **run_overrides).to_dict()
+              for case, drawn in zip(cases, coefficients, strict=True)]
     runs = run_many(params, seed, workers)
     ok = runs["error"].isna()
     runs["success"] = runs["outcome"] == "success"
@@ -97,7 +115,9 @@ def run_facts(samples: int, seed: int, workers: int | None, **run_overrides: Any
     runs["fell_by_horizon"], runs["war_weeks"] = _fell_by_horizon(runs, params, workers)
     runs["won"] = np.where(runs["turned_violent"], runs["fell_by_horizon"], runs["success"])
     runs["goal"] = [case.goal for case in cases]
-    _learning_counterfactual(runs, params, workers)
+    runs["start_year"] = [case.start_year for case in cases]
+    if paired:
+        _learning_counterfactual(runs, params, workers)
     return runs
 
 
