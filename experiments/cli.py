@@ -110,6 +110,11 @@ def _add_run_options(parser: argparse.ArgumentParser, out: str) -> None:
     parser.add_argument("--workers", type=_positive, default=None,
                         help="worker processes (at most the cores this machine has)")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--posterior", default=None, metavar="CSV",
+                        help="draw each run's coefficients from this posterior (default: "
+                             "the committed calibration, results/calibration/posterior.csv)")
+    parser.add_argument("--no-posterior", action="store_true",
+                        help="use the Params defaults instead of a posterior")
     parser.add_argument("--allow-large", action="store_true",
                         help="run more than 1,000,000 runs (the limit otherwise)")
     parser.add_argument("--out", default=None,

@@ -33,6 +33,7 @@ from .executors import cap_workers
 from .facts import facts, format_facts, run_facts
 from .folders import folder_written_whole, write_atomic
 from .manifest import write_manifest
+from .posterior import DEFAULT_POSTERIOR, Posterior, load_posterior
 from .runner import run_sweep
 from .store import RUNS_FILE, read_manifest
 
@@ -255,17 +256,34 @@ def _out_folder(given: str | None, default: Path, inputs: dict[str, Any],
     return default
 
 
+def chosen_posterior(args: argparse.Namespace) -> Posterior | None:
+    """The posterior that --posterior / --no-posterior name (default: the committed one)."""
+    if args.no_posterior and args.posterior is not None:
+        raise UsageError("give --posterior CSV or --no-posterior, not both")
+    return None if args.no_posterior else load_posterior(args.posterior or DEFAULT_POSTERIOR)
+
+
+def posterior_note(posterior: Posterior | None) -> dict[str, Any]:
+    """What a result says about the coefficients its runs used."""
+    if posterior is None:
+        return {"coefficients": "Params defaults (no posterior)"}
+    return {"coefficients": "drawn per run from the calibration's posterior",
+            **posterior.describe()}
+
+
 def cmd_facts(args: argparse.Namespace) -> int:
     """Sample campaigns, run them, print the facts; write table and figure."""
     from .facts import facts_figure
 
     _check_runs(args.samples, f"--samples {args.samples}", args.allow_large)
-    inputs = {"samples": args.samples, "seed": args.seed}
+    posterior = chosen_posterior(args)
+    inputs = {"samples": args.samples, "seed": args.seed,
+              "posterior_sha256": posterior.digest if posterior else None}
     out = _out_folder(args.out, RESULTS / "facts", inputs, FACTS_FILES)
     workers = _workers(args.workers)
     with folder_written_whole(out, FACTS_FILES) as stage:
-        runs = run_facts(args.samples, args.seed, workers)
-        result = facts(runs)
+        runs = run_facts(args.samples, args.seed, workers, posterior=posterior)
+        result = {**facts(runs), **posterior_note(posterior)}
         runs.to_parquet(stage / "facts_runs.parquet", index=False)
         write_atomic(stage / "facts.json", json.dumps(result, indent=2) + "\n")
         facts_figure(result, stage / "facts.png")

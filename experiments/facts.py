@@ -43,6 +43,7 @@ from .cases import (
     Observed,
 )
 from .mapping import case_params, coding_rng
+from .posterior import Posterior
 from .runner import run_many
 
 PUBLISHED = {
@@ -82,9 +83,15 @@ def sample_cases(n: int, seed: int) -> list[Case]:
     return cases
 
 
-def run_facts(samples: int, seed: int, workers: int | None, **run_overrides: Any) -> pd.DataFrame:
-    """Run one model per sampled campaign; a row per run, failed runs included (`error`)."""
-    return run_campaigns(sample_cases(samples, seed), seed, workers, **run_overrides)
+def run_facts(samples: int, seed: int, workers: int | None, posterior: Posterior | None = None,
+              **run_overrides: Any) -> pd.DataFrame:
+    """Run one model per sampled campaign; a row per run, failed runs included (`error`).
+
+    With a posterior, each campaign's coefficients are drawn from it (seeded by `seed`).
+    """
+    cases = sample_cases(samples, seed)
+    drawn = posterior.draw(len(cases), seed) if posterior is not None else None
+    return run_campaigns(cases, seed, workers, coefficients=drawn, **run_overrides)
 
 
 def run_campaigns(cases: list[Case], seed: int, workers: int | None, paired: bool = True,
@@ -252,6 +259,9 @@ def format_facts(result: dict[str, Any]) -> str:
     yrs = lambda v: "n/a" if v is None else f"{v:.1f}"  # noqa: E731
     shares = result["outcome_shares"]
     lines = [
+        *([f"coefficients: {result['coefficients']}"
+           + (f" ({result['posterior']})" if result.get("posterior") else "")]
+          if result.get("coefficients") else []),
         f"runs: {result['n_runs']}"
         + (f" ({result['n_errors']} more failed and are left out)"
            if result.get("n_errors") else ""),

@@ -1,0 +1,54 @@
+"""The posterior that compare and facts draw coefficients from (experiments/posterior.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments.cli import main
+from experiments.errors import UsageError
+from experiments.posterior import DEFAULT_POSTERIOR, load_posterior
+
+
+def write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_draws_follow_the_weights_and_the_seed(tmp_path):
+    post = load_posterior(write(tmp_path / "p.csv",
+                                "fatigue,erosion,weight\n0.01,0.02,0\n0.03,0.04,1\n0.05,0.06,3\n"))
+    drawn = post.draw(400, seed=7)
+    assert post.draw(400, seed=7) == drawn
+    assert post.draw(400, seed=8) != drawn
+    fatigue = [d["fatigue"] for d in drawn]
+    assert 0.01 not in fatigue  # weight 0: never drawn
+    assert fatigue.count(0.05) / 400 == pytest.approx(0.75, abs=0.07)
+    assert {tuple(d.values()) for d in drawn} <= {(0.03, 0.04), (0.05, 0.06)}  # rows kept whole
+    assert post.describe()["calibrated"] == ["fatigue", "erosion"]
+    assert len(post.describe()["posterior_sha256"]) == 64
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("fatigue\n0.1\n", "need a 'weight' column"),
+    ("fatigue,weight\n0.1,-1\n", "need a 'weight' column"),
+    ("fatigue,weight\n0.1,0\n", "need a 'weight' column"),
+    ("nonsense,weight\n0.1,1\n", "unknown: nonsense"),
+    ("fatigue,weight\n0.9,1\n", "fatigue"),
+])
+def test_bad_posterior_files_are_refused(tmp_path, text, message):
+    with pytest.raises(UsageError, match=message):
+        load_posterior(write(tmp_path / "p.csv", text))
+
+
+def test_a_missing_named_file_is_an_error_but_the_default_may_be_absent(tmp_path):
+    with pytest.raises(UsageError, match="cannot read it"):
+        load_posterior(tmp_path / "nothing.csv")
+    assert load_posterior(None) is None
+    if not DEFAULT_POSTERIOR.exists():
+        assert load_posterior() is None
+
+
+def test_facts_refuses_both_posterior_options(tmp_path, capsys):
+    assert main(["facts", "--samples", "2", "--posterior", "x.csv", "--no-posterior",
+                 "--out", str(tmp_path / "f")]) == 2
+    assert "not both" in capsys.readouterr().err
