@@ -15,7 +15,7 @@ from .folders import write_atomic
 from .store import MANIFEST_FILE
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "solara", "dask",
-            "SALib")
+            "SALib", "scikit-learn")
 
 
 def git_commit() -> str | None:
