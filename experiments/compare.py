@@ -269,8 +269,8 @@ def format_comparison(result: dict[str, Any]) -> str:
         "",
         f"accuracy of the most likely outcome: {s['accuracy']:.2f} over {s['n_cases']} cases "
         f"(always predicting the commonest outcome: {s['accuracy_base_rate']:.2f})",
-        f"Brier score: {s['brier']:.3f} (predicting the base rates: {s['brier_baseline']:.3f};"
-        " lower is better)",
+        f"Brier score: {s['brier']:.3f} (predicting these cases' own base rates, in sample: "
+        f"{s['brier_baseline']:.3f}; lower is better; held-out baselines below)",
         "coding uncertainty: " + ("levels drawn within their intervals"
                                   if s.get("coding_uncertainty") else "central values"),
         f"development: {s['development_set']}",
