@@ -26,6 +26,7 @@ from .commands import (
     cmd_run,
     cmd_sweep,
 )
+from .compare import SPLIT_YEAR
 from .errors import CivresError, RunAborted, Terminated, UsageError
 from .interrupts import handle_signals
 
@@ -95,6 +96,10 @@ def _add_history_commands(sub: argparse._SubParsersAction) -> None:
     compare.add_argument("--reps", type=_positive, default=10, help="runs per case")
     compare.add_argument("--no-coding-uncertainty", action="store_true",
                          help="use each level's central value in every run")
+    compare.add_argument("--split", action="store_true",
+                         help=f"also score a temporal split: campaigns starting up to "
+                              f"{SPLIT_YEAR} against later ones, the baselines fitted on "
+                              "the early ones only")
     _add_run_options(compare, "results/compare, or results/compare-<stem> for --cases "
                               "FILE")
     compare.set_defaults(func=cmd_compare)

@@ -189,8 +189,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Run every case `--reps` times; print the table and summary; write the figure."""
-    from .compare import compare_cases, comparison_figure, format_comparison
+    """Run every case `--reps` times; print the table and summary; write the figure.
+
+    The cases used in calibration come from experiments/calibration_record.py; the
+    manifest records them, but they are not among the inputs a default folder is checked
+    against (a new calibration record must not stop the documented command replacing
+    its results). `--split` is: a default folder holding split results is not replaced
+    by a run without it, nor the reverse.
+    """
+    from .calibration_record import calibration_cases
+    from .compare import SPLIT_YEAR, compare_cases, comparison_figure, format_comparison
 
     try:
         cases = load_cases(args.cases)
@@ -201,16 +209,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 args.allow_large)
     own = args.cases is not None and not _is_catalogue(args.cases)
     inputs = {"cases": args.cases if own else "seeds/cases.toml", "reps": args.reps,
-              "seed": args.seed, "coding_uncertainty": not args.no_coding_uncertainty}
+              "seed": args.seed, "coding_uncertainty": not args.no_coding_uncertainty,
+              "split_year": SPLIT_YEAR if args.split else None}
     default = RESULTS / (f"compare-{_stem(args.cases)}" if own else "compare")
     out = _out_folder(args.out, default, inputs, COMPARE_FILES)
     workers = _workers(args.workers)
     with folder_written_whole(out, COMPARE_FILES) as stage:
+        used = calibration_cases()
         result = compare_cases(cases, args.reps, args.seed, workers,
-                               coding_uncertainty=not args.no_coding_uncertainty)
+                               coding_uncertainty=not args.no_coding_uncertainty,
+                               used_in_calibration=used, split_year=inputs["split_year"])
         write_atomic(stage / "comparison.json", json.dumps(result, indent=2) + "\n")
         comparison_figure(result, stage / "comparison.png")
-        write_manifest(stage, {"command": "compare", **inputs})
+        write_manifest(stage, {"command": "compare", **inputs,
+                               "used_in_calibration": sorted(used)})
     print(json.dumps(result, indent=2) if args.json else format_comparison(result))
     return 0
 

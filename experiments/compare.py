@@ -22,7 +22,8 @@ import pandas as pd
 
 from model.vocabulary import OUTCOME_COLOURS, OUTCOMES
 
-from .cases import Case
+from . import baselines, scores
+from .cases import Case, load_cases
 from .errors import RunAborted
 from .mapping import case_params, coding_rng
 from .runner import run_many
@@ -31,12 +32,24 @@ from .runner import run_many
 
 
 def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
-                  coding_uncertainty: bool = True, **run_overrides: Any) -> dict[str, Any]:
+                  coding_uncertainty: bool = True, *,
+                  used_in_calibration: set[str] | frozenset[str] = frozenset(),
+                  split_year: int | None = None, catalogue: list[Case] | None = None,
+                  **run_overrides: Any) -> dict[str, Any]:
     """Simulate every case `reps` times; score the distributions against history.
 
     With coding_uncertainty, each run draws the level-coded parameters from the
     intervals their levels stand for (experiments.mapping.level_interval), from a
     generator seeded by `seed`, so the forecast carries the coarseness of the coding.
+
+    Beside the model, two baselines forecast each case from its coded conditions
+    (experiments/baselines.py), fitted on `catalogue` (default: the shipped catalogue)
+    less the case itself (by id): leave-one-out for the catalogue's cases, a fit on the
+    whole catalogue for a case of another file. `used_in_calibration` names the cases
+    the model's calibration used; they are scored apart from the others. With
+    `split_year`, the baselines are also fitted on the catalogue's campaigns starting
+    up to that year only and scored on the later ones (`scores`, "after <year>").
+    The bootstrap intervals are seeded by `seed`.
     """
     jitter = coding_rng(seed) if coding_uncertainty else None
     params = [case_params(case, jitter, **run_overrides).to_dict()
@@ -44,16 +57,51 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
     runs = run_many(params, seed, workers)
     runs["case"] = [case.id for case in cases for _ in range(reps)]
     rows = [_case_row(case, runs[runs.case == case.id]) for case in cases]
+    catalogue = load_cases() if catalogue is None else catalogue
+    used = frozenset(used_in_calibration)
+    _add_baselines(rows, cases, catalogue, used, split_year)
     scored = [r for r in rows if r["predicted"] is not None]
     failed = runs["error"].notna()
     if not scored:
         raise RunAborted(f"all {len(runs)} runs failed, first: {runs.error[failed].iloc[0]}")
-    summary = {**score(scored), "coding_uncertainty": coding_uncertainty}
+    summary = {**score(scored), "coding_uncertainty": coding_uncertainty,
+               **_development(used, cases),
+               "scores": group_scores(scored, seed, split_year)}
     if failed.any():
         summary["n_errors"] = int(failed.sum())
         summary["first_error"] = runs.error[failed].iloc[0]
         summary["n_cases_unscored"] = len(rows) - len(scored)
     return {"cases": rows, "summary": summary, "reps": reps, "seed": seed}
+
+
+def _add_baselines(rows: list[dict[str, Any]], cases: list[Case], catalogue: list[Case],
+                   used: frozenset[str], split_year: int | None) -> None:
+    """Add to each row its calibration flag and the baselines' forecasts (in place)."""
+    fits = baselines.held_out(cases, catalogue)
+    early = ([c for c in catalogue if c.start_year <= split_year]
+             if split_year is not None else [])
+    split_fits = baselines.held_out(cases, early) if split_year is not None else None
+    for i, (row, case) in enumerate(zip(rows, cases, strict=True)):
+        row["used_in_calibration"] = case.id in used
+        row["start_year"] = case.start_year
+        row["baseline_logistic"] = fits["logistic"][i]
+        row["baseline_rates"] = fits["rates"][i]
+        if split_fits is not None:
+            row["split_baseline_logistic"] = split_fits["logistic"][i]
+            row["split_baseline_rates"] = split_fits["rates"][i]
+
+
+def _development(used: frozenset[str], cases: list[Case]) -> dict[str, Any]:
+    """What the catalogue has been used for, said plainly."""
+    return {
+        "development_set": "the catalogue has been used to develop the model, so it is "
+                           "a development set: the rules, the mapping's levels and the "
+                           "choices made after earlier comparisons were made with these "
+                           "cases in view, and its scores are not out-of-sample tests of "
+                           "the model",
+        "used_in_calibration": sorted(used),
+        "n_used_in_calibration": sum(c.id in used for c in cases),
+    }
 
 
 def _case_row(case: Case, runs: pd.DataFrame) -> dict[str, Any]:
@@ -76,6 +124,7 @@ def _case_row(case: Case, runs: pd.DataFrame) -> dict[str, Any]:
         "predicted": predicted,
         "hit": predicted == case.observed.outcome,
         "distribution": distribution,
+        "n_runs": len(ok),
         "observed_peak_pct": case.observed.peak_participation_pct,
         "simulated_peak_pct": _stat(ok["peak_participation_pct"].astype(float).median()),
         "observed_defections": case.observed.security_defections,
@@ -112,10 +161,88 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "brier_baseline": float(baseline),
         "base_rates": base,
         "confusion": confusion,
-        "calibrated_on_catalogue": False,
-        "cross_validation": "not needed: no parameter was fitted to the catalogue "
-                            "(the mapping's levels come from mechanisms; see docs/ODD.md)",
     }
+
+
+#: The temporal split of `civres compare --split`: campaigns starting up to this year
+#: (the baselines' training cases) against those starting after it.
+SPLIT_YEAR = 2006
+
+#: The forecasters scored side by side, in the order tables show them.
+FORECASTERS = ("model", "base_rates", "logistic")
+
+
+def group_scores(rows: list[dict[str, Any]], seed: int, split_year: int | None = None
+                 ) -> dict[str, Any]:
+    """Accuracy, Brier and log-loss of each forecaster in each group of cases.
+
+    Groups: all cases, those used in calibration and those not; with `split_year`, the
+    campaigns starting up to that year and after it, where the baselines are the ones
+    fitted on the catalogue's early campaigns only (`split_baseline_*` in the rows). Each
+    score has its seeded bootstrap 95% interval over the group's cases; the Brier
+    differences model - baseline have paired intervals. A group with no case has n 0.
+
+    Args:
+        rows: scored case rows, with the baselines' forecasts added by compare_cases.
+        seed: seeds every bootstrap.
+        split_year: the last start year of the early campaigns, if any.
+
+    """
+    groups: list[tuple[str, list[dict[str, Any]], str]] = [
+        ("all", rows, "baseline"),
+        ("used in calibration", [r for r in rows if r["used_in_calibration"]], "baseline"),
+        ("not used in calibration", [r for r in rows if not r["used_in_calibration"]],
+         "baseline"),
+    ]
+    if split_year is not None:
+        groups += [
+            (f"up to {split_year}", [r for r in rows if r["start_year"] <= split_year],
+             "split_baseline"),
+            (f"after {split_year}", [r for r in rows if r["start_year"] > split_year],
+             "split_baseline"),
+        ]
+    out = {name: _group(members, prefix, seed) for name, members, prefix in groups}
+    return {
+        "groups": out,
+        "interval": f"{scores.LEVEL:.0%} interval (percentile bootstrap over cases, "
+                    f"{scores.N_RESAMPLES} resamples, seed {seed})",
+        "log_loss": "natural log; the model's distribution add-half smoothed over its "
+                    "runs, (count + 0.5) / (runs + 2), in every group (accuracy and Brier "
+                    "use it unsmoothed); the baselines give no outcome 0 (add-half base "
+                    "rates; an outcome absent from the logistic's training cases gets "
+                    "0.5 / (n + 2))",
+        "baselines": "fitted on the catalogue less the case itself (leave-one-out for "
+                     "catalogue cases)"
+                     + (f"; in the groups up to {split_year} and after {split_year}, "
+                        f"fitted on the catalogue's campaigns starting up to {split_year} "
+                        "only (less the case itself). The model was developed on the "
+                        "whole catalogue, late campaigns included: the split holds them "
+                        "out of the baselines only" if split_year is not None else ""),
+    }
+
+
+def _group(rows: list[dict[str, Any]], prefix: str, seed: int) -> dict[str, Any]:
+    """One group's scores: each forecaster's, the paired Brier differences, the best."""
+    if not rows:
+        return {"n": 0}
+    observed = [r["observed"] for r in rows]
+    per_case = {
+        "model": scores.per_case([r["distribution"] for r in rows], observed,
+                                 [scores.smoothed(r["distribution"], r["n_runs"])
+                                  for r in rows]),
+        "base_rates": scores.per_case([r[f"{prefix}_rates"] for r in rows], observed),
+        "logistic": scores.per_case([r[f"{prefix}_logistic"] for r in rows], observed),
+    }
+    group: dict[str, Any] = {"n": len(rows)}
+    for name in FORECASTERS:
+        group[name] = scores.summarise(per_case[name], seed)
+    group["brier_difference"] = {
+        f"model_minus_{name}": scores.paired_difference(
+            per_case["model"]["brier"], per_case[name]["brier"], seed)
+        for name in ("logistic", "base_rates")
+    }
+    group["lowest_brier"] = min(FORECASTERS, key=lambda k: group[k]["brier"]["value"])
+    return group
 
 
 def _brier(distribution: dict[str, float], observed: str) -> float:
@@ -142,11 +269,13 @@ def format_comparison(result: dict[str, Any]) -> str:
         "",
         f"accuracy of the most likely outcome: {s['accuracy']:.2f} over {s['n_cases']} cases "
         f"(always predicting the commonest outcome: {s['accuracy_base_rate']:.2f})",
-        f"Brier score: {s['brier']:.3f} (predicting the base rates: {s['brier_baseline']:.3f};"
-        " lower is better)",
+        f"Brier score: {s['brier']:.3f} (predicting these cases' own base rates, in sample: "
+        f"{s['brier_baseline']:.3f}; lower is better; held-out baselines below)",
         "coding uncertainty: " + ("levels drawn within their intervals"
                                   if s.get("coding_uncertainty") else "central values"),
-        f"cross-validation: {s['cross_validation']}",
+        f"development: {s['development_set']}",
+        "used in calibration: " + (", ".join(s["used_in_calibration"])
+                                   or "none (no calibration is recorded)"),
         *([f"runs that failed: {s['n_errors']}, left out ({s['n_cases_unscored']} cases "
            f"without a run, not scored); first: {s['first_error']}"] if s.get("n_errors")
           else []),
@@ -155,7 +284,51 @@ def format_comparison(result: dict[str, Any]) -> str:
     ]
     for o in OUTCOMES:
         lines.append(f"{o:<12}" + "".join(f"{s['confusion'][o][p]:>12}" for p in OUTCOMES))
+    if "scores" in s:
+        lines += ["", *format_scores(s["scores"])]
     return "\n".join(lines)
+
+
+_NAMES = {"model": "model", "base_rates": "base rates", "logistic": "logistic"}
+
+
+def format_scores(block: dict[str, Any]) -> list[str]:
+    """The scores block as lines: one per group and forecaster, then who wins each group."""
+    lines = [f"scores, each with its {block['interval']}; lower Brier and log-loss "
+             "are better:",
+             f"{'group':<24} {'n':>3}  {'forecaster':<11} {'accuracy':<18} "
+             f"{'Brier':<21} log-loss"]
+    verdicts = []
+    for name, group in block["groups"].items():
+        if not group["n"]:
+            lines.append(f"{name:<24} {0:>3}  (no case)")
+            continue
+        for forecaster in FORECASTERS:
+            f = group[forecaster]
+            lines.append(f"{name:<24} {group['n']:>3}  {_NAMES[forecaster]:<11} "
+                         f"{_scored(f['accuracy'], '.2f'):<18} "
+                         f"{_scored(f['brier'], '.3f'):<21} "
+                         f"{_scored(f['log_loss'], '.3f')}")
+        diffs = "; ".join(_difference(group["brier_difference"][f"model_minus_{k}"], k)
+                          for k in ("logistic", "base_rates"))
+        verdicts.append(f"{name}: lowest Brier {_NAMES[group['lowest_brier']]}; {diffs}")
+    return [*lines, "", "Brier, model minus each baseline, with its paired interval:",
+            *verdicts, f"baselines: {block['baselines']}", f"log-loss: {block['log_loss']}"]
+
+
+def _difference(diff: dict[str, Any], baseline: str) -> str:
+    """A paired Brier difference model - baseline, and what its interval says."""
+    lo, hi = diff["interval"]
+    said = ("model clearly worse" if lo > 0 else "model clearly better" if hi < 0
+            else "no clear difference: the interval holds 0")
+    return f"model - {_NAMES[baseline]} {_scored(diff, '+.3f')} ({said})"
+
+
+def _scored(score: dict[str, Any], spec: str) -> str:
+    """A score with its interval: 0.724 [0.612, 0.831]."""
+    value, lo, hi = (0.0 if abs(x) < 1e-12 else x  # no "-0.000" for a rounding error
+                     for x in (score["value"], *score["interval"]))
+    return f"{format(value, spec)} [{format(lo, spec)}, {format(hi, spec)}]"
 
 
 def _number(value: float | None, spec: str) -> str:

@@ -2,6 +2,7 @@
 
 import inspect
 import json
+import math
 
 import pytest
 from case_samples import ONE_CASE
@@ -9,7 +10,7 @@ from case_samples import ONE_CASE
 from experiments import mapping
 from experiments.cases import LEVELS, load_cases
 from experiments.cli import main
-from experiments.compare import _brier, compare_cases, score
+from experiments.compare import _brier, compare_cases, format_scores, group_scores, score
 from experiments.facts import facts, run_facts, sample_cases
 from model import Params
 
@@ -82,8 +83,13 @@ def test_compare_cli_json_and_bad_case_file(tmp_path, capsys):
     assert main(["compare", "--cases", str(good), "--reps", "2", "--json", "--workers", "1",
                  "--out", str(tmp_path / "out")]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert set(result["cases"][0]) >= {"id", "observed", "predicted", "distribution"}
-    assert set(result["summary"]) >= {"accuracy", "brier", "brier_baseline"}
+    assert set(result["cases"][0]) >= {"id", "observed", "predicted", "distribution",
+                                       "used_in_calibration", "baseline_logistic",
+                                       "baseline_rates"}
+    assert set(result["summary"]) >= {"accuracy", "brier", "brier_baseline", "scores",
+                                      "used_in_calibration", "development_set"}
+    assert set(result["summary"]["scores"]["groups"]) == {
+        "all", "used in calibration", "not used in calibration"}
     assert (tmp_path / "out" / "comparison.png").stat().st_size > 0
     bad = tmp_path / "bad.toml"
     bad.write_text(ONE_CASE.replace('legitimacy = "low"', 'legitimacy = "lowish"'))
@@ -283,3 +289,129 @@ def test_facts_by_hand():
     assert result["success_by_goal"] == pytest.approx({"maximalist": 0.6, "reform": 0.5})
     assert result["n_by_goal"] == {"maximalist": 5, "reform": 2}
     assert (result["n_runs"], result["n_errors"]) == (7, 1)
+
+
+# ---------------------------------------------------------------------------- honest scores
+
+
+def _row(observed, distribution, n_runs, rates, logistic, year=2000, used=False):
+    from experiments.scores import most_likely
+
+    return {"observed": observed, "distribution": distribution, "n_runs": n_runs,
+            "predicted": most_likely(distribution), "start_year": year,
+            "used_in_calibration": used, "baseline_rates": rates,
+            "baseline_logistic": logistic, "split_baseline_rates": logistic,
+            "split_baseline_logistic": rates}
+
+
+def test_group_scores_by_hand_with_a_temporal_split():
+    def d(*p):
+        return dict(zip(("success", "stalled", "suppressed", "violent"), p, strict=True))
+
+    even = d(0.25, 0.25, 0.25, 0.25)
+    rows = [
+        # early, used: the model is right and sure; the rates even; the logistic half right
+        _row("success", d(1, 0, 0, 0), 2, even, d(0.5, 0.5, 0, 0), year=1990, used=True),
+        # early, not used: the model sure and wrong
+        _row("stalled", d(1, 0, 0, 0), 2, even, d(0.5, 0.5, 0, 0), year=2006),
+        # late, not used
+        _row("violent", d(0, 0, 0.5, 0.5), 2, even, d(0, 0, 0, 1), year=2007),
+    ]
+    block = group_scores(rows, seed=0, split_year=2006)
+    groups = block["groups"]
+    assert list(groups) == ["all", "used in calibration", "not used in calibration",
+                            "up to 2006", "after 2006"]
+    assert [groups[g]["n"] for g in groups] == [3, 1, 2, 2, 1]
+    used = groups["used in calibration"]
+    assert used["model"]["brier"] == {"value": 0.0, "interval": [0.0, 0.0]}
+    assert used["model"]["log_loss"]["value"] == pytest.approx(-math.log(2.5 / 4))
+    assert used["base_rates"]["brier"]["value"] == pytest.approx(0.75)
+    assert used["logistic"]["brier"]["value"] == pytest.approx(0.5)
+    assert used["lowest_brier"] == "model"
+    every = groups["all"]
+    # model Brier per case 0, 2, 0.5; logistic 0.5, 0.5, 0
+    assert every["model"]["brier"]["value"] == pytest.approx(2.5 / 3)
+    assert every["logistic"]["brier"]["value"] == pytest.approx(1 / 3)
+    assert every["model"]["accuracy"]["value"] == pytest.approx(1 / 3)  # the tie: suppressed
+    diff = every["brier_difference"]["model_minus_logistic"]
+    assert diff["value"] == pytest.approx(0.5)
+    assert diff["interval"][0] <= 0.5 <= diff["interval"][1]
+    assert every["lowest_brier"] == "logistic"
+    # the split groups score the split baselines (swapped in these rows)
+    late = groups["after 2006"]
+    assert late["logistic"]["brier"]["value"] == pytest.approx(0.75)   # the even rates
+    assert late["base_rates"]["brier"]["value"] == pytest.approx(0.0)  # sure and right
+    assert late["lowest_brier"] == "base_rates"
+    # no split: three groups; a group with no case is n 0, and formats
+    plain = group_scores(rows[1:], seed=0)
+    assert list(plain["groups"]) == ["all", "used in calibration", "not used in calibration"]
+    assert plain["groups"]["used in calibration"] == {"n": 0}
+    text = "\n".join(format_scores(plain))
+    assert "used in calibration        0  (no case)" in text
+    verdicts = [line.split(":")[0] for line in text.splitlines() if ": lowest Brier" in line]
+    assert verdicts == ["all", "not used in calibration"]
+    assert block == group_scores(rows, seed=0, split_year=2006)  # deterministic
+    assert block != group_scores(rows, seed=1, split_year=2006)
+
+
+def test_compare_reports_calibration_use_baselines_and_the_split():
+    from experiments import baselines
+    from experiments.compare import format_comparison
+
+    catalogue = load_cases()
+    ids = [c.id for c in catalogue]
+    start = ids.index("lebanon-2005")
+    cases = catalogue[start:start + 3]
+    assert cases[0].start_year <= 2006 < cases[1].start_year  # lebanon 2005, then later ones
+    result = compare_cases(cases, 2, 5, 1, used_in_calibration={cases[1].id},
+                           split_year=2006, **SMALL)
+    rows, summary = result["cases"], result["summary"]
+    assert [r["used_in_calibration"] for r in rows] == [False, True, False]
+    assert summary["used_in_calibration"] == [cases[1].id]
+    assert summary["n_used_in_calibration"] == 1
+    assert "calibrated_on_catalogue" not in summary and "cross_validation" not in summary
+    assert "development set" in summary["development_set"]
+    # the baselines: leave-one-out on the catalogue; the split ones fitted on the early
+    # campaigns only
+    loo = baselines.leave_one_out(catalogue)
+    first = ids.index(cases[0].id)
+    assert rows[0]["baseline_logistic"] == loo["logistic"][first]
+    assert rows[0]["baseline_rates"] == loo["rates"][first]
+    early = [c for c in catalogue if c.start_year <= 2006]
+    late_fit = baselines.fitted_on(early, cases[1:])
+    assert [r["split_baseline_logistic"] for r in rows[1:]] == late_fit["logistic"]
+    groups = summary["scores"]["groups"]
+    assert {g: groups[g]["n"] for g in groups} == {
+        "all": 3, "used in calibration": 1, "not used in calibration": 2,
+        "up to 2006": 1, "after 2006": 2}
+    for group in groups.values():
+        for forecaster in ("model", "base_rates", "logistic"):
+            for name in ("accuracy", "brier", "log_loss"):
+                lo, hi = group[forecaster][name]["interval"]
+                assert lo <= group[forecaster][name]["value"] <= hi
+    # today's brier_baseline is kept: the base rates of the scored cases themselves
+    assert summary["brier_baseline"] == score(rows)["brier_baseline"]
+    text = format_comparison(result)
+    assert "after 2006" in text and "lowest Brier" in text
+    assert text.count("logistic ") >= 5  # one line per group for the logistic
+
+
+def test_compare_cli_split_and_calibration_record(tmp_path, capsys, monkeypatch):
+    from experiments import calibration_record
+
+    assert calibration_record.calibration_cases() == frozenset()
+    monkeypatch.setattr(calibration_record, "calibration_cases",
+                        lambda: frozenset({"serbia-2000"}))
+    good = tmp_path / "one.toml"
+    good.write_text(ONE_CASE)
+    out = tmp_path / "out"
+    assert main(["compare", "--cases", str(good), "--reps", "1", "--json", "--workers", "1",
+                 "--split", "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["cases"][0]["used_in_calibration"] is True
+    assert "up to 2006" in result["summary"]["scores"]["groups"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["split_year"] == 2006 and manifest["used_in_calibration"] == ["serbia-2000"]
+    assert main(["compare", "--split=yes"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--split" in err
