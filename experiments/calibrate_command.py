@@ -52,6 +52,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "epsilons": [float(e) for e in populations[populations["t"] >= 0]["epsilon"]],
         "posterior": posterior_summary(post, config),
         "predictive": check,
+        # The targets are aggregate facts over sampled campaigns: no catalogue case is used.
+        "training_cases": [],
     }
     write_atomic(out / "posterior.csv", post.to_csv(index=False))
     write_atomic(out / "predictive.csv", table.to_csv(index=False))

@@ -1,17 +1,28 @@
 """Which catalogue cases the model's calibration used: read by `civres compare`.
 
 `civres compare` scores the cases used in calibration apart from the others, and says
-which they were. This is the one place it learns them from.
+which they were. This is the one place it learns them from: the committed
+calibration's summary (results/calibration/calibration.json, key `training_cases`).
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 
-def calibration_cases() -> frozenset[str]:
-    """The ids of the catalogue cases the model's calibration was fitted to.
+CALIBRATION_SUMMARY = Path(__file__).resolve().parent.parent / "results" / "calibration" / (
+    "calibration.json")
 
-    No calibration has been committed yet, so none: every case is scored as not used.
-    The calibration (issue 11, being written) will fill this from its committed record
-    of the cases it used.
+
+def calibration_cases(summary: Path = CALIBRATION_SUMMARY) -> frozenset[str]:
+    """The ids of the catalogue cases the committed calibration was fitted to.
+
+    The calibration's targets are the published aggregate facts over sampled campaigns;
+    it records the catalogue cases it used (none so far) under `training_cases`. Without
+    a committed calibration, or a summary without that key, none.
     """
-    return frozenset()
+    try:
+        recorded = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(recorded.get("training_cases", []))

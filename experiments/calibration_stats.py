@@ -99,7 +99,7 @@ def _median(values: pd.Series) -> float | None:
     return float(values.median()) if len(values) else None
 
 
-def calibration_cases(n: int, seed: int) -> list[Case]:
+def sampled_campaigns(n: int, seed: int) -> list[Case]:
     """N maximalist campaigns with conditions drawn from every level; a quarter late."""
     rng = np.random.default_rng(seed)
     n_late = int(round(n * LATE_SHARE))
@@ -123,7 +123,7 @@ def simulate(coefficients: dict[str, float], campaigns: int, seed: int,
     The published facts (all but the 2010s one) are measured over the early campaigns;
     a statistic whose group is empty is None.
     """
-    cases = calibration_cases(campaigns, seed)
+    cases = sampled_campaigns(campaigns, seed)
     runs = run_campaigns(cases, seed, workers, paired=False,
                          coefficients=[dict(coefficients)] * len(cases), **run_settings)
     early = runs[runs["start_year"] <= EARLY_YEARS[1]]
@@ -155,4 +155,4 @@ def distance(simulated: dict[str, float | None], targets: dict[str, tuple[float,
     return float(np.sqrt(total / weights))
 
 
-__all__ = ["STATISTICS", "WEEKS", "Statistic", "calibration_cases", "distance", "simulate"]
+__all__ = ["STATISTICS", "WEEKS", "Statistic", "sampled_campaigns", "distance", "simulate"]

@@ -211,6 +211,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     inputs = {"cases": args.cases if own else "seeds/cases.toml", "reps": args.reps,
               "seed": args.seed, "coding_uncertainty": not args.no_coding_uncertainty,
               "split_year": SPLIT_YEAR if args.split else None}
+    posterior = chosen_posterior(args)
+    inputs["posterior_sha256"] = posterior.digest if posterior else None
     default = RESULTS / (f"compare-{_stem(args.cases)}" if own else "compare")
     out = _out_folder(args.out, default, inputs, COMPARE_FILES)
     workers = _workers(args.workers)
@@ -218,7 +220,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         used = calibration_cases()
         result = compare_cases(cases, args.reps, args.seed, workers,
                                coding_uncertainty=not args.no_coding_uncertainty,
-                               used_in_calibration=used, split_year=inputs["split_year"])
+                               used_in_calibration=used, split_year=inputs["split_year"],
+                               posterior=posterior)
+        result["summary"].update(posterior_note(posterior))
         write_atomic(stage / "comparison.json", json.dumps(result, indent=2) + "\n")
         comparison_figure(result, stage / "comparison.png")
         write_manifest(stage, {"command": "compare", **inputs,

@@ -26,6 +26,7 @@ from . import baselines, scores
 from .cases import Case, load_cases
 from .errors import RunAborted
 from .mapping import case_params, coding_rng
+from .posterior import Posterior
 from .runner import run_many
 
 # ----------------------------------------------------------------------------- compare
@@ -35,6 +36,7 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
                   coding_uncertainty: bool = True, *,
                   used_in_calibration: set[str] | frozenset[str] = frozenset(),
                   split_year: int | None = None, catalogue: list[Case] | None = None,
+                  posterior: Posterior | None = None,
                   **run_overrides: Any) -> dict[str, Any]:
     """Simulate every case `reps` times; score the distributions against history.
 
@@ -49,11 +51,15 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
     the model's calibration used; they are scored apart from the others. With
     `split_year`, the baselines are also fitted on the catalogue's campaigns starting
     up to that year only and scored on the later ones (`scores`, "after <year>").
-    The bootstrap intervals are seeded by `seed`.
+    The bootstrap intervals are seeded by `seed`. With a `posterior`, each run's
+    coefficients are drawn from it (experiments/posterior.py), seeded by `seed`.
     """
     jitter = coding_rng(seed) if coding_uncertainty else None
-    params = [case_params(case, jitter, **run_overrides).to_dict()
-              for case in cases for _ in range(reps)]
+    drawn = (posterior.draw(len(cases) * reps, seed) if posterior is not None
+             else [{}] * (len(cases) * reps))
+    params = [case_params(case, jitter, **coefficients, **run_overrides).to_dict()
+              for case, coefficients in zip(
+                  [case for case in cases for _ in range(reps)], drawn, strict=True)]
     runs = run_many(params, seed, workers)
     runs["case"] = [case.id for case in cases for _ in range(reps)]
     rows = [_case_row(case, runs[runs.case == case.id]) for case in cases]
@@ -275,7 +281,10 @@ def format_comparison(result: dict[str, Any]) -> str:
                                   if s.get("coding_uncertainty") else "central values"),
         f"development: {s['development_set']}",
         "used in calibration: " + (", ".join(s["used_in_calibration"])
-                                   or "none (no calibration is recorded)"),
+                                   or "none (the calibration used no catalogue case)"),
+        *([f"coefficients: {s['coefficients']}"
+           + (f" ({s['posterior']})" if s.get("posterior") else "")]
+          if s.get("coefficients") else []),
         *([f"runs that failed: {s['n_errors']}, left out ({s['n_cases_unscored']} cases "
            f"without a run, not scored); first: {s['first_error']}"] if s.get("n_errors")
           else []),

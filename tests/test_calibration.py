@@ -25,7 +25,7 @@ from experiments.calibration_report import weighted_quantile
 from experiments.calibration_stats import (
     LATE_YEARS,
     STATISTICS,
-    calibration_cases,
+    sampled_campaigns,
     distance,
     simulate,
 )
@@ -137,12 +137,12 @@ def test_simulation_turns_unmeasured_statistics_into_nan():
 
 
 def test_calibration_campaigns_are_maximalist_with_a_late_quarter():
-    cases = calibration_cases(40, seed=5)
+    cases = sampled_campaigns(40, seed=5)
     late = [c for c in cases if c.start_year >= LATE_YEARS[0]]
     assert len(late) == 10
     assert all(c.goal == "maximalist" for c in cases)
     assert all(c.start_year <= 2006 for c in cases if c not in late)
-    assert [c.conditions for c in calibration_cases(40, 5)] == [c.conditions for c in cases]
+    assert [c.conditions for c in sampled_campaigns(40, 5)] == [c.conditions for c in cases]
 
 
 def test_weighted_quantile():

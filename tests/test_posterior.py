@@ -52,3 +52,44 @@ def test_facts_refuses_both_posterior_options(tmp_path, capsys):
     assert main(["facts", "--samples", "2", "--posterior", "x.csv", "--no-posterior",
                  "--out", str(tmp_path / "f")]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_the_calibration_record_names_the_cases_it_used(tmp_path):
+    from experiments.calibration_record import calibration_cases
+
+    summary = tmp_path / "calibration.json"
+    summary.write_text('{"training_cases": ["serbia-2000", "chile-1988"]}')
+    assert calibration_cases(summary) == {"serbia-2000", "chile-1988"}
+    summary.write_text('{"simulations": 3}')
+    assert calibration_cases(summary) == frozenset()
+    summary.write_text("not json")
+    assert calibration_cases(summary) == frozenset()
+    assert calibration_cases(tmp_path / "absent.json") == frozenset()
+
+
+def test_compare_and_facts_runs_take_their_coefficients_from_the_posterior(tmp_path,
+                                                                          monkeypatch):
+    from experiments import compare, facts
+    from experiments.cases import load_cases
+
+    post = load_posterior(write(tmp_path / "p.csv", "fatigue,weight\n0.011,1\n0.033,1\n"))
+    seen = []
+
+    def fake_run_many(params, seed, workers, **_):
+        seen.extend(p["fatigue"] for p in params)
+        raise RuntimeError("stop after the parameters")
+
+    for module in (compare, facts):
+        monkeypatch.setattr(module, "run_many", fake_run_many)
+    cases = load_cases()[:3]
+    with pytest.raises(RuntimeError):
+        compare.compare_cases(cases, 4, 1, 1, posterior=post)
+    assert len(seen) == 12 and set(seen) == {0.011, 0.033}
+    seen.clear()
+    with pytest.raises(RuntimeError):
+        facts.run_facts(12, 1, 1, posterior=post)
+    assert len(seen) == 12 and set(seen) == {0.011, 0.033}
+    seen.clear()
+    with pytest.raises(RuntimeError):
+        compare.compare_cases(cases, 2, 1, 1)
+    assert set(seen) == {0.02}  # no posterior: the Params default
