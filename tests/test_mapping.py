@@ -230,14 +230,15 @@ def test_a_catalogue_case_as_an_app_preset():
     assert list(presets) == [f"case: {case.id}" for case in load_cases()]
     # India 1947 (seeds/cases.toml): occupation, 1919, dispersed; legitimacy low, security
     # high, repression high, grievance high, discipline medium, breadth medium, media
-    # medium, international pressure low; armed groups low, goal maximalist (independence)
+    # medium, international pressure low; armed groups low, goal reform (the 1919 demand,
+    # repeal of the Rowlatt Acts: coding audit of 2026-11-27)
     india = presets["case: india-1947"]
     assert india == pytest.approx({
         "legitimacy": 0.58, "security_loyalty": 0.92, "repression": 0.95, "discipline": 0.65,
         "breadth": 0.3, "media_freedom": 0.5, "jail_capacity": 0.1, "patronage": 0.8,
         "dispersed_share": 0.6, "pillar_loyalty": 0.55, "learning": 0.1,
         "responsiveness": 0.05, "intervention": 0.02, "armed_capacity": 0.03,
-        "reform_goal": False})
+        "reform_goal": True})
 
 
 def test_a_reform_case_from_the_catalogue_maps_to_a_reform_goal():
