@@ -16,6 +16,7 @@ from pathlib import Path
 from .calibrate import HISTORY, posterior, run_calibration
 from .calibration_config import load_config
 from .calibration_report import (
+    effective_sample_size,
     format_report,
     posterior_figure,
     posterior_summary,
@@ -40,6 +41,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     post = posterior(history)
     table, check = predictive_check(post, config, workers)
     populations = history.get_all_populations()
+    generations = populations[populations["t"] >= 0]
     report = {
         "config": config.to_dict(),
         "simulations": result.simulations,
@@ -49,7 +51,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "population_size": config.population_size,
         "campaigns": config.campaigns,
         "predictive_draws": config.predictive_draws,
-        "epsilons": [float(e) for e in populations[populations["t"] >= 0]["epsilon"]],
+        "epsilons": [float(e) for e in generations["epsilon"]],
+        "simulations_per_generation": [int(n) for n in generations["samples"]],
+        "seconds_per_generation": [round(float(w), 1) for w in generations["wall_time"]],
+        "seconds_all_generations": round(float(generations["wall_time"].sum()), 1),
+        "effective_sample_size": effective_sample_size(post["weight"].to_numpy()),
         "posterior": posterior_summary(post, config),
         "predictive": check,
         # The targets are aggregate facts over sampled campaigns: no catalogue case is used.

@@ -30,6 +30,12 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     return float(values[order][min(np.searchsorted(cumulative, q), len(values) - 1)])
 
 
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles: (sum w)^2 / sum w^2."""
+    weights = np.asarray(weights, dtype=float)
+    return float(weights.sum() ** 2 / np.square(weights).sum())
+
+
 def posterior_summary(post: pd.DataFrame, config: CalibrationConfig) -> dict[str, Any]:
     """Per coefficient: prior, weighted mean, median and 90% interval."""
     weights = post["weight"].to_numpy()
@@ -76,10 +82,14 @@ def predictive_check(post: pd.DataFrame, config: CalibrationConfig, workers: int
 
 def format_report(report: dict[str, Any]) -> str:
     """The calibration's result as text: budget, posterior, predictive check."""
-    lines = [f"simulations: {report['simulations']} in {report['seconds']:.0f} s "
-             f"({report['generations']} generations of {report['population_size']}; "
-             f"{report['campaigns']} campaigns per simulation)",
-             f"final tolerance (RMS scaled gap): {report['epsilons'][-1]:.3f}",
+    lines = [f"simulations: {report['simulations']} in {report['seconds_all_generations']:.0f} s "
+             f"over all generations ({report['generations']} generations of "
+             f"{report['population_size']}; {report['campaigns']} campaigns per simulation)"
+             + (f"; this run resumed after generation {report['generations_resumed_from'] - 1}"
+                if report["generations_resumed_from"] else ""),
+             f"final tolerance (RMS scaled gap): {report['epsilons'][-1]:.3f}; effective "
+             f"sample size of the last generation: {report['effective_sample_size']:.1f} of "
+             f"{report['population_size']} particles",
              "", "posterior (weighted median and 90% interval; prior in brackets):"]
     for name, s in report["posterior"].items():
         lo, hi = s["interval_90"]

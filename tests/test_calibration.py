@@ -21,7 +21,7 @@ import pytest
 
 from experiments.calibrate import Distance, Simulation, posterior, run_calibration
 from experiments.calibration_config import calibratable, load_config, parse_config
-from experiments.calibration_report import weighted_quantile
+from experiments.calibration_report import effective_sample_size, weighted_quantile
 from experiments.calibration_stats import (
     LATE_YEARS,
     STATISTICS,
@@ -55,7 +55,7 @@ def stand_in_config(generations=3, population=40, seed=3):
 
 def test_the_committed_config_loads():
     config = load_config(ROOT / "experiments" / "calibration.toml")
-    assert config.population_size == 30 and config.generations == 4
+    assert config.population_size == 30 and config.generations == 3
     assert set(config.targets) <= set(STATISTICS)
     assert config.targets["nonviolent_success"] == (0.53, 2.0)
 
@@ -150,6 +150,12 @@ def test_weighted_quantile():
     assert weighted_quantile(values, weights, 0.5) == 2.0
     assert weighted_quantile(values, weights, 0.2) == 1.0
     assert weighted_quantile(values, weights, 0.9) == 3.0
+
+
+def test_effective_sample_size():
+    assert effective_sample_size(np.ones(10)) == pytest.approx(10.0)
+    assert effective_sample_size(np.array([1.0, 0.0, 0.0])) == pytest.approx(1.0)
+    assert effective_sample_size(np.array([3.0, 1.0])) == pytest.approx(16 / 10)
 
 
 # ----------------------------------------------------------------------------- ABC-SMC
