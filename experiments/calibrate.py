@@ -127,7 +127,11 @@ def run_calibration(config: CalibrationConfig, out_dir: Path, workers: int = 1,
         write_atomic(out_dir / IDENTITY, config.identity() + "\n")
         abc.new(f"sqlite:///{db}", {name: value for name, (value, _) in config.targets.items()})
     remaining = config.generations - before
-    history = abc.history if remaining <= 0 else abc.run(max_nr_populations=remaining)
+    try:
+        history = abc.history if remaining <= 0 else abc.run(max_nr_populations=remaining)
+    finally:
+        if scheduler is not None:
+            abc.sampler.shutdown()  # closes our Dask client (the cluster is not ours)
     return CalibrationResult(history, before, int(history.total_nr_simulations),
                              time.perf_counter() - started)
 

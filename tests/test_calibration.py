@@ -258,3 +258,26 @@ def _generations(db: Path) -> int:
             return con.execute("SELECT COUNT(*) FROM populations WHERE t >= 0").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def test_parallel_samplers_recover_the_coefficient_too(tmp_path):
+    """pyabc's multicore sampler (workers > 1): same law, not the same draws."""
+    result = run_calibration(stand_in_config(generations=4), tmp_path, workers=2,
+                             simulator=stand_in)
+    post = posterior(result.history)
+    assert float(np.average(post["fatigue"], weights=post["weight"])) == pytest.approx(
+        TRUE_FATIGUE, abs=0.03)
+
+
+@pytest.mark.slow
+def test_calibration_runs_on_a_dask_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        result = run_calibration(stand_in_config(generations=4), tmp_path, workers=1,
+                                 scheduler=cluster.scheduler_address, simulator=stand_in)
+    post = posterior(result.history)
+    assert result.history.max_t == 3
+    assert float(np.average(post["fatigue"], weights=post["weight"])) == pytest.approx(
+        TRUE_FATIGUE, abs=0.03)
