@@ -20,7 +20,7 @@ from sweep_helpers import (
 )
 
 from experiments.cli import main
-from experiments.designs import parse_config
+from experiments.designs import parse_config, sample_matrix
 from experiments.errors import RunAborted, SweepAborted, SweepError
 from experiments.runner import run_many, run_sweep
 from experiments.store import load_runs
@@ -172,3 +172,59 @@ def test_one_worker_runs_in_this_process():
     with open_executor("process", 1) as (pool, slots, name):
         assert isinstance(pool, SerialExecutor) and slots == 1 and name.startswith("serial")
         assert pool.submit(os.getpid).result() == os.getpid()
+
+
+# ---------------------------------------------------------------------------- model calls
+
+
+def counted(calls: list, stop_at: int | None = None):
+    """The model, recording each call's seed and params; Ctrl-C at call `stop_at`."""
+    def model(params, seed, record):
+        if len(calls) == stop_at:
+            raise KeyboardInterrupt
+        calls.append((seed, params))
+        return run_model(params, seed, record)
+    return model
+
+
+def test_a_resume_runs_only_the_missing_runs(tmp_path):
+    config = parse_config(tiny())
+    seeds = {t.seed: t.run_id for t in build_tasks(config)}
+    calls: list = []
+    with pytest.raises(KeyboardInterrupt):  # 5 runs done, saved in chunks of 2, 2 and 1
+        run_sweep(config, tmp_path, workers=1, progress=False, chunk_runs=2,
+                  model_fn=counted(calls, stop_at=5))
+    assert len(load_runs(tmp_path)) == 5
+    sorted((tmp_path / "chunks").glob("runs-*.parquet"))[1].unlink()  # 2 runs lost too
+    missing = sorted(set(range(8)) - set(load_runs(tmp_path)["run_id"]))
+    assert len(missing) == 5 and missing != [3, 4, 5, 6, 7]  # not only the last runs
+    calls.clear()
+    result = run_sweep(config, tmp_path, workers=1, progress=False, resume=True,
+                       model_fn=counted(calls))
+    assert result.n_done_before == 3
+    assert sorted(seeds[seed] for seed, _ in calls) == missing  # each once, no other
+    assert sorted(load_runs(tmp_path)["run_id"]) == list(range(8))
+    calls.clear()
+    run_sweep(config, tmp_path, workers=1, progress=False, resume=True,
+              model_fn=counted(calls))
+    assert calls == []  # nothing is missing: the model is not called
+
+
+def test_sampled_integer_parameters_reach_the_model_rounded(tmp_path):
+    config = parse_config({
+        "sweep": {"name": "ints", "master_seed": 3, "replications": 1, "design": "lhs",
+                  "samples": 8},
+        "fixed": {**SMALL, "max_steps": 5},
+        "vary": {"legitimacy": {"min": 0.2, "max": 0.9},
+                 "max_jail_term": {"min": 5, "max": 40}},
+    })
+    raw = sample_matrix(config)[:, 1]
+    rounded = [min(max(round(v), 5), 40) for v in raw]
+    assert rounded != [int(v) for v in raw]  # truncating would give other values
+    calls: list = []
+    run_sweep(config, tmp_path, workers=1, progress=False, model_fn=counted(calls))
+    by_run = {t.seed: t.run_id for t in build_tasks(config)}
+    got = sorted((by_run[seed], params.max_jail_term) for seed, params in calls)
+    assert got == list(enumerate(rounded))
+    assert all(type(value) is int for _, value in got)
+    assert load_runs(tmp_path)["max_jail_term"].tolist() == rounded
