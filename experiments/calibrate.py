@@ -1,8 +1,9 @@
 """`civres calibrate CONFIG`: approximate Bayesian computation (ABC-SMC) with pyabc.
 
 Each particle is a set of coefficients drawn from the config's uniform priors; its
-simulation runs `campaigns` sampled maximalist campaigns (`calibration_stats.simulate`)
-and measures the aggregate facts; the distance to the targets is a weighted RMS of
+simulation runs `campaigns` sampled maximalist campaigns (`calibration_stats.simulate`;
+the same campaigns for every particle, drawn with the config's seed, each run with its
+own seed) and measures the aggregate facts; the distance to the targets is a weighted RMS of
 scaled differences; pyabc's sequential Monte Carlo shrinks the tolerance each
 generation (the median of the last generation's distances) and keeps every finished
 generation in its SQLite history, `history.db` in the output folder. A calibration
@@ -56,12 +57,15 @@ class Simulation:
     campaigns: int
     run: dict[str, Any]
     simulator: Callable[..., dict[str, float | None]] = simulate
+    #: Seed of the campaigns' conditions, the same for every particle.
+    design_seed: int | None = None
 
     def __call__(self, parameter: dict[str, float]) -> dict[str, float]:
         """Simulate one particle's coefficients; return its statistics."""
         seed = int(np.random.randint(SEED_LIMIT))
         coefficients = {k: float(v) for k, v in dict(parameter).items()}
-        stats = self.simulator(coefficients, self.campaigns, seed, self.run)
+        stats = self.simulator(coefficients, self.campaigns, seed, self.run,
+                               design_seed=self.design_seed)
         return {k: np.nan if v is None else float(v) for k, v in stats.items()}
 
 
@@ -109,7 +113,7 @@ def run_calibration(config: CalibrationConfig, out_dir: Path, workers: int = 1,
         before = history.max_t + 1
         epsilon = _next_epsilon(history)
     abc = pyabc.ABCSMC(
-        Simulation(config.campaigns, config.run, simulator),
+        Simulation(config.campaigns, config.run, simulator, design_seed=config.seed),
         pyabc.Distribution(**{name: pyabc.RV("uniform", lo, hi - lo)
                               for name, (lo, hi) in config.priors.items()}),
         Distance(config.targets),

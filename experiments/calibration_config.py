@@ -68,6 +68,7 @@ class CalibrationConfig:
         """A digest of everything that decides the calibration's result."""
         content = {k: getattr(self, k) for k in ("population_size", "campaigns", "seed",
                                                    "run", "priors", "targets")}
+        content["design"] = "fixed campaigns"  # the simulations' design (calibrate.Simulation)
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:

@@ -117,13 +117,18 @@ def sampled_campaigns(n: int, seed: int) -> list[Case]:
 
 
 def simulate(coefficients: dict[str, float], campaigns: int, seed: int,
-             run_settings: dict[str, Any], workers: int | None = 1) -> dict[str, float | None]:
+             run_settings: dict[str, Any], workers: int | None = 1,
+             design_seed: int | None = None) -> dict[str, float | None]:
     """Run `campaigns` sampled campaigns with these coefficients; return every statistic.
 
-    The published facts (all but the 2010s one) are measured over the early campaigns;
-    a statistic whose group is empty is None.
+    The campaigns' conditions are drawn with `design_seed` (default: `seed`); the runs
+    and the coding-uncertainty draws with `seed`. The calibration holds the design fixed
+    across particles (common random numbers: particles then differ by their coefficients
+    and their runs' chance, not by which campaigns they were given); the predictive
+    check draws fresh campaigns. The published facts (all but the 2010s one) are
+    measured over the early campaigns; a statistic whose group is empty is None.
     """
-    cases = sampled_campaigns(campaigns, seed)
+    cases = sampled_campaigns(campaigns, seed if design_seed is None else design_seed)
     runs = run_campaigns(cases, seed, workers, paired=False,
                          coefficients=[dict(coefficients)] * len(cases), **run_settings)
     early = runs[runs["start_year"] <= EARLY_YEARS[1]]

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRUE_FATIGUE = 0.2
 
 
-def stand_in(coefficients, campaigns, seed, run):
+def stand_in(coefficients, campaigns, seed, run, design_seed=None):
     """A statistic equal to 10 x fatigue plus small noise; one statistic never measured."""
     noise = np.random.default_rng(seed).normal(0.0, 0.05)
     return {"median_peak_pct": 10 * coefficients["fatigue"] + noise, "violent_success": None}
@@ -55,7 +55,7 @@ def stand_in_config(generations=3, population=40, seed=3):
 
 def test_the_committed_config_loads():
     config = load_config(ROOT / "experiments" / "calibration.toml")
-    assert config.population_size == 30 and config.generations == 3
+    assert config.population_size == 40 and config.generations == 3
     assert set(config.targets) <= set(STATISTICS)
     assert config.targets["nonviolent_success"] == (0.53, 2.0)
 
@@ -134,6 +134,21 @@ def test_simulation_turns_unmeasured_statistics_into_nan():
     got = Simulation(4, {}, stand_in)({"fatigue": 0.1})
     assert got["median_peak_pct"] == pytest.approx(1.0, abs=0.3)
     assert math.isnan(got["violent_success"])
+
+
+def test_particles_share_the_campaigns_but_not_the_runs(monkeypatch):
+    seen = []
+
+    def record(coefficients, campaigns, seed, run, design_seed=None):
+        seen.append((seed, design_seed))
+        return {}
+
+    simulation = Simulation(4, {}, record, design_seed=17)
+    np.random.seed(0)
+    simulation({"fatigue": 0.1})
+    simulation({"fatigue": 0.2})
+    (seed_a, design_a), (seed_b, design_b) = seen
+    assert design_a == design_b == 17 and seed_a != seed_b
 
 
 def test_calibration_campaigns_are_maximalist_with_a_late_quarter():
