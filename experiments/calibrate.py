@@ -110,8 +110,11 @@ def run_calibration(config: CalibrationConfig, out_dir: Path, workers: int = 1,
     if db.exists():
         _check_same_config(out_dir, config)
         history = pyabc.History(f"sqlite:///{db}")
-        before = history.max_t + 1
-        epsilon = _next_epsilon(history)
+        if history.max_t is None or history.max_t < 0:
+            db.unlink()  # killed before its first generation finished: nothing to keep
+        else:
+            before = history.max_t + 1
+            epsilon = _next_epsilon(history)
     abc = pyabc.ABCSMC(
         Simulation(config.campaigns, config.run, simulator, design_seed=config.seed),
         pyabc.Distribution(**{name: pyabc.RV("uniform", lo, hi - lo)

@@ -296,3 +296,17 @@ def test_calibration_runs_on_a_dask_cluster(tmp_path):
     assert result.history.max_t == 3
     assert float(np.average(post["fatigue"], weights=post["weight"])) == pytest.approx(
         TRUE_FATIGUE, abs=0.03)
+
+
+def test_a_history_without_a_finished_generation_starts_afresh(tmp_path):
+    import pyabc
+
+    config = stand_in_config(1)
+    run_calibration(config, tmp_path, workers=1, simulator=stand_in)
+    # a history killed during generation 0: only pyabc's start row (t = -1) is stored
+    with sqlite3.connect(tmp_path / "history.db") as con:
+        con.execute("DELETE FROM populations WHERE t >= 0")
+    assert pyabc.History(f"sqlite:///{tmp_path / 'history.db'}").max_t == -1
+    again = run_calibration(stand_in_config(2), tmp_path, workers=1, simulator=stand_in)
+    assert again.generations_before == 0 and again.history.max_t == 1
+    assert len(again.history.all_runs()) == 1
