@@ -112,8 +112,12 @@ def posterior_figure(post: pd.DataFrame, config: CalibrationConfig, path: Path) 
     from .figures import save_figure
 
     names = list(config.priors)
-    fig, axes = plt.subplots(1, len(names), figsize=(3 * len(names), 2.8), squeeze=False)
-    for ax, name in zip(axes[0], names, strict=True):
+    columns = min(4, len(names))
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2.6 * rows), squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names, strict=False):
         lo, hi = config.priors[name]
         ax.hist(post[name], bins=12, range=(lo, hi), weights=post["weight"],
                 color="tab:blue", alpha=0.8)

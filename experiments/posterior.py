@@ -89,4 +89,13 @@ def load_posterior(path: str | Path | None = DEFAULT_POSTERIOR) -> Posterior | N
             Params(**row)
     except ValueError as err:
         raise UsageError(f"--posterior {path}: {err}") from None
-    return Posterior(particles, str(path), hashlib.sha256(data).hexdigest())
+    return Posterior(particles, _shown(path), hashlib.sha256(data).hexdigest())
+
+
+def _shown(path: Path) -> str:
+    """The path as results show it: relative to the repository when inside it."""
+    root = DEFAULT_POSTERIOR.parents[2]
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)

@@ -21,6 +21,15 @@ SHARP = "Sharp (1973) The Politics of Nonviolent Action: pillars of support"
 MARTIN = "Martin (2007) Justice Ignited: backfire / political jiu-jitsu"
 CHENOWETH2020 = "Chenoweth (2020) J. Democracy 31(3): authoritarian learning"
 CALIBRATED = "calibration choice, see docs/ODD.md section 7"
+#: The committed ABC-SMC calibration (results/calibration; docs/ODD.md "Calibration").
+#: `civres compare` and `civres facts` draw these coefficients from its posterior; the
+#: defaults below serve single runs, presets and sweeps, and say where they stand.
+ABC_INSIDE = ("ABC-SMC calibration of 2026-11-27 (results/calibration): this default "
+              "lies inside the posterior's 90% interval")
+ABC_OUTSIDE = ("ABC-SMC calibration of 2026-11-27 (results/calibration): this hand-set "
+               "default lies outside the posterior's 90% interval (median {median}); "
+               "compare and facts use the posterior, the presets and the golden run "
+               "this default")
 GRANOVETTER = "Granovetter (1978) Threshold models of collective behavior"
 KURAN = "Kuran (1991) Now out of never: preference falsification"
 LICHBACH = "Lichbach (1995) The Rebel's Dilemma; Chenoweth & Stephan 2011 ch. 2"
@@ -70,7 +79,7 @@ class Params:
     represented_share: float = _p(
         0.05, 0.0001, 1.0, "share of the country's population the grid's citizens stand for "
         "(the politically reachable population); converts participation to % of population",
-        CALIBRATED,
+        CALIBRATED + "; " + ABC_OUTSIDE.format(median=0.087),
     )
     max_steps: int = _p(520, 1, 100_000, "horizon of a run, in steps (one step is a week: "
                         "520 is ten years)", CALIBRATED)
@@ -102,7 +111,7 @@ class Params:
     )
     fatigue: float = _p(
         0.02, 0.0, 0.5, "share of the will to participate worn away per week active while the "
-        "campaign makes no progress (demobilisation)", CALIBRATED,
+        "campaign makes no progress (demobilisation)", CALIBRATED + "; " + ABC_INSIDE,
     )
     legitimacy_spread: float = _p(
         0.1, 0.0, 0.5, "spread of citizens' own views of the regime's legitimacy at the start",
@@ -151,19 +160,20 @@ class Params:
         0.85, 0.0, 1.0, "mean initial loyalty of security forces (and the military)", CS2011
     )
     defect_below: float = _p(
-        0.3, 0.0, 1.0, "loyalty below which an officer defects", CALIBRATED
+        0.3, 0.0, 1.0, "loyalty below which an officer defects",
+        CALIBRATED + "; " + ABC_INSIDE,
     )
     moral_cost: float = _p(
         0.02, 0.0, 1.0, "loyalty lost per step when ordered to repress a large nonviolent crowd",
-        CS2011 + "; " + MARTIN,
+        CS2011 + "; " + MARTIN + "; " + ABC_OUTSIDE.format(median=0.026),
     )
     peer_influence: float = _p(
         0.1, 0.0, 1.0, "loyalty lost per step per share of defected peers in vision",
-        CS2011,
+        CS2011 + "; " + ABC_OUTSIDE.format(median=0.18),
     )
     threat_cohesion: float = _p(
         0.01, 0.0, 1.0, "loyalty gained per step per violent share of actives in vision",
-        CS2011 + " (radical flank)",
+        CS2011 + " (radical flank); " + ABC_INSIDE,
     )
 
     # --- regime and pillars ---------------------------------------------------------
@@ -186,11 +196,11 @@ class Params:
     )
     erosion: float = _p(
         0.01, 0.0, 1.0, "pillar loyalty lost per step per participating share of its constituency",
-        SHARP + "; " + CS2011,
+        SHARP + "; " + CS2011 + "; " + ABC_INSIDE,
     )
     backfire: float = _p(
         1.0, 0.0, 20.0, "legitimacy and pillar loyalty lost per share of citizens repressed "
-        "while nonviolent", MARTIN,
+        "while nonviolent", MARTIN + "; " + ABC_INSIDE,
     )
     responsiveness: float = _p(
         0.2, 0.0, 1.0, "institutional responsiveness: how readily the regime grants a "

@@ -93,3 +93,36 @@ def test_compare_and_facts_runs_take_their_coefficients_from_the_posterior(tmp_p
     with pytest.raises(RuntimeError):
         compare.compare_cases(cases, 2, 1, 1)
     assert set(seen) == {0.02}  # no posterior: the Params default
+
+
+def test_the_committed_posterior_is_shown_by_its_repository_path():
+    post = load_posterior()
+    if post is None:
+        pytest.skip("no committed calibration")
+    assert post.source == "results/calibration/posterior.csv"
+
+
+def test_params_defaults_cite_where_they_stand_in_the_committed_posterior():
+    """Each calibrated coefficient's source says whether its default lies in the
+    committed posterior's 90% interval, and the median it quotes is the posterior's."""
+    import json
+    from dataclasses import fields
+
+    from experiments.calibration_record import CALIBRATION_SUMMARY
+    from model import Params
+
+    if not CALIBRATION_SUMMARY.exists():
+        pytest.skip("no committed calibration")
+    posterior = json.loads(CALIBRATION_SUMMARY.read_text())["posterior"]
+    declared = {f.name: f for f in fields(Params)}
+    assert set(posterior) <= set(declared)
+    for name, summary in posterior.items():
+        lo, hi = summary["interval_90"]
+        source = declared[name].metadata["source"]
+        assert "results/calibration" in source, name
+        if lo <= declared[name].default <= hi:
+            assert "inside the posterior's 90% interval" in source, name
+        else:
+            assert "outside the posterior's 90% interval" in source, name
+            quoted = float(source.split("(median ")[1].split(")")[0])
+            assert quoted == pytest.approx(summary["median"], rel=0.05), name
