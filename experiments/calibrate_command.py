@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .calibrate import HISTORY, posterior, run_calibration
+from .calibrate import HISTORY, IDENTITY, posterior, run_calibration
 from .calibration_config import load_config
 from .calibration_report import (
     effective_sample_size,
@@ -24,17 +24,41 @@ from .calibration_report import (
     predictive_figure,
 )
 from .commands import RESULTS, _workers
+from .errors import OutputError
 from .executors import cap_workers
-from .folders import write_atomic
+from .folders import TMP_PREFIX, check_out_dir, write_atomic
 from .manifest import write_manifest
+from .store import MANIFEST_FILE
 
 DEFAULT_OUT = RESULTS / "calibration"
+
+
+#: What a calibration folder holds (pyabc's journal and our temporary files aside).
+CALIBRATION_FILES = (HISTORY, IDENTITY, "posterior.csv", "predictive.csv", "calibration.json",
+                     "posterior.png", "predictive.png", MANIFEST_FILE)
+
+
+def _calibration_folder(given: str | Path) -> Path:
+    """A writable folder that is empty or holds a calibration's files only.
+
+    Raises:
+        OutputError: the name is empty or a file, the folder cannot be written, or it
+            holds files a calibration did not write (a sweep's results, say).
+    """
+    out = check_out_dir(given)
+    others = sorted(p.name for p in out.iterdir()
+                    if p.name not in CALIBRATION_FILES and not p.name.startswith(TMP_PREFIX)
+                    and not p.name.startswith(HISTORY))
+    if others:
+        raise OutputError(f"--out {given}: holds files a calibration did not write "
+                          f"({others[0]}); give another --out")
+    return out
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Calibrate (or resume), then write posterior, predictive check, figures, manifest."""
     config = load_config(args.config)
-    out = Path(args.out) if args.out is not None else DEFAULT_OUT
+    out = _calibration_folder(args.out if args.out is not None else DEFAULT_OUT)
     workers = _workers(args.workers) or cap_workers(None)[0]
     result = run_calibration(config, out, workers=workers, scheduler=args.scheduler)
     history = result.history

@@ -310,3 +310,22 @@ def test_a_history_without_a_finished_generation_starts_afresh(tmp_path):
     again = run_calibration(stand_in_config(2), tmp_path, workers=1, simulator=stand_in)
     assert again.generations_before == 0 and again.history.max_t == 1
     assert len(again.history.all_runs()) == 1
+
+
+@pytest.mark.parametrize("setup", ["file", "foreign", "empty_name"])
+def test_cli_refuses_an_unusable_out_folder(tmp_path, capsys, setup):
+    config = tmp_path / "c.toml"
+    config.write_text('[priors]\nfatigue = [0.0, 0.1]\n[targets]\nviolent_success = 1\n')
+    out = tmp_path / "out"
+    if setup == "file":
+        out.write_text("x")
+    elif setup == "foreign":
+        out.mkdir()
+        (out / "runs.parquet").write_text("a sweep's")
+    given = "" if setup == "empty_name" else str(out)
+    assert main(["calibrate", str(config), "--out", given]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --out") and "\n" not in err
+    if setup == "foreign":
+        assert "runs.parquet" in err and sorted(p.name for p in out.iterdir()) == [
+            "runs.parquet"]
