@@ -69,7 +69,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     report = {
         "config": config.to_dict(),
         "simulations": result.simulations,
-        "seconds": result.seconds,
+        "seconds_this_invocation": round(result.seconds, 1),
         "generations_resumed_from": result.generations_before,
         "generations": int(history.max_t + 1),
         "population_size": config.population_size,
