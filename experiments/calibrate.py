@@ -19,6 +19,8 @@ not draw for draw.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -37,7 +39,7 @@ from .folders import write_atomic
 HISTORY = "history.db"
 #: The config digest of the calibration a folder holds (checked before resuming).
 IDENTITY = "config.sha"
-#: Seeds drawn for simulations lie below this (numpy's legacy generator's limit).
+#: Seeds of simulations lie below this.
 SEED_LIMIT = 2**31 - 1
 #: The first generation accepts every prior draw (no calibration sample spent on it).
 INITIAL_EPSILON = 1e9
@@ -50,8 +52,9 @@ class Simulation:
     """pyabc's model: coefficients in, statistics out (NaN where a group was empty).
 
     A top-level class, not a closure, so that process pools and Dask can pickle it.
-    Each call draws its campaigns' seed from numpy's global generator, which pyabc's
-    samplers seed.
+    A simulation's runs are seeded from its coefficients and the design seed
+    (`particle_seed`): the same particle gives the same statistics, in any sampler, in
+    any order.
     """
 
     campaigns: int
@@ -62,11 +65,19 @@ class Simulation:
 
     def __call__(self, parameter: dict[str, float]) -> dict[str, float]:
         """Simulate one particle's coefficients; return its statistics."""
-        seed = int(np.random.randint(SEED_LIMIT))
         coefficients = {k: float(v) for k, v in dict(parameter).items()}
+        seed = particle_seed(coefficients, self.design_seed or 0)
         stats = self.simulator(coefficients, self.campaigns, seed, self.run,
                                design_seed=self.design_seed)
         return {k: np.nan if v is None else float(v) for k, v in stats.items()}
+
+
+def particle_seed(coefficients: dict[str, float], seed: int) -> int:
+    """A seed for a particle's runs, from its exact coefficient values and a seed."""
+    text = json.dumps(sorted((k, float(v).hex()) for k, v in coefficients.items()))
+    words = np.frombuffer(hashlib.sha256(text.encode()).digest()[:16], dtype=np.uint32)
+    return int(np.random.SeedSequence([seed, *words.tolist()]).generate_state(1)[0]
+               % SEED_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -125,8 +136,10 @@ def run_calibration(config: CalibrationConfig, out_dir: Path, workers: int = 1,
         sampler=_sampler(workers, scheduler),
     )
     started = time.perf_counter()
-    # Seeded per starting generation: a resumed calibration is reproducible too, though
-    # not draw for draw the same as one that was never interrupted.
+    # pyabc draws its proposals from numpy's global generator (its samplers offer no
+    # other): seeding it makes a serial calibration reproducible. Seeded per starting
+    # generation, so a resumed one is reproducible too, though not draw for draw the same
+    # as one never interrupted. The model's runs never use it (particle_seed).
     np.random.seed([config.seed, before])
     if before:
         abc.load(f"sqlite:///{db}", history.id)

@@ -130,7 +130,6 @@ def test_an_unmeasured_statistic_counts_a_whole_scale():
 
 
 def test_simulation_turns_unmeasured_statistics_into_nan():
-    np.random.seed(0)
     got = Simulation(4, {}, stand_in)({"fatigue": 0.1})
     assert got["median_peak_pct"] == pytest.approx(1.0, abs=0.3)
     assert math.isnan(got["violent_success"])
@@ -144,11 +143,14 @@ def test_particles_share_the_campaigns_but_not_the_runs(monkeypatch):
         return {}
 
     simulation = Simulation(4, {}, record, design_seed=17)
-    np.random.seed(0)
     simulation({"fatigue": 0.1})
     simulation({"fatigue": 0.2})
-    (seed_a, design_a), (seed_b, design_b) = seen
+    simulation({"fatigue": 0.1})
+    (seed_a, design_a), (seed_b, design_b), (seed_c, _) = seen
     assert design_a == design_b == 17 and seed_a != seed_b
+    assert seed_c == seed_a  # the same particle, the same runs, whatever came between
+    assert Simulation(4, {}, record, design_seed=18)({"fatigue": 0.1}) == {}
+    assert seen[-1][0] != seed_a  # another design seed, other runs
 
 
 def test_calibration_campaigns_are_maximalist_with_a_late_quarter():
