@@ -16,6 +16,7 @@ import pandas as pd
 
 from .calibration_config import CalibrationConfig
 from .calibration_stats import STATISTICS, simulate
+from .posterior import Posterior
 
 #: The predictive interval: 5% and 95% quantiles (a 90% interval).
 QUANTILES = (0.05, 0.95)
@@ -51,19 +52,13 @@ def posterior_summary(post: pd.DataFrame, config: CalibrationConfig) -> dict[str
     return summary
 
 
-def draw_particles(post: pd.DataFrame, n: int, rng: np.random.Generator,
-                   names: list[str]) -> list[dict[str, float]]:
-    """N coefficient sets drawn from the posterior's particles by weight."""
-    weights = post["weight"].to_numpy(dtype=float)
-    chosen = rng.choice(len(post), size=n, p=weights / weights.sum())
-    return [{k: float(post.iloc[i][k]) for k in names} for i in chosen]
-
-
 def predictive_check(post: pd.DataFrame, config: CalibrationConfig, workers: int | None
                      ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Simulate posterior draws; each target's 90% interval beside its target value."""
     rng = np.random.default_rng([config.seed, PREDICTIVE_STREAM])
-    draws = draw_particles(post, config.predictive_draws, rng, list(config.priors))
+    particles = Posterior(post, "the calibration's last generation", "")
+    draws = [{k: d[k] for k in config.priors}
+             for d in particles.draw_from(rng, config.predictive_draws)]
     seeds = rng.integers(2**31 - 1, size=len(draws))
     rows = [{**coef, **simulate(coef, config.campaigns, int(seed), config.run, workers)}
             for coef, seed in zip(draws, seeds, strict=True)]

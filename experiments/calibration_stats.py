@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cases import CONDITION_FIELDS, LEVELS, REGIME_TYPES, TACTICS, Case, Conditions, Observed
-from .facts import WEEKS, facts, run_campaigns
+from .cases import Case
+from .facts import WEEKS, _median, _numbers, facts, random_case, run_campaigns
 
 #: Start years of the campaigns: the published period and the decade of the decline.
 EARLY_YEARS, LATE_YEARS = (1950, 2006), (2010, 2019)
@@ -90,30 +90,16 @@ STATISTICS: dict[str, Statistic] = {
     "median_peak_pct": Statistic(
         "median peak participation, % of the population (not published: for tests and "
         "users' own data)", float("nan"), "-", 1.0,
-        lambda _, runs: _median(runs["peak_participation_pct"])),
+        lambda _, runs: _median(_numbers(runs["peak_participation_pct"]))),
 }
-
-
-def _median(values: pd.Series) -> float | None:
-    values = pd.to_numeric(values, errors="coerce").dropna()
-    return float(values.median()) if len(values) else None
 
 
 def sampled_campaigns(n: int, seed: int) -> list[Case]:
     """N maximalist campaigns with conditions drawn from every level; a quarter late."""
     rng = np.random.default_rng(seed)
     n_late = int(round(n * LATE_SHARE))
-    cases = []
-    for i in range(n):
-        conditions = Conditions(**{f: str(rng.choice(LEVELS)) for f in CONDITION_FIELDS})
-        first, last = LATE_YEARS if i < n_late else EARLY_YEARS
-        year = int(rng.integers(first, last + 1))
-        cases.append(Case(
-            id=f"calibration-{i}", name=f"calibration {i}", country="-", start_year=year,
-            end_year=year, regime_type=str(rng.choice(REGIME_TYPES)), conditions=conditions,
-            tactics=str(rng.choice(TACTICS)), observed=Observed("stalled", ("synthetic",)),
-            goal="maximalist"))
-    return cases
+    return [random_case(rng, i, LATE_YEARS if i < n_late else EARLY_YEARS,
+                        goal="maximalist", prefix="calibration") for i in range(n)]
 
 
 def simulate(coefficients: dict[str, float], campaigns: int, seed: int,

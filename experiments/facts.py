@@ -54,6 +54,8 @@ PUBLISHED = {
 }
 #: Share of sampled campaigns with a reform goal (the rest are maximalist).
 REFORM_SHARE = 0.3
+#: First and last start year of sampled campaigns.
+SAMPLED_YEARS = (1950, 2020)
 #: Steps per year (a step is a week).
 WEEKS = 52.0
 #: Lower edges (in % of the population) of the participation bins.
@@ -70,17 +72,30 @@ VIOLENT_MAJORITY = Thresholds().violent_majority
 def sample_cases(n: int, seed: int) -> list[Case]:
     """N synthetic campaigns with conditions drawn uniformly from every level."""
     rng = np.random.default_rng(seed)
-    cases = []
-    for i in range(n):
-        conditions = Conditions(**{f: str(rng.choice(LEVELS)) for f in CONDITION_FIELDS})
-        year = int(rng.integers(1950, 2021))
-        cases.append(Case(
-            id=f"sample-{i}", name=f"sample {i}", country="-", start_year=year, end_year=year,
-            regime_type=str(rng.choice(REGIME_TYPES)), conditions=conditions,
-            tactics=str(rng.choice(TACTICS)), observed=Observed("stalled", ("synthetic",)),
-            goal="reform" if rng.random() < REFORM_SHARE else "maximalist",
-        ))
-    return cases
+    return [random_case(rng, i, SAMPLED_YEARS) for i in range(n)]
+
+
+def random_case(rng: np.random.Generator, i: int, years: tuple[int, int],
+                goal: str | None = None, prefix: str = "sample") -> Case:
+    """One synthetic campaign: every condition level, regime type and tactic equally likely.
+
+    Args:
+        rng: the generator (drawn in a fixed order: conditions, year, regime, tactics,
+            goal), so that a seed gives the same campaigns.
+        i: its number, in its id and name.
+        years: first and last start year, drawn uniformly.
+        goal: its goal; None draws one (reform with probability REFORM_SHARE).
+        prefix: of its id and name.
+    """
+    conditions = Conditions(**{f: str(rng.choice(LEVELS)) for f in CONDITION_FIELDS})
+    year = int(rng.integers(years[0], years[1] + 1))
+    regime_type = str(rng.choice(REGIME_TYPES))
+    tactics = str(rng.choice(TACTICS))
+    if goal is None:
+        goal = "reform" if rng.random() < REFORM_SHARE else "maximalist"
+    return Case(id=f"{prefix}-{i}", name=f"{prefix} {i}", country="-", start_year=year,
+                end_year=year, regime_type=regime_type, conditions=conditions,
+                tactics=tactics, observed=Observed("stalled", ("synthetic",)), goal=goal)
 
 
 def run_facts(samples: int, seed: int, workers: int | None, posterior: Posterior | None = None,

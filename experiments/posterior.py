@@ -43,7 +43,10 @@ class Posterior:
 
     def draw(self, n: int, seed: int) -> list[dict[str, float]]:
         """N coefficient sets drawn by weight, reproducibly for a seed."""
-        rng = np.random.default_rng([seed, POSTERIOR_STREAM])
+        return self.draw_from(np.random.default_rng([seed, POSTERIOR_STREAM]), n)
+
+    def draw_from(self, rng: np.random.Generator, n: int) -> list[dict[str, float]]:
+        """N coefficient sets drawn by weight from the given generator."""
         chosen = rng.choice(len(self.particles), size=n, p=self.weights)
         rows = self.particles.to_dict("records")
         return [{k: float(v) for k, v in rows[i].items()} for i in chosen]
