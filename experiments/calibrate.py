@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration_config import CalibrationConfig
+from .calibration_report import weighted_quantile
 from .calibration_stats import distance, simulate
 from .errors import OutputError
 from .folders import write_atomic
@@ -163,11 +164,7 @@ def _next_epsilon(history: Any) -> float:
     resumed calibration would accept every particle once more.
     """
     frame = history.get_weighted_distances(t=history.max_t)
-    order = np.argsort(frame["distance"].to_numpy())
-    distances = frame["distance"].to_numpy()[order]
-    weights = frame["w"].to_numpy()[order]
-    cumulative = np.cumsum(weights) / weights.sum()
-    return float(distances[np.searchsorted(cumulative, ALPHA)])
+    return weighted_quantile(frame["distance"].to_numpy(), frame["w"].to_numpy(), ALPHA)
 
 
 def _check_same_config(out_dir: Path, config: CalibrationConfig) -> None:

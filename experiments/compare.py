@@ -121,8 +121,7 @@ def _case_row(case: Case, runs: pd.DataFrame) -> dict[str, Any]:
     ok = runs[~failed]
     counts = Counter(ok["outcome"])
     distribution = {k: counts.get(k, 0) / len(ok) if len(ok) else 0.0 for k in OUTCOMES}
-    predicted = (max(OUTCOMES, key=lambda k: (distribution[k], -OUTCOMES.index(k)))
-                 if len(ok) else None)
+    predicted = scores.most_likely(distribution) if len(ok) else None
     row = {
         "id": case.id,
         "name": case.name,
@@ -155,8 +154,8 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """
     observed = [r["observed"] for r in rows]
     base = {k: observed.count(k) / len(rows) for k in OUTCOMES}
-    brier = np.mean([_brier(r["distribution"], r["observed"]) for r in rows])
-    baseline = np.mean([_brier(base, r["observed"]) for r in rows])
+    brier = np.mean([scores.brier(r["distribution"], r["observed"]) for r in rows])
+    baseline = np.mean([scores.brier(base, r["observed"]) for r in rows])
     confusion = {o: {p: sum(r["observed"] == o and r["predicted"] == p for r in rows)
                      for p in OUTCOMES} for o in OUTCOMES}
     return {
@@ -249,11 +248,6 @@ def _group(rows: list[dict[str, Any]], prefix: str, seed: int) -> dict[str, Any]
     }
     group["lowest_brier"] = min(FORECASTERS, key=lambda k: group[k]["brier"]["value"])
     return group
-
-
-def _brier(distribution: dict[str, float], observed: str) -> float:
-    """Sum over outcomes of (forecast probability - observed indicator) squared."""
-    return float(sum((distribution[k] - (k == observed)) ** 2 for k in OUTCOMES))
 
 
 def format_comparison(result: dict[str, Any]) -> str:

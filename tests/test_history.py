@@ -10,8 +10,9 @@ from case_samples import ONE_CASE
 from experiments import mapping
 from experiments.cases import LEVELS, load_cases
 from experiments.cli import main
-from experiments.compare import _brier, compare_cases, format_scores, group_scores, score
+from experiments.compare import compare_cases, format_scores, group_scores, score
 from experiments.facts import facts, run_facts, sample_cases
+from experiments.scores import brier
 from model import Params
 
 SMALL = dict(width=20, height=20, citizen_vision=5, security_vision=5, max_steps=60)
@@ -49,8 +50,8 @@ def test_learning_rises_with_era_and_every_case_maps_to_valid_params():
 
 
 def test_brier_and_score_on_hand_made_rows():
-    assert _brier({"success": 1, "stalled": 0, "suppressed": 0, "violent": 0}, "success") == 0
-    assert _brier({"success": 0, "stalled": 1, "suppressed": 0, "violent": 0}, "success") == 2
+    assert brier({"success": 1, "stalled": 0, "suppressed": 0, "violent": 0}, "success") == 0
+    assert brier({"success": 0, "stalled": 1, "suppressed": 0, "violent": 0}, "success") == 2
     rows = [
         {"observed": "success", "predicted": "success", "hit": True,
          "distribution": {"success": 1.0, "stalled": 0.0, "suppressed": 0.0, "violent": 0.0}},
