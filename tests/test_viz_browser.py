@@ -33,11 +33,24 @@ STEPS = 5
 #: Legitimacy set with the keyboard before the second Reset, and how long Play may run.
 LEGITIMACY, PLAY_S = 0.4, 25
 #: Reading the bytes behind an <img> (a blob: URL) in the page, as a short digest.
+# The widget shows its image through a blob URL that it revokes when the image is
+# replaced; a redraw landing between reading img.src and fetching it makes the fetch
+# fail (seen once in CI after Reset). Re-read src and try again: the newest image is
+# the one wanted, and a page that never settles still fails after 5 s.
 IMAGE_DIGEST_JS = """async (img) => {
-    const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
-    let h = 2166136261;
-    for (const b of bytes) { h = Math.imul(h ^ b, 16777619) >>> 0; }
-    return bytes.length + ':' + h;
+    let last;
+    for (let attempt = 0; attempt < 50; attempt++) {
+        try {
+            const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+            let h = 2166136261;
+            for (const b of bytes) { h = Math.imul(h ^ b, 16777619) >>> 0; }
+            return bytes.length + ':' + h;
+        } catch (err) {
+            last = err;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+    }
+    throw last;
 }"""
 
 
