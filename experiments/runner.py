@@ -48,14 +48,16 @@ from .store import (
     scan,
 )
 from .tasks import (
+    BATCH_RUNS,
     RunTask,
+    batch_units,
     build_tasks,
     experiment_identity,
     identity_difference,
     one_line,
     run_model,
     run_schema,
-    run_task,
+    run_tasks,
     spawn_seeds,
     tasks_for,
 )
@@ -173,9 +175,10 @@ def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int |
     """
     seeds = spawn_seeds(master_seed, len(param_dicts)) if seeds is None else seeds
     tasks = tasks_for(param_dicts, seeds)
-    with open_executor(executor, workers) as (pool, _, _):
-        futures = [_submit(pool, task, model_fn) for task in tasks]
-        rows = [_result(future, RunAborted, "")[0] for future in futures]
+    with open_executor(executor, workers) as (pool, slots, _):
+        units = batch_units(tasks, slots, _unit_size(model_fn))
+        futures = [_submit(pool, unit, model_fn) for unit in units]
+        rows = [row for future in futures for row, _ in _result(future, RunAborted, "")]
     return pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)
 
 
@@ -254,28 +257,30 @@ def _progress_bar(total: int, initial: int, enabled: bool, name: str):
 
 def _execute(pool: Executor, slots: int, pending: list[RunTask], writer: ChunkWriter,
              model_fn: Callable, bar) -> None:
-    """Keep a bounded number of runs in flight; record each as it finishes.
+    """Keep a bounded number of units of runs in flight; record each run as it finishes.
 
-    Bounded submission keeps memory flat for huge sweeps and lets a serial executor write
-    chunks as it goes. Whatever stops the loop, the runs already finished are written.
+    Runs go to the workers in units (`batch_units`: runs that share a batch shape, stepped
+    together). Bounded submission keeps memory flat for huge sweeps and lets a serial
+    executor write chunks as it goes. Whatever stops the loop, the runs already finished
+    are written.
     """
-    queue = iter(pending)
+    queue = iter(batch_units(pending, slots, _unit_size(model_fn)))
     in_flight: set[Future] = set()
     window = 2 * slots + 2
     errors = 0
     try:
         while True:
-            for task in itertools.islice(queue, window - len(in_flight)):
-                in_flight.add(_submit(pool, task, model_fn))
+            for unit in itertools.islice(queue, window - len(in_flight)):
+                in_flight.add(_submit(pool, unit, model_fn))
             if not in_flight:
                 break
             finished, in_flight = wait(in_flight, timeout=writer.flush_seconds,
                                        return_when=FIRST_COMPLETED)
             for future in finished:
-                row, trajectory = _result(future, SweepAborted, _RESUME_HINT)
-                writer.add(row, trajectory)
-                errors += row["error"] is not None
-                bar.update(1)
+                for row, trajectory in _result(future, SweepAborted, _RESUME_HINT):
+                    writer.add(row, trajectory)
+                    errors += row["error"] is not None
+                    bar.update(1)
             if errors:
                 bar.set_postfix(errors=errors, refresh=False)
             writer.maybe_flush()
@@ -284,34 +289,44 @@ def _execute(pool: Executor, slots: int, pending: list[RunTask], writer: ChunkWr
         # submitting and collecting) are saved too; the others are cancelled.
         for future in in_flight:
             if future.done() and not future.cancelled() and future.exception() is None:
-                writer.rows.append(future.result()[0])
-                if future.result()[1] is not None:
-                    writer.trajectories.append(future.result()[1])
+                for row, trajectory in future.result():
+                    writer.rows.append(row)
+                    if trajectory is not None:
+                        writer.trajectories.append(trajectory)
             else:
                 future.cancel()
         bar.close()
         writer.flush()
 
 
-def _submit(pool: Executor, task: RunTask, model_fn: Callable) -> Future:
-    """Submit a run; to a pool, with signals held back until it is submitted.
+def _unit_size(model_fn: Callable) -> int:
+    """Most runs per unit: a batch for the model, one at a time for a swapped model_fn.
+
+    A swapped model function is not batched (run_tasks), so its runs go out singly, and
+    a worker it kills takes only its own run with it.
+    """
+    return BATCH_RUNS if model_fn is run_model else 1
+
+
+def _submit(pool: Executor, unit: list[RunTask], model_fn: Callable) -> Future:
+    """Submit a unit of runs; to a pool, with signals held back until it is submitted.
 
     Submitting may start a worker process, and one started but not yet recorded by the
-    pool could not be stopped. The serial executor runs the task inside submit, which a
+    pool could not be stopped. The serial executor runs the unit inside submit, which a
     signal may cut short.
     """
     if isinstance(pool, SerialExecutor):
-        return pool.submit(run_task, task, model_fn)
+        return pool.submit(run_tasks, unit, model_fn)
     with deferred():
-        return pool.submit(run_task, task, model_fn)
+        return pool.submit(run_tasks, unit, model_fn)
 
 
 _RESUME_HINT = "; finished runs are saved, rerun with --resume to finish the sweep"
 
 
 def _result(future: Future, abort: type[RunAborted],
-            hint: str) -> tuple[dict, pd.DataFrame | None]:
-    """Return a finished run's result; an executor failure (not the run's) aborts."""
+            hint: str) -> list[tuple[dict, pd.DataFrame | None]]:
+    """Return a finished unit's runs; an executor failure (not a run's) aborts."""
     try:
         return future.result()
     except Exception as err:

@@ -31,6 +31,8 @@ import pyarrow as pa
 
 import model as model_package
 from model import CivilResistanceModel, Params
+from model.batch_params import batch_key
+from model.batch_run import run_campaigns
 from model.summary import RUN_COLUMN_NAMES, RUN_COLUMNS, RunSummary
 
 from .designs import SweepConfig, canonical_json, design_points
@@ -205,6 +207,59 @@ def run_task(task: RunTask, model_fn: ModelFn = run_model) -> tuple[dict, pd.Dat
         trajectory = trajectory.copy()
         trajectory.insert(0, "run_id", task.run_id)
     return row, trajectory
+
+
+#: Most runs a worker gets at once, stepped as one batch (model.batch_run).
+BATCH_RUNS = 64
+
+
+def batch_units(tasks: list[RunTask], slots: int,
+                most: int = BATCH_RUNS) -> list[list[RunTask]]:
+    """The tasks as units of work: runs that can share a batch, a few units per worker.
+
+    Runs are grouped by their batch shape (model.batch_params.batch_key) in task order,
+    and each group is cut into units of at most `most` runs, and of no more than a
+    worker's share of all the runs (so that every worker gets work).
+    """
+    if not tasks:
+        return []
+    size = max(1, min(most, -(-len(tasks) // max(slots, 1))))
+    groups: dict[tuple, list[RunTask]] = {}
+    for task in tasks:
+        try:
+            key = batch_key(Params(**task.params))
+        except (TypeError, ValueError):  # bad parameters: a unit of its own, to fail alone
+            key = ("invalid", task.run_id)
+        groups.setdefault(key, []).append(task)
+    return [group[i:i + size] for group in groups.values() for i in range(0, len(group), size)]
+
+
+def run_tasks(tasks: list[RunTask],
+              model_fn: ModelFn = run_model) -> list[tuple[dict, pd.DataFrame | None]]:
+    """Do several runs in a worker: as one batch when they can share one.
+
+    A batch gives each run the summary it would have alone (model.batch_run). Runs that
+    keep their trajectories, runs of a swapped model_fn, and every run of a batch that
+    raised are done one at a time (`run_task`), so a failing run is still a row of its
+    own. A batched run's `wall_s` is its share of the batch's time.
+    """
+    if model_fn is not run_model or any(t.record_trajectory for t in tasks):
+        return [run_task(task, model_fn) for task in tasks]
+    start = time.perf_counter()
+    try:
+        summaries = run_campaigns([Params(**t.params) for t in tasks], [t.seed for t in tasks])
+    except Exception:  # noqa: BLE001 - the runs are redone alone, each failing on its own
+        return [run_task(task, model_fn) for task in tasks]
+    wall = (time.perf_counter() - start) / len(tasks)
+    results = []
+    for task, summary in zip(tasks, summaries, strict=True):
+        row: dict[str, Any] = {"run_id": task.run_id, "point_id": task.point_id,
+                               "rep": task.rep, **task.params, "seed": task.seed}
+        row.update(_plain(summary.row()))
+        row["wall_s"] = wall
+        row["error"] = None
+        results.append((row, None))
+    return results
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

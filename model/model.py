@@ -1,10 +1,10 @@
 """CivilResistanceModel: a campaign of citizens against a regime and its pillars.
 
-Each step reads as a schedule of named phases (see `step`), written as one mixin per
-actor in `model.phases`. All agents of a kind perceive and decide at once: counts
-within vision come from box filters over grid maps and the decision rules are the pure
-functions of `model.rules`. The Mesa agents are live views of the arrays (see
-`model.agents`).
+The campaign is a batch of one of the batch engine (`model.engine`): each step reads as
+a schedule of named phases, one mixin per actor in `model.phases`. All agents of a kind
+perceive and decide at once: counts within vision come from box filters over grid maps
+and the decision rules are the pure functions of `model.rules`. The Mesa agents are
+live views of the arrays (see `model.agents`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import pandas as pd
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from .agents import Citizen, Pillar, Regime, SecurityForce
+from .engine import Batch
+from .judge import Judge
 from .mesa_adapter import mesa_cell, scenario_with_seed
 from .outcome import Decision, Thresholds, classify
 from .params import Params
-from .phases import CitizenPhases, ConflictPhases, RegimePhases, SecurityPhases
-from .recorder import Recorder, observe
-from .setup import initial_regime, place_population
+from .recorder import Recorder
 from .summary import RunSummary, summarise
 from .vocabulary import PILLARS
 
@@ -48,9 +48,96 @@ def checked_seed(rng: Any) -> Any:
     return int(rng) if isinstance(rng, np.integer) else rng
 
 
-class CivilResistanceModel(CitizenPhases, SecurityPhases, RegimePhases, ConflictPhases,
-                           mesa.Model):
+class _Row:
+    """A model attribute that is replicate 0's entry of the engine's array of that name.
+
+    Scalars (`scalar=True`) read as Python numbers and can be set; arrays read as views.
+    """
+
+    def __init__(self, scalar: bool = False) -> None:
+        self.scalar = scalar
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, model: Any, owner: type | None = None) -> Any:
+        if model is None:
+            return self
+        value = getattr(model.engine, self.name)[0]
+        return value.item() if self.scalar else value
+
+    def __set__(self, model: Any, value: Any) -> None:
+        getattr(model.engine, self.name)[0] = value
+
+
+def _delegate(name: str) -> Any:
+    """A model method that runs the engine's phase `name` (for tests and the app)."""
+    def phase(self: CivilResistanceModel) -> None:
+        getattr(self.engine, name)()
+    phase.__name__ = name
+    phase.__doc__ = f"Run the engine's phase {name} on this campaign."
+    return phase
+
+
+class RegimeView:
+    """Replicate 0's regime, read and written through to the engine's arrays."""
+
+    _FIELDS = ("legitimacy", "legitimacy_baseline", "repression_level", "resources",
+               "propaganda", "frustration", "progress", "granted", "war_share", "intervened")
+
+    def __init__(self, engine: Batch) -> None:
+        object.__setattr__(self, "_engine", engine)
+
+    def __getattr__(self, name: str) -> Any:
+        regime = self._engine.regime_state
+        if name in self._FIELDS:
+            return getattr(regime, name)[0].item()
+        if name == "pillar_loyalty":
+            return regime.pillar_loyalty[0]
+        if name == "support_history":
+            return SupportHistory(regime)
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._FIELDS:
+            raise AttributeError(f"cannot set {name} of the regime view")
+        getattr(self._engine.regime_state, name)[0] = value
+
+
+class SupportHistory:
+    """Replicate 0's window of regime support, as a short list (oldest first)."""
+
+    def __init__(self, regime: Any) -> None:
+        self._regime = regime
+
+    def __len__(self) -> int:
+        return self._regime.history_count
+
+    def __getitem__(self, i: int) -> float:
+        values = self._regime.support_history[0, len(self._regime.support_history[0]) - len(self):]
+        return float(values[i])
+
+    def clear(self) -> None:
+        """Forget the window (the next support remembered starts it again)."""
+        self._regime.history_count = 0
+
+    def append(self, value: float) -> None:
+        """Remember one more support value."""
+        self._regime.remember_support(np.asarray([value]))
+
+    def extend(self, values: Any) -> None:
+        """Remember several support values, oldest first."""
+        for value in values:
+            self.append(value)
+
+
+class CivilResistanceModel(mesa.Model):
     """Agent-based model of a civil-resistance campaign.
+
+    A batch of one (model.engine.Batch): the campaign's state lives in the engine's
+    arrays and the model shows replicate 0 through views, Mesa agents and a Mesa grid.
+    A campaign run here and the same parameters and seed in any batch
+    (model.batch_run) give the same run.
 
     Args:
         params: the run's parameters (defaults if None).
@@ -59,6 +146,17 @@ class CivilResistanceModel(CitizenPhases, SecurityPhases, RegimePhases, Conflict
         scenario: a Mesa Scenario (the app's Reset passes one); it gets the run's seed.
     """
 
+    _events = _Row()
+    _crowd_seen = _Row()
+    _patronage = _Row()
+    _pillar_baseline = _Row()
+    _arrests = _Row(scalar=True)
+    _killings = _Row(scalar=True)
+    _battle_deaths = _Row(scalar=True)
+    _backfire_hit = _Row(scalar=True)
+    _violent_hit = _Row(scalar=True)
+    _initial_support = _Row(scalar=True)
+
     def __init__(
         self,
         params: Params | None = None,
@@ -66,56 +164,40 @@ class CivilResistanceModel(CitizenPhases, SecurityPhases, RegimePhases, Conflict
         thresholds: Thresholds | None = None,
         scenario: Any = None,
     ) -> None:
-        """Create the grid, the agents and the regime, and record step 0."""
+        """Create the engine's one campaign, its Mesa agents and grid; step 0 is recorded."""
         rng = checked_seed(rng)
         super().__init__(rng=rng, scenario=scenario_with_seed(scenario, rng))
         self.params = params if params is not None else Params()
         self.thresholds = thresholds if thresholds is not None else Thresholds()
-        p = self.params
-        self.shape = (p.width, p.height)
+        # Without a seed, Mesa's fresh generator keys the run (unreproducible, as asked).
+        self.engine = Batch([self.params], [rng if rng is not None else self.rng])
+        self.judge = Judge(self.engine, self.thresholds)
+        self.shape = self.engine.shape
+        self.citizens = self.engine.citizens.row(0)
+        self.security = self.engine.security.row(0)
+        self.occupied = self.engine.occupied[0]
+        self.n_citizens = self.engine.n_citizens
+        self.regime_state = RegimeView(self.engine)
+        self.recorder = Recorder(self.engine.recorder, 0)
         self._grid = OrthogonalMooreGrid(self.shape, torus=True, capacity=1, random=self.random)
         self._synced: tuple[int, np.ndarray] | None = None
-        self._place_population()
-        self.regime_state = initial_regime(
-            self.params, self.security.police_loyalty(self.params.security_loyalty))
-        self._pillar_baseline = self.regime_state.pillar_loyalty.copy()
-        self.regime = Regime(self)
-        self.pillars = [Pillar(self, i) for i in range(len(PILLARS))]
-        self._events = np.zeros((2, *self.shape))  # nonviolent, all repression last step
-        self._arrests = self._killings = self._battle_deaths = 0
-        self._backfire_hit = self._violent_hit = 0.0
-        self._patronage = np.zeros(len(PILLARS))
-        self._crowd_seen = np.zeros(self.n_citizens)
-        self.recorder = Recorder(p.max_steps)
-        self.decision = Decision(None, None)
-        self._take_stock()
-        self._initial_support = self._support()
-        self._record()
-
-    # ------------------------------------------------------------------ set-up
-    def _place_population(self) -> None:
-        """Scatter citizens and officers on the grid; make their Mesa agents."""
-        self.citizens, self.security, self.occupied = place_population(self.params, self.rng)
-        self.n_citizens = len(self.citizens.pos)
         self._citizen_agents = [Citizen(self, i) for i in range(self.n_citizens)]
         self._security_agents = [SecurityForce(self, i) for i in range(len(self.security.pos))]
         self.sync_space()
+        self.regime = Regime(self)
+        self.pillars = [Pillar(self, i) for i in range(len(PILLARS))]
+
+    @property
+    def decision(self) -> Decision:
+        """The outcome as decided so far (None while undecided)."""
+        return self.judge.decisions[0]
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
-        """Advance the campaign by one step, as a schedule of named phases."""
-        self._citizens_decide()
-        self._security_repress()
-        self._security_shift_loyalty()
-        self._pillars_shift_loyalty()
-        self._regime_adapts()
-        self._armed_conflict()
-        self._serve_jail_terms()
-        if self.params.movement:
-            self._move()
-        self._take_stock()
-        self._record()
-        self._decide_outcome()
+        """Advance the campaign by one step (the engine's schedule of named phases)."""
+        self.engine.step()
+        if self.judge.update(self.engine)[0] or not self.judge.running[0]:
+            self.running = False
 
     def run(self) -> dict[str, Any]:
         """Step until the outcome is decided or the horizon is reached; return summary()."""
@@ -123,28 +205,17 @@ class CivilResistanceModel(CitizenPhases, SecurityPhases, RegimePhases, Conflict
             self.step()
         return self.summary()
 
+    _citizens_decide = _delegate("_citizens_decide")
+    _security_repress = _delegate("_security_repress")
+    _security_shift_loyalty = _delegate("_security_shift_loyalty")
+    _pillars_shift_loyalty = _delegate("_pillars_shift_loyalty")
+    _regime_adapts = _delegate("_regime_adapts")
+    _armed_conflict = _delegate("_armed_conflict")
+    _serve_jail_terms = _delegate("_serve_jail_terms")
+    _move = _delegate("_move")
+    _take_stock = _delegate("_take_stock")
+
     # ------------------------------------------------------------------ records
-    def _record(self) -> None:
-        """Write this step's row of the trajectory."""
-        self.recorder.record(self.steps, observe(
-            self.steps, self.citizens, self.security, self.regime_state, self._arrests,
-            self._killings, self._battle_deaths, self.params.represented_share))
-
-    def _decide_outcome(self) -> None:
-        """Classify the trajectory; stop once decided (unless run_to_horizon) or at the horizon.
-
-        A verdict, once given, is kept: the classifier names the first decisive event, and
-        the horizon's verdict (suppressed or stalled) is final too, so stepping on past the
-        decision or the horizon records what happens next without rewriting the outcome.
-        """
-        final = self.steps >= self.params.max_steps
-        if self.decision.outcome is None:
-            self.decision = classify(self.recorder.columns(), final=final,
-                                     thresholds=self.thresholds)
-        decided = self.decision.outcome is not None and not self.params.run_to_horizon
-        if decided or final:
-            self.running = False
-
     def outcome_decision(self) -> Decision:
         """The outcome so far, as the app and the summary report it.
 
@@ -162,7 +233,7 @@ class CivilResistanceModel(CitizenPhases, SecurityPhases, RegimePhases, Conflict
     def run_summary(self) -> RunSummary:
         """End-of-run (or so-far) summary of the campaign, as the declared RunSummary."""
         return summarise(self.recorder.columns(), self.outcome_decision(), self.regime_state,
-                         self.security.defected_share(), self.thresholds)
+                         float(self.security.defected_share()), self.thresholds)
 
     def summary(self) -> dict[str, Any]:
         """End-of-run (or so-far) summary as a plain dict (see model.summary.RunSummary)."""

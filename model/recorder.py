@@ -7,8 +7,6 @@ rule needs from the past is model state, e.g. `RegimeState.support_history`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
@@ -29,79 +27,115 @@ COUNT_COLUMNS = ("step", "arrests", "killings", "battle_deaths", "demand_granted
 
 
 def observe(step: int, citizens: CitizenArrays, security: SecurityArrays, regime: RegimeState,
-            arrests: int, killings: int, battle_deaths: int,
-            represented_share: float) -> dict[str, float]:
-    """The row of TRAJECTORY_COLUMNS that describes the model's state after `step`.
+            arrests: np.ndarray, killings: np.ndarray, battle_deaths: np.ndarray,
+            represented_share: np.ndarray) -> np.ndarray:
+    """The rows (B, len(TRAJECTORY_COLUMNS)) that describe each replicate after `step`.
 
-    `regime.support_history[-1]` must hold the support at the end of this step.
+    `regime.support_history[:, -1]` must hold the support at the end of this step.
     `fatigue` and `public_view` are means over living citizens.
     """
     state = citizens.state
+    batch = state.shape[0]
     participation, violent_share = citizens.shares()
     living = state != CitizenState.DEAD
-    alive = max(int(living.sum()), 1)
-    n_citizens = len(state)
+    n_living = living.sum(axis=-1)
+    alive = np.maximum(n_living, 1)
+    n_citizens = state.shape[-1]
+    has_living = n_living > 0
     row = {
-        "step": step,
+        "step": np.full(batch, step),
         "participation": participation,
         "participation_pct": participation * represented_share * 100.0,
-        "protesting": int((state == CitizenState.PROTESTING).sum()) / alive,
+        "protesting": (state == CitizenState.PROTESTING).sum(axis=-1) / alive,
         "violent_share": violent_share,
-        "jailed": int((state == CitizenState.JAILED).sum()) / alive,
-        "dead": int((state == CitizenState.DEAD).sum()) / n_citizens if n_citizens else 0.0,
+        "jailed": (state == CitizenState.JAILED).sum(axis=-1) / alive,
+        "dead": (~living).sum(axis=-1) / n_citizens if n_citizens else np.zeros(batch),
         "arrests": arrests,
         "killings": killings,
         "legitimacy": regime.legitimacy,
         "repression_level": regime.repression_level,
-        "regime_support": regime.support_history[-1],
+        "regime_support": regime.support_history[:, -1],
         "security_defected_share": security.defected_share(),
         "security_loyalty": security.mean_loyalty(),
         "resources": regime.resources,
         "propaganda": regime.propaganda,
         "frustration": regime.frustration,
-        "fatigue": float(citizens.fatigue[living].mean()) if living.any() else 0.0,
-        "public_view": float(citizens.view[living].mean()) if living.any() else regime.legitimacy,
-        "demand_granted": int(regime.granted),
+        "fatigue": np.where(has_living, (citizens.fatigue * living).sum(axis=-1) / alive, 0.0),
+        "public_view": np.where(has_living, (citizens.view * living).sum(axis=-1) / alive,
+                                regime.legitimacy),
+        "demand_granted": regime.granted,
         "war_share": regime.war_share,
-        "intervened": int(regime.intervened),
+        "intervened": regime.intervened,
         "battle_deaths": battle_deaths,
     }
-    row.update({f"pillar_{n}": regime.pillar_loyalty[i] for i, n in enumerate(PILLAR_NAMES)})
-    return row
+    row.update({f"pillar_{n}": regime.pillar_loyalty[:, i] for i, n in enumerate(PILLAR_NAMES)})
+    return np.stack([np.asarray(row[name], dtype=float) for name in TRAJECTORY_COLUMNS], axis=1)
 
 
-class Recorder:
-    """Rows of TRAJECTORY_COLUMNS, one per step, preallocated up to a horizon.
+class BatchRecorder:
+    """Each replicate's rows of TRAJECTORY_COLUMNS, one per step, up to a horizon.
 
-    Args:
+    All replicates of a batch step together, so they share a row count. Args:
+        size: replicates B.
         horizon: steps expected; the record grows (doubling) if a run goes on past it.
     """
 
-    def __init__(self, horizon: int) -> None:
-        """Allocate room for the rows of steps 0..horizon."""
-        self._rows = np.full((horizon + 1, len(TRAJECTORY_COLUMNS)), np.nan)
+    def __init__(self, size: int, horizon: int) -> None:
+        """Allocate room for the rows of steps 0..horizon of every replicate."""
+        self._rows = np.full((size, horizon + 1, len(TRAJECTORY_COLUMNS)), np.nan)
         self._count = 0
 
     def __len__(self) -> int:
         return self._count
 
-    def record(self, step: int, row: Mapping[str, float]) -> None:
-        """Write the row of `step` (steps are recorded in order from 0)."""
+    def record(self, step: int, rows: np.ndarray) -> None:
+        """Write the rows (B, columns) of `step` (steps are recorded in order from 0)."""
         if step != self._count:
             raise ValueError(f"step {step} recorded out of order (expected {self._count})")
-        if step >= len(self._rows):  # stepped on past the horizon: grow the record
-            self._rows = np.vstack([self._rows, np.full_like(self._rows, np.nan)])
-        self._rows[step] = [row[name] for name in TRAJECTORY_COLUMNS]
+        if step >= self._rows.shape[1]:  # stepped on past the horizon: grow the record
+            self._rows = np.concatenate([self._rows, np.full_like(self._rows, np.nan)], axis=1)
+        self._rows[:, step] = rows
         self._count += 1
 
-    def columns(self) -> dict[str, np.ndarray]:
-        """The trajectory so far, as columns (views; do not modify)."""
-        rows = self._rows[: self._count]
+    def last(self, name: str) -> np.ndarray:
+        """The latest value of column `name` for every replicate (B,)."""
+        return self._rows[:, self._count - 1, _INDEX[name]]
+
+    def columns(self, replicate: int) -> dict[str, np.ndarray]:
+        """Replicate's trajectory so far, as columns (views; do not modify)."""
+        rows = self._rows[replicate, : self._count]
         return {name: rows[:, i] for i, name in enumerate(TRAJECTORY_COLUMNS)}
 
-    def frame(self) -> pd.DataFrame:
-        """The trajectory so far as a DataFrame, counts as integers."""
-        frame = pd.DataFrame(self.columns())
+    def take(self, replicates: np.ndarray) -> None:
+        """Keep only the rows of `replicates` (the batch dropped the others)."""
+        self._rows = self._rows[replicates]
+
+    def frame(self, replicate: int) -> pd.DataFrame:
+        """Replicate's trajectory so far as a DataFrame, counts as integers."""
+        frame = pd.DataFrame(self.columns(replicate))
         for name in COUNT_COLUMNS:
             frame[name] = frame[name].astype(int)
         return frame
+
+
+_INDEX = {name: i for i, name in enumerate(TRAJECTORY_COLUMNS)}
+
+
+class Recorder:
+    """One replicate's trajectory in a BatchRecorder: what a single model reads."""
+
+    def __init__(self, batch: BatchRecorder, replicate: int = 0) -> None:
+        """View replicate `replicate` of `batch`."""
+        self._batch = batch
+        self._replicate = replicate
+
+    def __len__(self) -> int:
+        return len(self._batch)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The trajectory so far, as columns (views; do not modify)."""
+        return self._batch.columns(self._replicate)
+
+    def frame(self) -> pd.DataFrame:
+        """The trajectory so far as a DataFrame, counts as integers."""
+        return self._batch.frame(self._replicate)

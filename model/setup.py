@@ -1,18 +1,17 @@
-"""The campaign at step 0: agents on distinct cells with their traits, and the regime.
+"""The campaigns at step 0: agents on distinct cells with their traits, and the regime.
 
-Each function draws from the model's generator in a fixed order, so a run is
-determined by its parameters and seed.
+Every draw comes from the counter-based streams (model.streams) at step 0, keyed by
+each replicate's seed, so a campaign starts the same alone or in any batch.
 """
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
-from . import rules
-from .params import Params
+from . import rules, streams
+from .batch_params import BatchParams, col
 from .state import CitizenArrays, RegimeState, SecurityArrays
+from .streams import Site
 from .vocabulary import CIVIL_SERVICE, MILITARY, PILLARS, POLICE, PUBLIC, CitizenState
 
 #: Spread of individual discipline and officer loyalty around their means.
@@ -23,60 +22,79 @@ FIRST_CIVILIAN = CIVIL_SERVICE
 
 
 def place_population(
-    params: Params, rng: np.random.Generator
+    params: BatchParams, keys: np.ndarray
 ) -> tuple[CitizenArrays, SecurityArrays, np.ndarray]:
     """Scatter citizens and officers on distinct random cells and draw their traits.
 
+    Args:
+        params: the batch's parameters.
+        keys: the replicates' stream keys, shape (B, 1).
+
     Returns:
-        The citizens, the officers, and the flat occupancy of the grid's cells.
+        The citizens (B, N), the officers (B, M), and each replicate's flat occupancy of
+        the grid's cells (B, cells).
     """
     p = params
     n_cells = p.width * p.height
-    n_cit = round(p.citizen_density * n_cells)
-    n_sec = min(round(p.security_density * n_cells), n_cells - n_cit)
-    cells = rng.permutation(n_cells)
-    tied = rng.random(n_cit) < p.breadth
+    n_cit, n_sec = p.n_citizens, p.n_security
+    cit, sec = np.arange(n_cit), np.arange(n_sec)
+
+    def uniform(site: Site, index: np.ndarray) -> np.ndarray:
+        return streams.uniform(keys, 0, site, index)
+
+    def normal(site: Site, index: np.ndarray) -> np.ndarray:
+        return streams.normal(keys, 0, site, index)
+
+    # A random permutation of the cells: sort them by a random key (ties: never, 53 bits).
+    cells = np.argsort(uniform(Site.CELLS, np.arange(n_cells)), axis=-1, kind="stable")
+    tied = uniform(Site.TIED, cit) < col(p.breadth)
+    pillar = streams.integers(keys, 0, Site.PILLAR, cit, FIRST_CIVILIAN, len(PILLARS) - 1)
+    shape = (p.size, n_cit)
     citizens = CitizenArrays(
-        pos=cells[:n_cit].copy(),
-        hardship=rng.random(n_cit),
-        risk_aversion=rng.random(n_cit),
-        discipline=np.clip(rng.normal(p.discipline, DISCIPLINE_SD, n_cit), 0.0, 1.0),
-        constituency=np.where(tied, rng.integers(FIRST_CIVILIAN, len(PILLARS), n_cit), PUBLIC),
-        dispersed=rng.random(n_cit) < p.dispersed_share,
-        state=np.full(n_cit, CitizenState.QUIET, dtype=np.int8),
-        jail=np.zeros(n_cit, dtype=np.int64),
-        anger=np.zeros(n_cit),
-        outrage=np.zeros(n_cit),
-        threshold=rules.thresholds(rng, p.active_threshold, p.threshold_spread, n_cit),
-        fatigue=np.zeros(n_cit),
-        view=np.clip(p.legitimacy + p.legitimacy_spread * rng.standard_normal(n_cit), 0.0, 1.0),
+        pos=cells[:, :n_cit].copy(),
+        hardship=uniform(Site.HARDSHIP, cit),
+        risk_aversion=uniform(Site.RISK_AVERSION, cit),
+        discipline=np.clip(col(p.discipline) + DISCIPLINE_SD * normal(Site.DISCIPLINE, cit),
+                           0.0, 1.0),
+        constituency=np.where(tied, pillar, PUBLIC),
+        dispersed=uniform(Site.DISPERSED, cit) < col(p.dispersed_share),
+        state=np.full(shape, CitizenState.QUIET, dtype=np.int8),
+        jail=np.zeros(shape, dtype=np.int64),
+        anger=np.zeros(shape),
+        outrage=np.zeros(shape),
+        threshold=rules.thresholds(normal(Site.THRESHOLD, cit), col(p.active_threshold),
+                                   col(p.threshold_spread)),
+        fatigue=np.zeros(shape),
+        view=np.clip(col(p.legitimacy) + col(p.legitimacy_spread) * normal(Site.VIEW, cit),
+                     0.0, 1.0),
     )
-    loyalty = np.clip(rng.normal(p.security_loyalty, LOYALTY_SD, n_sec), 0.0, 1.0)
+    loyalty = np.clip(col(p.security_loyalty) + LOYALTY_SD * normal(Site.LOYALTY, sec), 0.0, 1.0)
+    loyalty = np.broadcast_to(loyalty, (p.size, n_sec)).copy()
     security = SecurityArrays(
-        pos=cells[n_cit:n_cit + n_sec].copy(),
+        pos=cells[:, n_cit:n_cit + n_sec].copy(),
         loyalty=loyalty,
-        defected=(loyalty < p.defect_below) & p.defection_on,
+        defected=(loyalty < col(p.defect_below)) & p.defection_on,
         baseline=loyalty.copy(),
     )
-    occupied = np.zeros(n_cells, dtype=bool)
-    occupied[cells[:n_cit + n_sec]] = True
+    occupied = np.zeros((p.size, n_cells), dtype=bool)
+    np.put_along_axis(occupied, cells[:, :n_cit + n_sec], True, axis=-1)
     return citizens, security, occupied
 
 
-def initial_regime(params: Params, police_loyalty: float) -> RegimeState:
-    """The regime at the start: pillars at their initial loyalty, policing calm."""
+def initial_regime(params: BatchParams, police_loyalty: np.ndarray) -> RegimeState:
+    """The regimes at the start: pillars at their initial loyalty, policing calm."""
     p = params
-    loyalty = np.full(len(PILLARS), p.pillar_loyalty)
-    loyalty[POLICE] = police_loyalty
-    loyalty[MILITARY] = p.security_loyalty
+    loyalty = np.repeat(p.pillar_loyalty[:, None], len(PILLARS), axis=1).astype(float)
+    loyalty[:, POLICE] = police_loyalty
+    loyalty[:, MILITARY] = p.security_loyalty
     repression = p.repression * (rules.CALM_POLICING if p.adaptive_regime else 1.0)
     return RegimeState(
-        legitimacy=p.legitimacy,
-        legitimacy_baseline=p.legitimacy,
-        repression_level=repression,
-        resources=p.patronage,
-        propaganda=0.0,
-        frustration=0.0,
+        legitimacy=p.legitimacy.astype(float),
+        legitimacy_baseline=p.legitimacy.astype(float),
+        repression_level=np.asarray(repression, dtype=float),
+        resources=p.patronage.astype(float),
+        propaganda=np.zeros(p.size),
+        frustration=np.zeros(p.size),
         pillar_loyalty=loyalty,
-        support_history=deque(maxlen=rules.PROGRESS_WINDOW),
+        support_history=np.zeros((p.size, rules.PROGRESS_WINDOW)),
     )

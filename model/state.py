@@ -1,11 +1,14 @@
-"""The model's state as arrays, one row per agent (citizens, security) or scalars.
+"""The model's state as arrays with a leading replicate axis: a batch of B campaigns.
 
-Kept apart from the Mesa agents so that each step can update every agent at once.
+Per-agent state has shape (B, N) (citizens) or (B, M) (officers); the regime's scalars
+have shape (B,) and its pillars (B, 6). Every campaign in a batch has the same grid and
+the same numbers of citizens and officers, so no row needs padding. Kept apart from the
+Mesa agents so that each step updates every agent of every replicate at once; the Mesa
+model (model.model) is a batch of one and shows its row through `model.views`.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +25,8 @@ class CitizenArrays:
 
     `threshold` is the citizen's own participation threshold, `fatigue` the cost of
     participation accumulated, `view` their own view of the regime's legitimacy.
+    Reductions run over the last (agent) axis, so the same methods serve a batch
+    (B, N) and one replicate's row (N,).
     """
 
     pos: np.ndarray
@@ -38,11 +43,19 @@ class CitizenArrays:
     fatigue: np.ndarray
     view: np.ndarray
 
-    def shares(self) -> tuple[float, float]:
+    def shares(self) -> tuple[np.ndarray, np.ndarray]:
         """Active (protesting or violent) and violent shares of living citizens."""
-        alive = max(int((self.state != _DEAD).sum()), 1)
-        violent = int((self.state == _VIOLENT).sum())
-        return (int((self.state == _PROTESTING).sum()) + violent) / alive, violent / alive
+        alive = np.maximum((self.state != _DEAD).sum(axis=-1), 1)
+        violent = (self.state == _VIOLENT).sum(axis=-1)
+        return ((self.state == _PROTESTING).sum(axis=-1) + violent) / alive, violent / alive
+
+    def row(self, i: int) -> CitizenArrays:
+        """Replicate i's citizens: views (writes go through to the batch)."""
+        return CitizenArrays(**{k: v[i] for k, v in vars(self).items()})
+
+    def take(self, rows: np.ndarray) -> CitizenArrays:
+        """The citizens of the replicates `rows` (copies)."""
+        return CitizenArrays(**{k: v[rows] for k, v in vars(self).items()})
 
 
 @dataclass
@@ -58,41 +71,77 @@ class SecurityArrays:
     defected: np.ndarray
     baseline: np.ndarray
 
-    def defected_share(self) -> float:
+    def defected_share(self) -> np.ndarray:
         """Share of officers that have defected (0 with no officers)."""
-        return float(self.defected.mean()) if self.defected.size else 0.0
+        return self.defected.sum(axis=-1) / max(self.defected.shape[-1], 1)
 
-    def mean_loyalty(self) -> float:
+    def mean_loyalty(self) -> np.ndarray:
         """Mean loyalty of all officers (NaN with no officers)."""
-        return float(self.loyalty.mean()) if self.loyalty.size else float("nan")
+        if self.loyalty.shape[-1] == 0:
+            return np.full(self.loyalty.shape[:-1], np.nan)
+        return self.loyalty.mean(axis=-1)
 
-    def police_loyalty(self, default: float) -> float:
+    def police_loyalty(self, default: np.ndarray | float) -> np.ndarray:
         """The police pillar: officers' mean loyalty, defectors counting zero."""
-        if self.loyalty.size == 0:
-            return default
-        return float(np.where(self.defected, 0.0, self.loyalty).mean())
+        if self.loyalty.shape[-1] == 0:
+            return np.broadcast_to(np.asarray(default, dtype=float),
+                                   self.loyalty.shape[:-1]).copy()
+        return np.where(self.defected, 0.0, self.loyalty).mean(axis=-1)
+
+    def row(self, i: int) -> SecurityArrays:
+        """Replicate i's officers: views (writes go through to the batch)."""
+        return SecurityArrays(**{k: v[i] for k, v in vars(self).items()})
+
+    def take(self, rows: np.ndarray) -> SecurityArrays:
+        """The officers of the replicates `rows` (copies)."""
+        return SecurityArrays(**{k: v[rows] for k, v in vars(self).items()})
 
 
 @dataclass
 class RegimeState:
-    """The regime's scalars and the loyalty of each pillar (see vocabulary.PILLARS).
+    """The regime's scalars, one per replicate, and the loyalty of each pillar (B, 6).
 
-    `support_history` holds the regime's support at the end of each of the last
-    rules.PROGRESS_WINDOW steps (oldest first): the movement judges its `progress` by
-    it. `granted`: a reform demand has been granted; `war_share`: the rebels' share of
-    the fighting this week (0 without a war); `intervened`: outside powers back the
-    rebels.
+    `support_history` (B, PROGRESS_WINDOW) holds the regime's support at the end of each
+    of the last `history_count` steps in its last columns (oldest first): the movement
+    judges its `progress` by it. `granted`: a reform demand has been granted;
+    `war_share`: the rebels' share of the fighting this week (0 without a war);
+    `intervened`: outside powers back the rebels.
     """
 
-    legitimacy: float
-    legitimacy_baseline: float
-    repression_level: float
-    resources: float
-    propaganda: float
-    frustration: float
+    legitimacy: np.ndarray
+    legitimacy_baseline: np.ndarray
+    repression_level: np.ndarray
+    resources: np.ndarray
+    propaganda: np.ndarray
+    frustration: np.ndarray
     pillar_loyalty: np.ndarray
-    support_history: deque
-    progress: float = 0.0
-    granted: bool = False
-    war_share: float = 0.0
-    intervened: bool = False
+    support_history: np.ndarray
+    history_count: int = 0
+    progress: np.ndarray | None = None
+    granted: np.ndarray | None = None
+    war_share: np.ndarray | None = None
+    intervened: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        """Start progress, war share and the flags at zero for every replicate."""
+        size = len(self.legitimacy)
+        for name, dtype in (("progress", float), ("granted", bool), ("war_share", float),
+                            ("intervened", bool)):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(size, dtype=dtype))
+
+    def remember_support(self, support: np.ndarray) -> None:
+        """Append this step's support to each replicate's window (dropping the oldest)."""
+        history = self.support_history
+        history[:, :-1] = history[:, 1:].copy()
+        history[:, -1] = support
+        self.history_count = min(self.history_count + 1, history.shape[1])
+
+    def oldest_support(self) -> np.ndarray:
+        """The support at the start of the window (the first remembered)."""
+        return self.support_history[:, self.support_history.shape[1] - self.history_count]
+
+    def take(self, rows: np.ndarray) -> RegimeState:
+        """The regime of the replicates `rows` (copies)."""
+        values = {k: (v[rows] if isinstance(v, np.ndarray) else v) for k, v in vars(self).items()}
+        return RegimeState(**values)

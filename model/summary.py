@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from .outcome import Decision, Thresholds, peak_violent_fraction
-from .state import RegimeState
 from .vocabulary import OUTCOMES, PILLAR_NAMES
 
 
@@ -99,9 +98,13 @@ class RunSummary:
         return cls(**{n: values[n] for n in names})
 
 
-def summarise(columns: dict[str, Any], decision: Decision, regime: RegimeState,
+def summarise(columns: dict[str, Any], decision: Decision, regime: Any,
               defected_share: float, thresholds: Thresholds) -> RunSummary:
-    """The summary of a run from its trajectory's columns and its final state."""
+    """The summary of a run from its trajectory's columns and its final state.
+
+    `regime` is one replicate's regime at the end: anything with `pillar_loyalty` (one
+    value per pillar) and `legitimacy`.
+    """
     fell = np.flatnonzero(columns["regime_support"] <= thresholds.collapse)
     mobilised = np.flatnonzero(columns["participation"] > thresholds.quiet)
     if not mobilised.size:

@@ -234,9 +234,9 @@ def test_facts_leave_out_a_run_whose_rerun_to_the_horizon_failed(monkeypatch):
 
     monkeypatch.setattr(facts_module, "run_many", lambda *args, **kwargs: runner.run_many(
         *args, **kwargs, model_fn=model_fn))
-    runs = run_facts(8, seed=1, workers=1, **SMALL)
+    runs = run_facts(8, seed=3, workers=1, **SMALL)
     violent = runs["turned_violent"]
-    assert violent.any()  # seed 1 has a violent campaign among 8
+    assert violent.sum() == 2  # seed 3 has two violent campaigns among 8
     assert (runs["error"][violent] == "run_to_horizon: RuntimeError: horizon boom").all()
     assert runs["error"][~violent].isna().all()
     result = facts(runs)

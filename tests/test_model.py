@@ -8,7 +8,8 @@ from model import Citizen, CivilResistanceModel, Params, Pillar, Regime, Securit
 from model.outcome import classify
 from model.presets import preset
 from model.recorder import TRAJECTORY_COLUMNS
-from model.space import MOVE_TRIES, box_sum, move, scatter
+from model.space import MOVE_TRIES, box_sum, gather, move, scatter
+from model.streams import Site
 from model.vocabulary import BUSINESS, CITIZEN_STATES, CIVIL_SERVICE, PILLAR_NAMES, PUBLIC
 
 SMALL = dict(width=20, height=20, max_steps=40)
@@ -83,7 +84,7 @@ def test_step_run_summary_and_trajectory():
 
 
 def test_counters_follow_the_citizens_states_step_by_step():
-    m = CivilResistanceModel(preset("violent", width=20, height=20, max_steps=40), rng=1)
+    m = CivilResistanceModel(preset("violent", width=20, height=20, max_steps=40), rng=0)
     previous = m.citizens.state.copy()
     while m.running:
         m.step()
@@ -169,51 +170,85 @@ def test_box_sum_of_one_agent_marks_its_neighbourhood_and_stacks_maps():
     assert seen[1] == pytest.approx(2 * expected, abs=1e-12)  # leading axes kept apart
 
 
-def test_scatter_places_values_at_flat_positions():
-    assert scatter(np.array([1.0, 2.0]), np.array([0, 5]), (2, 3)).tolist() == [
-        [1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
-    assert scatter(1.0, np.array([4]), (2, 3)).tolist() == [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+def test_scatter_places_values_at_flat_positions_of_each_replicate():
+    positions = np.array([[0, 5], [1, 2]])
+    got = scatter(np.array([[1.0, 2.0], [3.0, 4.0]]), positions, np.ones((2, 2), bool), (2, 3))
+    assert got.tolist() == [[[1.0, 0.0, 0.0], [0.0, 0.0, 2.0]],
+                            [[0.0, 3.0, 4.0], [0.0, 0.0, 0.0]]]
+    # agents left out, and the dead (position -1), leave no mark
+    got = scatter(1.0, np.array([[4, -1]]), np.array([[True, True]]), (2, 3))
+    assert got.tolist() == [[[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
+    got = scatter(1.0, np.array([[4, 0]]), np.array([[False, True]]), (2, 3))
+    assert got.tolist() == [[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]
+
+
+def test_gather_reads_each_agents_cell():
+    maps = np.arange(12.0).reshape(2, 1, 2, 3)      # two replicates, one map each
+    got = gather(maps, np.array([[0, 5], [4, 1]]))
+    assert got.shape == (1, 2, 2)
+    assert got[0].tolist() == [[0.0, 5.0], [10.0, 7.0]]
+
+
+KEYS = np.array([[7], [8]], dtype=np.uint64)
 
 
 def test_move_to_the_only_free_cell_and_nowhere_when_full():
     # a 2 x 1 torus: the agent at 0 can only go to 1 (a proposal of itself is refused)
-    occupied = np.array([True, False])
-    moved = move(np.random.default_rng(0), np.array([0]), np.array([1]), occupied, (2, 1))
-    assert moved.tolist() == [1] and occupied.tolist() == [False, True]
-    full = np.ones(9, dtype=bool)
-    moved = move(np.random.default_rng(0), np.array([0, 4, 8]), np.array([1, 1, 1]), full,
-                 (3, 3))
-    assert moved.tolist() == [0, 4, 8] and full.all()
+    occupied = np.array([[True, False]])
+    moved = move(KEYS[:1], 1, np.array([[0]]), np.ones((1, 1), bool), np.array([1]),
+                 occupied, (2, 1))
+    assert moved.tolist() == [[1]] and occupied.tolist() == [[False, True]]
+    full = np.ones((1, 9), dtype=bool)
+    moved = move(KEYS[:1], 1, np.array([[0, 4, 8]]), np.ones((1, 3), bool),
+                 np.array([1, 1, 1]), full, (3, 3))
+    assert moved.tolist() == [[0, 4, 8]] and full.all()
 
 
-def test_move_radius_zero_stays_put():
-    occupied = np.zeros(9, dtype=bool)
-    occupied[4] = True
-    moved = move(np.random.default_rng(1), np.array([4]), np.array([0]), occupied, (3, 3))
-    assert moved.tolist() == [4] and np.flatnonzero(occupied).tolist() == [4]
+def test_move_radius_zero_and_non_movers_stay_put():
+    occupied = np.zeros((1, 9), dtype=bool)
+    occupied[0, [4, 0]] = True
+    moved = move(KEYS[:1], 1, np.array([[4, 0]]), np.array([[True, False]]), np.array([0, 1]),
+                 occupied, (3, 3))
+    assert moved.tolist() == [[4, 0]] and np.flatnonzero(occupied).tolist() == [0, 4]
 
 
-def test_move_keeps_one_agent_per_cell_within_vision():
+def test_move_keeps_one_agent_per_cell_within_vision_in_every_replicate():
     rng = np.random.default_rng(3)
     width, height = 7, 6
-    positions = rng.choice(width * height, size=25, replace=False)
+    positions = np.stack([rng.choice(width * height, size=25, replace=False) for _ in range(2)])
     radii = rng.integers(1, 3, size=25)
-    occupied = np.zeros(width * height, dtype=bool)
-    occupied[positions] = True
+    occupied = np.zeros((2, width * height), dtype=bool)
+    np.put_along_axis(occupied, positions, True, axis=1)
     moves = []
-    for _ in range(20):
-        new = move(rng, positions, radii, occupied, (width, height))
-        assert len(np.unique(new)) == len(new)                       # one per cell
-        assert sorted(np.flatnonzero(occupied)) == sorted(new)       # occupancy follows
+    for step in range(1, 21):
+        new = move(KEYS, step, positions, np.ones_like(positions, bool), radii, occupied,
+                   (width, height))
+        for b in range(2):
+            assert len(np.unique(new[b])) == len(new[b])                     # one per cell
+            assert sorted(np.flatnonzero(occupied[b])) == sorted(new[b])     # occupancy
         old_x, old_y = np.divmod(positions, height)
         new_x, new_y = np.divmod(new, height)
         dx = np.minimum((new_x - old_x) % width, (old_x - new_x) % width)
         dy = np.minimum((new_y - old_y) % height, (old_y - new_y) % height)
-        assert np.all(np.maximum(dx, dy) <= radii)                   # within vision
+        assert np.all(np.maximum(dx, dy) <= radii)                           # within vision
         moves.append((new != positions).mean())
         positions = new
-    assert np.mean(moves) > 0.5                                      # and they do move
+    assert np.mean(moves) > 0.5                                              # and they do move
     assert MOVE_TRIES == 4
+
+
+def test_a_replicates_moves_do_not_depend_on_the_others_in_its_batch():
+    width = height = 6
+    rng = np.random.default_rng(4)
+    positions = np.stack([rng.choice(36, size=20, replace=False) for _ in range(2)])
+    occupied = np.zeros((2, 36), dtype=bool)
+    np.put_along_axis(occupied, positions, True, axis=1)
+    alone = occupied[1:].copy()
+    both = move(KEYS, 3, positions, np.ones_like(positions, bool), np.full(20, 2), occupied,
+                (width, height))
+    one = move(KEYS[1:], 3, positions[1:], np.ones((1, 20), bool), np.full(20, 2), alone,
+               (width, height))
+    assert both[1].tolist() == one[0].tolist()
 
 
 # ---------------------------------------------------------------- one phase, by hand
@@ -290,28 +325,25 @@ def test_propaganda_absorbs_outrage():
 
 
 class FixedDraws:
-    """Stands in for the model's generator in one phase: given uniforms, no shuffling,
-    the longest jail term, and noise of exactly one standard deviation."""
+    """Stands in for the engine's draws in one phase: given uniforms (one per entry the
+    phase draws for, in order), the longest jail term, and noise of exactly one standard
+    deviation. A jail-place draw gives the entries' order (no shuffling)."""
 
     def __init__(self, *uniforms):
         self.uniforms = [np.asarray(u, dtype=float) for u in uniforms]
 
-    def random(self, size=None):
+    def uniform(self, site, rows, index):
+        if site == Site.JAIL_PLACE:
+            return np.arange(len(index), dtype=float)
         draw = self.uniforms.pop(0)
-        if size is None:  # one draw (the regime's grant of a demand)
-            assert draw.shape == ()
-            return float(draw)
-        assert draw.shape == (size,)
-        return draw
+        assert draw.shape == np.shape(index) or draw.shape == (), (draw.shape, np.shape(index))
+        return np.broadcast_to(draw, np.shape(index))
 
-    def permutation(self, x):
-        return np.asarray(x)
+    def integers(self, site, rows, index, low, high):
+        return np.broadcast_to(high, np.shape(index)).copy()
 
-    def integers(self, low, high, size):
-        return np.full(size, high - 1)
-
-    def normal(self, loc, scale, size):
-        return np.full(size, loc + scale)
+    def normal(self, site, rows, index):
+        return np.ones(np.shape(index))
 
 
 def _repress(m, caught, killed, secret=None):
@@ -319,7 +351,7 @@ def _repress(m, caught, killed, secret=None):
     # secret police (issue 9; no hazard unless the regime is adaptive and has learnt:
     # a draw of 0.99 never arrests), then killings
     secret = [0.99] * len(caught) if secret is None else secret
-    m.rng = FixedDraws(caught, secret, killed)
+    m.engine.draws = FixedDraws(caught, *([secret] if m.params.adaptive_regime else []), killed)
     m._security_repress()
     return [CITIZEN_STATES[s] for s in m.citizens.state]
 
@@ -394,7 +426,7 @@ def test_officers_loyalty_moves_with_the_rule_patronage_and_noise():
     m.security.loyalty[:] = 0.5
     m.security.baseline[:] = 0.6
     m._patronage[:] = [0.003, 0, 0, 0, 0, 0]
-    m.rng = FixedDraws()
+    m.engine.draws = FixedDraws()
     m._security_shift_loyalty()
     common = 0.003 + 0.005 - 0.01 * 2 / 3 + 0.002
     assert m.security.loyalty == pytest.approx([0.5 - 0.01 + common, 0.5 + common])
@@ -409,7 +441,7 @@ def test_officers_desert_a_losing_war_and_revert_to_their_own_baseline():
     m.security.loyalty[:] = 0.5
     m.security.baseline[:] = [0.9, 0.4]
     m.regime_state.war_share = 0.5
-    m.rng = FixedDraws()
+    m.engine.draws = FixedDraws()
     m._security_shift_loyalty()
     assert m.security.loyalty == pytest.approx([0.5 + 0.008 - 0.015 + 0.005,
                                                 0.5 - 0.002 - 0.015 + 0.005])
@@ -425,7 +457,7 @@ def test_coup_proofing_slows_the_pull_of_defected_peers():
                         peer_influence=0.3, learning=0.5, adaptive_regime=adaptive)
         m.security.loyalty[:] = 0.5
         m.security.baseline[:] = 0.5
-        m.rng = FixedDraws()
+        m.engine.draws = FixedDraws()
         m._security_shift_loyalty()
         assert m.security.loyalty[0] == pytest.approx(0.5 - pull + 0.005)
 
@@ -475,7 +507,7 @@ def test_the_regime_adapts_legitimacy_repression_propaganda_patronage_frustratio
     reg.support_history.append(0.48)
     m._initial_support = 0.5
     m._backfire_hit = m._violent_hit = 0.0
-    m.rng = FixedDraws(0.0132)   # the grant's draw, just above its chance (below)
+    m.engine.draws = FixedDraws(0.0132)   # the grant's draw, just above its chance (below)
     m._regime_adapts()
     # legitimacy: inertia 0.05 x (0.79 - 0.6); the baseline concedes 0.02 x (0.5 + 0.5)
     # x (0.65 - 0.48) = 0.0034, capped at the initial 0.7 + 0.1
@@ -511,7 +543,7 @@ def test_the_regime_grants_a_demand_under_pressure(reform, uniform, granted):
                     adaptive_regime=True, reform_goal=reform, responsiveness=0.2)
     m.regime_state.pillar_loyalty[:] = [0.5, 0.5, 0.5, 0.3, 0.5, 0.5]   # support 0.48
     m._initial_support = 0.5
-    m.rng = FixedDraws(uniform)
+    m.engine.draws = FixedDraws(uniform)
     m._regime_adapts()
     assert m.regime_state.granted is granted
     # before the 20-week window a campaign has no progress to judge, unless its demand
@@ -522,7 +554,7 @@ def test_the_regime_grants_a_demand_under_pressure(reform, uniform, granted):
 def test_a_granted_demand_is_never_reconsidered():
     m = _tiny_model(citizen_states=(1, 1, 0), adaptive_regime=True)
     m.regime_state.granted = True
-    m.rng = FixedDraws()   # no draw at all
+    m.engine.draws = FixedDraws()   # no draw at all
     m._regime_adapts()
     assert m.regime_state.granted is True
 
@@ -530,7 +562,8 @@ def test_a_granted_demand_is_never_reconsidered():
 def test_officers_move_too():
     m = _tiny_model(movement=True)
     before = m.security.pos.copy()
-    for _ in range(5):
+    for week in range(1, 6):   # draws are keyed by the step: a new week, new proposals
+        m.engine.steps = week
         m._move()
     assert (m.security.pos != before).any()
 
@@ -745,7 +778,7 @@ def test_fighters_fight_on_while_angry_and_armed():
 
 def _war(states=(2, 2, 1), uniforms=([0.5, 0.5], 0.99), **overrides):
     m = _tiny_model(citizen_states=states, armed_conflict_on=True, **overrides)
-    m.rng = FixedDraws(*uniforms)
+    m.engine.draws = FixedDraws(*uniforms)
     m._armed_conflict()
     return m
 
@@ -772,11 +805,11 @@ def test_defectors_fight_for_the_rebels():
 def test_outside_powers_intervene_against_a_regime_that_kills(uniform, intervened):
     m = _tiny_model(citizen_states=(2, 2, 1), armed_conflict_on=True, intervention=0.5)
     m._killings = 1
-    m.rng = FixedDraws([0.5, 0.5], uniform)
+    m.engine.draws = FixedDraws([0.5, 0.5], uniform)
     m._armed_conflict()
     assert m.regime_state.intervened is intervened
     # the intervention counts from the next week: rebels 2 + 1.0 x 6 against 6
-    m.rng = FixedDraws([0.5, 0.5], 0.99)   # (a second chance to intervene if none yet)
+    m.engine.draws = FixedDraws([0.5, 0.5], 0.99)   # (a second chance to intervene if none yet)
     m._armed_conflict()
     assert m.regime_state.war_share == pytest.approx(8 / 14 if intervened else 0.25)
 
@@ -810,7 +843,7 @@ def test_no_war_without_a_primarily_violent_campaign(setting):
     states = setting.pop("states")
     m = _tiny_model(citizen_states=states, **{"armed_conflict_on": True, **setting})
     m.regime_state.war_share = 0.7   # last week's
-    m.rng = FixedDraws()             # no draw at all
+    m.engine.draws = FixedDraws()             # no draw at all
     m._armed_conflict()
     assert m.regime_state.war_share == 0.0 and m._battle_deaths == 0
 
@@ -830,7 +863,7 @@ def _surveilled(learning, adaptive, uniform):
     m.occupied[[*c.pos, *s.pos]] = True
     c.state[:] = 0
     c.state[0] = 1
-    m.rng = FixedDraws([0.0], [uniform], [0.99])
+    m.engine.draws = FixedDraws([0.0], [uniform], [0.99])
     m._security_repress()
     return CITIZEN_STATES[c.state[0]]
 

@@ -11,10 +11,11 @@ import math
 import numpy as np
 import pytest
 
-from model import rules, setup
+from model import CivilResistanceModel, rules, setup
 from model.phases import regime as regime_phase
 from model.phases import security as security_phase
 from model.phases.regime import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
+from model.presets import preset
 
 LN2 = math.log(2.0)
 
@@ -163,20 +164,9 @@ def test_fear_of_force(lethal, max_lethal, expected):
 
 def test_thresholds_are_lognormal_around_the_median():
     z = np.random.default_rng(0).standard_normal(3)
-    got = rules.thresholds(np.random.default_rng(0), 0.1, 0.8, 3)
+    got = rules.thresholds(z, 0.1, 0.8)
     assert got == pytest.approx(0.1 * np.exp(0.8 * z), abs=1e-15)
-    assert rules.thresholds(np.random.default_rng(0), 0.2, 0.8, 3) == pytest.approx(2 * got)
-
-
-class _Normals:
-    """A generator whose standard normals are given."""
-
-    def __init__(self, z):
-        self.z = np.asarray(z, dtype=float)
-
-    def standard_normal(self, n):
-        assert n == len(self.z)
-        return self.z
+    assert rules.thresholds(z, 0.2, 0.8) == pytest.approx(2 * got)
 
 
 @pytest.mark.parametrize("median, spread, expected", [
@@ -186,17 +176,18 @@ class _Normals:
     (0.1, 0.0, [0.1, 0.1, 0.1]),
 ])
 def test_thresholds_literal(median, spread, expected):
-    got = rules.thresholds(_Normals([0.0, 1.0, -1.0]), median, spread, 3)
+    got = rules.thresholds(np.array([0.0, 1.0, -1.0]), median, spread)
     assert got == pytest.approx(expected, abs=1e-10)
 
 
-def test_thresholds_without_spread_are_epsteins_and_still_draw():
-    rng = np.random.default_rng(5)
-    assert rules.thresholds(rng, 0.1, 0.0, 4).tolist() == [0.1] * 4
-    # the draw was made: the generator moved on exactly as with a spread
-    other = np.random.default_rng(5)
-    other.standard_normal(4)
-    assert rng.random() == other.random()
+def test_thresholds_without_spread_are_epsteins_and_the_rest_of_the_run_is_shared():
+    assert rules.thresholds(np.array([0.3, -2.0, 1.5, 0.0]), 0.1, 0.0).tolist() == [0.1] * 4
+    # every draw has its own stream: a spread changes the thresholds and nothing else
+    a = CivilResistanceModel(preset("epstein", threshold_spread=0.0), rng=5)
+    b = CivilResistanceModel(preset("epstein", threshold_spread=0.5), rng=5)
+    assert not np.array_equal(a.citizens.threshold, b.citizens.threshold)
+    for name in ("pos", "hardship", "risk_aversion", "discipline", "view"):
+        assert np.array_equal(getattr(a.citizens, name), getattr(b.citizens, name)), name
 
 
 @pytest.mark.parametrize("weight, media, participation, expected", [

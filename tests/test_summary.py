@@ -1,7 +1,7 @@
 """The declared run summary, the recorder and the shared vocabulary."""
 
 import dataclasses
-from collections import deque
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -9,8 +9,7 @@ import pytest
 from model import RUN_COLUMNS, CivilResistanceModel, Params, RunSummary, Thresholds
 from model import summary as summary_module
 from model.outcome import Decision
-from model.recorder import TRAJECTORY_COLUMNS, Recorder
-from model.state import RegimeState
+from model.recorder import TRAJECTORY_COLUMNS, BatchRecorder, Recorder
 from model.summary import RUN_COLUMN_NAMES, summarise
 from model.vocabulary import CITIZEN_STATES, OUTCOME_COLOURS, OUTCOMES, PILLAR_NAMES, CitizenState
 
@@ -58,14 +57,21 @@ def test_summary_round_trips_and_refuses_what_it_does_not_declare():
 
 
 def test_recorder_refuses_rows_out_of_order_and_grows_past_its_horizon():
-    recorder = Recorder(horizon=1)
-    row = {name: 1.0 for name in TRAJECTORY_COLUMNS}
+    batch = BatchRecorder(size=2, horizon=1)
+    rows = np.ones((2, len(TRAJECTORY_COLUMNS)))
     with pytest.raises(ValueError, match="out of order"):
-        recorder.record(1, row)
+        batch.record(1, rows)
+    step_column = TRAJECTORY_COLUMNS.index("step")
     for step in range(5):  # room for 2 rows: it must grow twice
-        recorder.record(step, {**row, "step": step})
+        rows[:, step_column] = step
+        rows[1, 1] = 10 + step  # the second replicate's participation
+        batch.record(step, rows.copy())
+    recorder = Recorder(batch, 1)   # one replicate's view
     assert len(recorder) == 5
     assert recorder.columns()["step"].tolist() == [0, 1, 2, 3, 4]
+    assert recorder.columns()["participation"].tolist() == [10, 11, 12, 13, 14]
+    assert Recorder(batch, 0).columns()["participation"].tolist() == [1.0] * 5
+    assert batch.last("participation").tolist() == [1.0, 14.0]
     assert recorder.frame()["step"].dtype.kind == "i"
 
 
@@ -81,10 +87,9 @@ def test_vocabulary_is_consistent():
 
 # ---------------------------------------------------------------- summarise, by hand
 def _regime(legitimacy=0.42):
-    return RegimeState(legitimacy=legitimacy, legitimacy_baseline=0.6, repression_level=0.3,
-                       resources=0.1, propaganda=0.0, frustration=0.0,
-                       pillar_loyalty=np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4]),
-                       support_history=deque())
+    # what the summary reads of the regime at the end (a replicate's row of RegimeState)
+    return SimpleNamespace(legitimacy=legitimacy,
+                           pillar_loyalty=np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4]))
 
 
 def _columns(support=(0.8, 0.6, 0.5, 0.55, 0.7), **changes):

@@ -1,25 +1,36 @@
-"""Citizens' phases: perceive, decide (quiet, protest, violence), serve jail, move."""
+"""Citizens' phases: perceive, decide (quiet, protest, violence), serve jail, move.
+
+Every phase updates all citizens of all replicates at once: arrays are (B, N), the
+regime's values (B,) enter as columns (`col`). Arrays are written in place, so the
+Mesa model's views of its row stay live.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import rules
-from ..space import box_sum, move, scatter
+from ..batch_params import col
+from ..space import box_sum, gather, move, scatter
 from .codes import JAILED, PROTESTING, QUIET, VIOLENT
 
 
 class CitizenPhases:
-    """What citizens do each step (mixed into CivilResistanceModel)."""
+    """What citizens do each step (mixed into the batch engine)."""
 
     def _citizen_map(self, mask: np.ndarray) -> np.ndarray:
-        """Grid map (1 where present) of the citizens selected by `mask`."""
-        return scatter(1.0, self.citizens.pos[mask], self.shape)
+        """Grid maps (B, width, height), 1 where a citizen selected by `mask` stands."""
+        return scatter(1.0, self.citizens.pos, mask, self.shape)
+
+    def _free(self) -> np.ndarray:
+        """Citizens neither jailed nor dead (B, N)."""
+        state = self.citizens.state
+        return (state == QUIET) | (state == PROTESTING) | (state == VIOLENT)
 
     def _citizens_decide(self) -> None:
         """Free citizens perceive their vision and choose quiet, protest or violence."""
         p, c, reg = self.params, self.citizens, self.regime_state
-        free = (c.state == QUIET) | (c.state == PROTESTING) | (c.state == VIOLENT)
+        free = self._free()
         loyal = ~self.security.defected
         participation, _ = c.shares()
         maps = np.stack([
@@ -28,51 +39,54 @@ class CitizenPhases:
             self._security_map(loyal),
             self._security_map(~loyal),
             self._citizen_map(free),
-            self._events[0],
-            self._events[1],
-        ])
-        seen = box_sum(maps, p.citizen_vision).reshape(len(maps), -1)[:, c.pos[free]]
+            self._events[:, 0],
+            self._events[:, 1],
+        ], axis=1)
+        seen = gather(box_sum(maps, p.citizen_vision), c.pos)
         nonviolent, violent, officers, defected, present, nv_events, all_events = seen
-        was_active = (c.state[free] == PROTESTING) | (c.state[free] == VIOLENT)
+        was_active = (c.state == PROTESTING) | (c.state == VIOLENT)
         actives = nonviolent + violent - was_active + 1.0
         # Defected officers in vision shield the crowd from the loyal ones.
         deterrent = np.maximum(officers - defected, 0.0)
-        risk = rules.arrest_probability(deterrent, actives, p.arrest_constant,
-                                        rules.arrest_rate(reg.repression_level), p.round_risk)
-        risk = np.where(c.dispersed[free], risk * (1.0 - p.dispersed_safety), risk)
+        risk = rules.arrest_probability(deterrent, actives, col(p.arrest_constant),
+                                        col(rules.arrest_rate(reg.repression_level)),
+                                        p.round_risk)
+        risk = np.where(c.dispersed, risk * (1.0 - col(p.dispersed_safety)), risk)
 
         per_present = 1.0 / np.maximum(present, 1.0)
-        memory = p.anger_memory
-        c.outrage[free] = memory * c.outrage[free] + nv_events * per_present
-        c.anger[free] = memory * c.anger[free] + all_events * per_present
+        memory = col(p.anger_memory)
+        c.outrage[...] = np.where(free, memory * c.outrage + nv_events * per_present, c.outrage)
+        c.anger[...] = np.where(free, memory * c.anger + all_events * per_present, c.anger)
         if p.views_on:
-            c.view[free] = rules.next_views(c.view[free], reg.legitimacy, nv_events * per_present,
-                                            reg.propaganda)
-            legitimacy = c.view[free]
+            views = rules.next_views(c.view, col(reg.legitimacy), nv_events * per_present,
+                                     col(reg.propaganda))
+            c.view[...] = np.where(free, views, c.view)
+            legitimacy = c.view
         else:
-            legitimacy = reg.legitimacy
-        outrage = p.outrage * c.outrage[free] * (1.0 - reg.propaganda) if p.backfire_on else 0.0
-        pull = rules.opposition_signal(p.opposition_signal, p.media_freedom, participation)
+            legitimacy = col(reg.legitimacy)
+        outrage = col(p.outrage) * c.outrage * (1.0 - col(reg.propaganda)) \
+            if p.backfire_on else 0.0
+        pull = col(rules.opposition_signal(p.opposition_signal, p.media_freedom, participation))
         if p.threshold_on:
             flank = violent * per_present if p.radical_flank_on else 0.0
-            pull = pull + rules.social_pull(p.social_pull, nonviolent * per_present, flank)
-        griev = rules.grievance(c.hardship[free], legitimacy, outrage)
-        fear = rules.fear_of_force(rules.lethal_share(reg.repression_level), rules.MAX_LETHAL) \
-            if p.adaptive_regime else 1.0
-        act = rules.wants_to_act(griev, c.risk_aversion[free], risk, pull, c.threshold[free],
-                                 c.fatigue[free], fear)
+            pull = pull + rules.social_pull(col(p.social_pull), nonviolent * per_present, flank)
+        griev = rules.grievance(c.hardship, legitimacy, outrage)
+        fear = col(rules.fear_of_force(rules.lethal_share(reg.repression_level),
+                                       rules.MAX_LETHAL)) if p.adaptive_regime else 1.0
+        act = free & rules.wants_to_act(griev, c.risk_aversion, risk, pull, c.threshold,
+                                        c.fatigue, fear)
         # Would-be fighters weigh no arrest risk: the aggrieved who would act were it not
         # for the risk may take up arms instead (arms permitting), and fighters fight on.
-        defiant = rules.wants_to_act(griev, c.risk_aversion[free], 0.0, pull, c.threshold[free],
-                                     c.fatigue[free])
-        violent_now = self._armed(free, defiant | (c.state[free] == VIOLENT))
-        c.state[free] = np.where(violent_now, VIOLENT, np.where(act, PROTESTING, QUIET))
+        defiant = rules.wants_to_act(griev, c.risk_aversion, 0.0, pull, c.threshold, c.fatigue)
+        violent_now = self._armed(free & (defiant | (c.state == VIOLENT)))
+        c.state[...] = np.where(free, np.where(violent_now, VIOLENT,
+                                               np.where(act, PROTESTING, QUIET)), c.state)
         act = act | violent_now
-        c.fatigue[free] = rules.next_fatigue(c.fatigue[free], act, p.fatigue, reg.progress)
-        self._crowd_seen[:] = 0.0
-        self._crowd_seen[free] = nonviolent
+        fatigue = rules.next_fatigue(c.fatigue, act, col(p.fatigue), col(reg.progress))
+        c.fatigue[...] = np.where(free, fatigue, c.fatigue)
+        self._crowd_seen[...] = np.where(free, nonviolent, 0.0)
 
-    def _armed(self, free: np.ndarray, act: np.ndarray) -> np.ndarray:
+    def _armed(self, candidates: np.ndarray) -> np.ndarray:
         """Which of the free citizens who act (or already fight) turn or stay violent.
 
         Fighters do not weigh the risk of arrest as protesters do: once armed, a citizen
@@ -81,14 +95,14 @@ class CitizenPhases:
         """
         p, c, reg = self.params, self.citizens, self.regime_state
         if not p.radicalisation_on:
-            return np.zeros_like(act)
-        anger, discipline = c.anger[free], c.discipline[free]
-        would = act & rules.turns_violent(anger, reg.frustration, discipline)
+            return np.zeros_like(candidates)
+        frustration = col(reg.frustration)
+        would = candidates & rules.turns_violent(c.anger, frustration, c.discipline)
         if not p.arms_needed_on:
             return would
         places = rules.armed_places(p.armed_capacity, self.n_citizens,
-                                    int(self.security.defected.sum()))
-        return rules.armed_subset(would, anger + reg.frustration - discipline, places)
+                                    self.security.defected.sum(axis=-1))
+        return rules.armed_subset(would, c.anger + frustration - c.discipline, places)
 
     def _serve_jail_terms(self) -> None:
         """Jailed citizens serve a step; those whose term is over go home quiet."""
@@ -101,10 +115,11 @@ class CitizenPhases:
     def _move(self) -> None:
         """Free citizens and all officers move to a random free cell in vision."""
         p, c, s = self.params, self.citizens, self.security
-        free = np.flatnonzero((c.state == QUIET) | (c.state == PROTESTING) | (c.state == VIOLENT))
-        positions = np.concatenate([c.pos[free], s.pos])
-        radii = np.concatenate([np.full(free.size, p.citizen_vision),
-                                np.full(s.pos.size, p.security_vision)])
-        moved = move(self.rng, positions, radii, self.occupied, self.shape)
-        c.pos[free] = moved[:free.size]
-        s.pos[:] = moved[free.size:]
+        n = self.n_citizens
+        positions = np.concatenate([c.pos, s.pos], axis=1)
+        movers = np.concatenate([self._free(), np.ones(s.pos.shape, dtype=bool)], axis=1)
+        radii = np.concatenate([np.full(n, p.citizen_vision),
+                                np.full(s.pos.shape[1], p.security_vision)])
+        moved = move(self.keys, self.steps, positions, movers, radii, self.occupied, self.shape)
+        c.pos[...] = moved[:, :n]
+        s.pos[...] = moved[:, n:]

@@ -5,29 +5,37 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rules
+from ..streams import Site
 from .codes import PROTESTING, VIOLENT
 
 
 class ConflictPhases:
-    """The war between an armed movement and the regime (mixed into CivilResistanceModel)."""
+    """The war between an armed movement and the regime (mixed into the batch engine)."""
 
     def _armed_conflict(self) -> None:
-        """Fight a week of war if the campaign is primarily violent; else no war this week."""
+        """Fight a week of war where the campaign is primarily violent; else no war."""
         p, c, s, reg = self.params, self.citizens, self.security, self.regime_state
-        fighters = np.flatnonzero(c.state == VIOLENT)
-        nonviolent = int((c.state == PROTESTING).sum())
-        reg.war_share = 0.0
-        if not p.armed_conflict_on or fighters.size == 0 or fighters.size < nonviolent:
+        fighters = c.state == VIOLENT
+        n_fighters = fighters.sum(axis=-1)
+        reg.war_share[...] = 0.0
+        if not p.armed_conflict_on:
             return
-        loyal = rules.loyal_strength(float((~s.defected).sum()))
-        rebels = rules.rebel_strength(float(fighters.size), float(s.defected.sum()),
-                                      reg.intervened, loyal)
-        reg.war_share = float(rules.contest_share(rebels, loyal))
-        fallen = self.rng.random(fighters.size) < rules.BATTLE_DEATH * (1.0 - reg.war_share)
-        self._remove_dead(fighters[fallen])
-        self._battle_deaths += int(fallen.sum())
-        if not reg.intervened and p.intervention > 0:
-            # Killings by repression (not battle deaths) move outside powers to act.
-            killed_share = self._killings / max(self.n_citizens, 1)
-            chance = rules.intervention_chance(p.intervention, killed_share)
-            reg.intervened = bool(self.rng.random() < chance)
+        at_war = (n_fighters > 0) & (n_fighters >= (c.state == PROTESTING).sum(axis=-1))
+        if not at_war.any():
+            return
+        loyal = rules.loyal_strength((~s.defected).sum(axis=-1).astype(float))
+        rebels = rules.rebel_strength(n_fighters.astype(float),
+                                      s.defected.sum(axis=-1).astype(float), reg.intervened, loyal)
+        reg.war_share[...] = np.where(at_war, rules.contest_share(rebels, loyal), 0.0)
+        b, i = np.nonzero(fighters & at_war[:, None])
+        death = rules.BATTLE_DEATH * (1.0 - reg.war_share[b])
+        fallen = self.draws.uniform(Site.BATTLE, b, i) < death
+        self._remove_dead(b[fallen], i[fallen])
+        self._battle_deaths += np.bincount(b[fallen], minlength=p.size)
+        # Killings by repression (not battle deaths) move outside powers to act.
+        rows = np.flatnonzero(at_war & ~reg.intervened & (p.intervention > 0))
+        if rows.size:
+            killed_share = self._killings[rows] / max(self.n_citizens, 1)
+            chance = rules.intervention_chance(p.intervention[rows], killed_share)
+            drawn = self.draws.uniform(Site.INTERVENTION, rows, np.zeros_like(rows))
+            reg.intervened[rows] = drawn < chance

@@ -1,7 +1,8 @@
 """Security forces' phases: repression and shifts in loyalty.
 
 Repression: arrests, killings and pre-emptive arrests. Loyalty: moral cost, defection
-cascades, threat cohesion, and desertion from a losing war.
+cascades, threat cohesion, and desertion from a losing war. Random draws are made only
+for the agents they concern (`self.draws`, keyed by replicate, step and agent).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rules
-from ..space import box_sum, scatter
+from ..batch_params import col
+from ..space import box_sum, gather, scatter
+from ..streams import Site
 from ..vocabulary import POLICE
 from .codes import DEAD, JAILED, PROTESTING, VIOLENT
 
@@ -24,101 +27,132 @@ LOYALTY_NOISE = 0.005
 
 
 class SecurityPhases:
-    """What the security forces do each step (mixed into CivilResistanceModel)."""
+    """What the security forces do each step (mixed into the batch engine)."""
 
     def _security_map(self, mask: np.ndarray) -> np.ndarray:
-        """Grid map (1 where present) of the officers selected by `mask`."""
-        return scatter(1.0, self.security.pos[mask], self.shape)
+        """Grid maps (B, width, height), 1 where an officer selected by `mask` stands."""
+        return scatter(1.0, self.security.pos, mask, self.shape)
+
+    def _per_replicate(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Sum of `weights` (or a count) over the entries of each replicate in `rows`."""
+        return np.bincount(rows, weights=weights, minlength=self.params.size)
 
     def _security_repress(self) -> None:
         """Loyal officers arrest (or, under lethal orders, kill) actives they can see.
 
-        A learnt regime's secret police also arrest early risers anywhere.
+        A learnt regime's secret police also arrest early risers anywhere. A replicate
+        with nobody active, no loyal officer or an arrest rate of zero arrests nobody.
         """
         p, c, s, reg = self.params, self.citizens, self.security, self.regime_state
-        self._events[:] = 0.0
-        self._backfire_hit = self._violent_hit = 0.0
+        self._events[...] = 0.0
+        self._backfire_hit[...] = 0.0
+        self._violent_hit[...] = 0.0
         participation, _ = c.shares()
-        active = np.flatnonzero((c.state == PROTESTING) | (c.state == VIOLENT))
-        loyal = np.flatnonzero(~s.defected)
+        loyal = ~s.defected
         rate = rules.arrest_rate(reg.repression_level)
-        if active.size == 0 or loyal.size == 0 or rate == 0.0:
+        active = (c.state == PROTESTING) | (c.state == VIOLENT)
+        active &= col(loyal.any(axis=-1) & (rate > 0.0))
+        if not active.any():
             return
-        violent = c.state[active] == VIOLENT
-        visibility = np.where(violent | ~c.dispersed[active], 1.0, 1.0 - p.dispersed_safety)
-        visible_seen = box_sum(scatter(visibility, c.pos[active], self.shape),
-                               p.security_vision).ravel()[s.pos[loyal]]
-        capacity = rate * (1.0 + p.learning)
+        violent = c.state == VIOLENT
+        visibility = np.where(violent | ~c.dispersed, 1.0, 1.0 - col(p.dispersed_safety))
+        visible = box_sum(scatter(visibility, c.pos, active, self.shape), p.security_vision)
+        visible_seen = gather(visible[:, None], s.pos)[0]
+        capacity = col(rate * (1.0 + p.learning))
         hazard = rules.arrest_hazard_per_officer(1.0, capacity, visible_seen)
-        hazard_sum = box_sum(scatter(hazard, s.pos[loyal], self.shape),
-                             p.security_vision).ravel()[c.pos[active]]
-        caught = rules.arrested(hazard_sum, visibility, self.rng.random(active.size))
+        hazards = box_sum(scatter(hazard, s.pos, loyal, self.shape), p.security_vision)
+        hazard_sum = gather(hazards[:, None], c.pos)[0]
+        b, i = np.nonzero(active)
+        caught = rules.arrested(hazard_sum[b, i], visibility[b, i],
+                                self.draws.uniform(Site.ARREST, b, i))
         # Pre-emptive, targeted arrests (authoritarian learning): no officer in vision needed.
-        secret = rules.surveillance_hazard(p.learning, participation) if p.adaptive_regime else 0.0
-        caught |= self.rng.random(active.size) < 1.0 - np.exp(-secret)
-        killed = caught & (self.rng.random(active.size) < rules.lethal_share(reg.repression_level))
-        caught &= killed | self._jail_places(caught & ~killed)
-        self._apply_repression(active[caught], violent[caught], killed[caught])
+        if p.adaptive_regime:
+            secret = rules.surveillance_hazard(p.learning, participation)
+            caught |= self.draws.uniform(Site.SECRET_POLICE, b, i) < 1.0 - np.exp(-secret[b])
+        lethal = rules.lethal_share(reg.repression_level)
+        killed = caught & (self.draws.uniform(Site.KILLED, b, i) < lethal[b])
+        caught &= killed | self._jail_places(b, i, caught & ~killed)
+        self._apply_repression(b[caught], i[caught], violent[b, i][caught], killed[caught])
 
-    def _jail_places(self, arrests: np.ndarray) -> np.ndarray:
-        """Which of the wanted arrests fit in the jails (a random subset when full)."""
-        room = int(self.params.jail_capacity * self.n_citizens)
-        room -= int((self.citizens.state == JAILED).sum())
-        wanted = np.flatnonzero(arrests)
-        fits = np.zeros_like(arrests)
-        fits[self.rng.permutation(wanted)[: max(room, 0)]] = True
+    def _jail_places(self, b: np.ndarray, i: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        """Which of the wanted arrests (entries b, i) fit in the jails.
+
+        When a replicate's jails are too small, a random subset: the arrests with the
+        lowest draws fill the places left.
+        """
+        p, c = self.params, self.citizens
+        room = (p.jail_capacity * self.n_citizens).astype(np.int64)
+        room -= (c.state == JAILED).sum(axis=-1)
+        room = np.maximum(room, 0)
+        want = np.flatnonzero(wanted)
+        crowded = self._per_replicate(b[want]) > room
+        if not crowded.any():
+            return wanted
+        priority = self.draws.uniform(Site.JAIL_PLACE, b[want], i[want])
+        order = np.lexsort((priority, b[want]))
+        rows = b[want][order]
+        first = np.searchsorted(rows, rows)  # index of each replicate's first entry
+        rank = np.arange(len(rows)) - first
+        fits = np.zeros_like(wanted)
+        fits[want[order]] = rank < room[rows]
         return fits
 
-    def _apply_repression(self, who: np.ndarray, violent: np.ndarray, killed: np.ndarray) -> None:
-        """Jail or kill `who`; remember the events for outrage, anger and backfire."""
+    def _apply_repression(self, b: np.ndarray, i: np.ndarray, violent: np.ndarray,
+                          killed: np.ndarray) -> None:
+        """Jail or kill citizens (b, i); remember the events for outrage, anger, backfire."""
         c, p = self.citizens, self.params
         weight = np.where(killed, KILLING_WEIGHT, 1.0)
-        flat = self._events.reshape(2, -1)
-        np.add.at(flat[0], c.pos[who[~violent]], weight[~violent])
-        np.add.at(flat[1], c.pos[who], weight)
-        crowd = self._crowd_seen[who[~violent]]
-        publicity = rules.publicity(crowd, CROWD_SCALE)
+        flat = self._events.reshape(p.size, 2, -1)
+        pos = c.pos[b, i]
+        nv = ~violent
+        flat[b[nv], 0, pos[nv]] = weight[nv]  # one citizen per cell: no sums needed
+        flat[b, 1, pos] = weight
+        publicity = rules.publicity(self._crowd_seen[b[nv], i[nv]], CROWD_SCALE)
         per_citizen = 1.0 / max(self.n_citizens, 1)
-        self._backfire_hit = float((weight[~violent] * publicity).sum()) * per_citizen
-        self._violent_hit = float(weight[violent].sum()) * per_citizen
-        c.state[who] = np.where(killed, DEAD, JAILED)
-        c.jail[who] = self.rng.integers(0, p.max_jail_term + 1, who.size)
-        self._remove_dead(who[killed])
-        self._arrests += int((~killed).sum())
-        self._killings += int(killed.sum())
+        self._backfire_hit[...] = self._per_replicate(b[nv], weight[nv] * publicity) * per_citizen
+        self._violent_hit[...] = self._per_replicate(b[violent], weight[violent]) * per_citizen
+        c.state[b, i] = np.where(killed, DEAD, JAILED)
+        c.jail[b, i] = self.draws.integers(Site.JAIL_TERM, b, i, 0, p.max_jail_term[b])
+        self._remove_dead(b[killed], i[killed])
+        self._arrests += self._per_replicate(b[~killed]).astype(np.int64)
+        self._killings += self._per_replicate(b[killed]).astype(np.int64)
 
-    def _remove_dead(self, dead: np.ndarray) -> None:
-        """Take the dead off the grid."""
+    def _remove_dead(self, b: np.ndarray, i: np.ndarray) -> None:
+        """Take the dead (entries b, i) off their grids."""
         c = self.citizens
-        c.state[dead] = DEAD
-        self.occupied[c.pos[dead]] = False
-        c.pos[dead] = -1
+        c.state[b, i] = DEAD
+        self.occupied[b, c.pos[b, i]] = False
+        c.pos[b, i] = -1
 
     def _security_shift_loyalty(self) -> None:
         """Officers' loyalty moves with moral cost, peers, threat, war and patronage."""
         p, c, s, reg = self.params, self.citizens, self.security, self.regime_state
-        loyal = np.flatnonzero(~s.defected)
-        if not p.defection_on or loyal.size == 0:
+        loyal = ~s.defected
+        if not p.defection_on or not loyal.any():
             return
         maps = np.stack([
             self._citizen_map(c.state == PROTESTING),
             self._citizen_map(c.state == VIOLENT),
-            self._security_map(~s.defected),
-            self._security_map(s.defected),
-        ])
-        seen = box_sum(maps, p.security_vision).reshape(4, -1)[:, s.pos[loyal]]
-        nonviolent, violent, officers, defected = seen
-        peers = rules.coup_proofed(p.peer_influence, p.learning) if p.adaptive_regime \
+            self._security_map(loyal),
+            self._security_map(~loyal),
+        ], axis=1)
+        nonviolent, violent, officers, defected = gather(box_sum(maps, p.security_vision), s.pos)
+        pull = rules.coup_proofed(p.peer_influence, p.learning) if p.adaptive_regime \
             else p.peer_influence
+        # Defected officers' rows are computed and discarded: keep their peer count >= 0.
+        peers_seen = np.where(loyal, officers - 1.0, 0.0)
         change = rules.loyalty_change(
-            nonviolent, violent, officers - 1.0, defected, reg.repression_level,
-            p.moral_cost, peers, p.threat_cohesion if p.radical_flank_on else 0.0,
-            p.learning, reg.legitimacy,
+            nonviolent, violent, peers_seen, defected, col(reg.repression_level),
+            col(p.moral_cost), col(pull), col(p.threat_cohesion if p.radical_flank_on
+                                                 else np.zeros(p.size)),
+            col(p.learning), col(reg.legitimacy),
         )
         participation, _ = c.shares()
-        change += (self._patronage[POLICE] - rules.DESERTION * reg.war_share
-                   - rules.social_ties(participation, p.learning if p.adaptive_regime else 0.0)
-                   + rules.loyalty_reversion(s.loyalty[loyal], s.baseline[loyal])
-                   + self.rng.normal(0.0, LOYALTY_NOISE, loyal.size))
-        s.loyalty[loyal] = np.clip(s.loyalty[loyal] + change, 0.0, 1.0)
-        s.defected[loyal] = s.loyalty[loyal] < p.defect_below
+        learning = p.learning if p.adaptive_regime else 0.0
+        change += col(self._patronage[:, POLICE] - rules.DESERTION * reg.war_share
+                      - rules.social_ties(participation, learning))
+        change += rules.loyalty_reversion(s.loyalty, s.baseline)
+        change += LOYALTY_NOISE * self.draws.normal(Site.LOYALTY_NOISE, None,
+                                                    np.arange(s.pos.shape[1]))
+        s.loyalty[...] = np.where(loyal, np.clip(s.loyalty + change, 0.0, 1.0), s.loyalty)
+        s.defected[...] = np.where(loyal, s.loyalty < col(p.defect_below), s.defected)

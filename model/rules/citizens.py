@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from ._batch import scalar_or_array
 
 #: Extra weight of the risk of arrest under the harshest (lethal) orders: fear of death.
 LETHAL_FEAR = 2.0
@@ -62,14 +66,15 @@ def fear_of_force(lethal_share_, max_lethal):
     return 1.0 + LETHAL_FEAR * lethal_share_ / max_lethal
 
 
-def thresholds(rng, median, spread, n):
+def thresholds(deviates, median, spread):
     """Each citizen's own participation threshold: lognormal around `median`.
 
-    Granovetter (1978): some act alone, most only once others do. With spread 0
-    everyone has Epstein's common threshold (the draw is made anyway, so that runs
-    with and without spread share the rest of their random numbers).
+    Granovetter (1978): some act alone, most only once others do. `deviates` are the
+    citizens' standard normal draws; with spread 0 everyone has Epstein's common
+    threshold (the draws are made anyway, so that runs with and without spread share
+    the rest of their random numbers).
     """
-    return median * np.exp(spread * rng.standard_normal(n))
+    return median * np.exp(spread * deviates)
 
 
 def opposition_signal(weight, media_freedom, participation):
@@ -86,11 +91,12 @@ def progress(support_before, support_now, granted=False):
     """The campaign's progress as its participants see it, in [0, 1].
 
     Full progress when regime support fell FULL_PROGRESS or more over the progress
-    window, or when the campaign's demand has been granted.
+    window, or when the campaign's demand has been granted. Each argument may be one
+    value per replicate (B,); a scalar campaign gets a Python float.
     """
-    if granted:
-        return 1.0
-    return float(np.clip((support_before - support_now) / FULL_PROGRESS, 0.0, 1.0))
+    judged = np.clip((support_before - support_now) / FULL_PROGRESS, 0.0, 1.0)
+    # np.where, not `if`: `granted` may differ from one replicate to the next.
+    return scalar_or_array(np.where(granted, 1.0, judged))
 
 
 def next_fatigue(fatigue, active, rate, progress_):
@@ -124,19 +130,40 @@ def armed_subset(candidates, readiness, places):
     """Which would-be fighters get arms: the `places` most ready among the candidates.
 
     Args:
-        candidates: boolean mask of citizens who would turn violent.
-        readiness: how far each one's anger exceeds their discipline (ties: lower index).
-        places: how many can be armed.
+        candidates: boolean mask of citizens who would turn violent, (N,) or (B, N).
+        readiness: how far each one's anger exceeds their discipline (ties: lower index),
+            the shape of `candidates`.
+        places: how many can be armed (whole arms only): a scalar, or (B,) for a batch.
     """
-    chosen = np.zeros_like(candidates)
-    wanted = np.flatnonzero(candidates)
-    k = int(max(places, 0.0))
-    if wanted.size <= k:
-        chosen[wanted] = True
-        return chosen
-    order = np.argsort(-readiness[wanted], kind="stable")[:k]
-    chosen[wanted[order]] = True
-    return chosen
+    candidates = np.asarray(candidates, dtype=bool)
+    n = candidates.shape[-1]
+    # One row per replicate (a single campaign is a batch of one; math.prod(()) is 1).
+    wanted = candidates.reshape(math.prod(candidates.shape[:-1]), n)
+    ready = np.broadcast_to(readiness, candidates.shape).reshape(wanted.shape)
+    # int(max(places, 0)) per row; capped at n, which already arms every candidate.
+    k = np.minimum(np.maximum(places, 0.0), n).astype(np.intp)
+    k = np.broadcast_to(k, candidates.shape[:-1]).reshape(-1)
+    # Rows with room for every candidate arm them all, without sorting.
+    chosen = wanted.copy()
+    crowded = np.flatnonzero(wanted.sum(axis=-1) > k)
+    if crowded.size:
+        chosen[crowded] = False
+        rows, cols = np.nonzero(wanted[crowded])   # each row's candidates, by index
+        count = np.bincount(rows, minlength=crowded.size)
+        slot = np.arange(rows.size) - (np.cumsum(count) - count)[rows]
+        # Each row's candidates packed to the left, padded with NaN on the right: a
+        # stable sort puts NaN last, and keeps a candidate's own NaN ahead of the
+        # padding, so each row sorts exactly as its candidates alone would.
+        key = np.full((crowded.size, count.max()), np.nan)
+        key[rows, slot] = -ready[crowded[rows], cols]
+        index = np.zeros(key.shape, dtype=np.intp)
+        index[rows, slot] = cols
+        order = np.argsort(key, axis=-1, kind="stable")
+        # The first k of each row (k < its candidates, so never the padding).
+        first = np.arange(key.shape[1]) < k[crowded][:, np.newaxis]
+        picked = np.take_along_axis(index, order, axis=-1)[first]
+        chosen[np.repeat(crowded, first.sum(axis=-1)), picked] = True
+    return chosen.reshape(candidates.shape)
 
 
 def social_pull(weight, nonviolent_share, violent_share):

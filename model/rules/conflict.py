@@ -39,8 +39,10 @@ def rebel_strength(armed, defected, intervened, loyal_strength_):
     """The armed movement's strength: fighters, defectors' units and outside backing.
 
     Intervention (Libya 2011) adds INTERVENTION_STRENGTH times the loyal strength.
+    `intervened` may be one flag per replicate (B,).
     """
-    backing = INTERVENTION_STRENGTH * loyal_strength_ if intervened else 0.0
+    # np.where, not `if`: outside powers may have stepped in for some replicates only.
+    backing = np.where(intervened, INTERVENTION_STRENGTH * loyal_strength_, 0.0)
     return armed + DEFECTOR_STRENGTH * defected + backing
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._batch import per_pillar, scalar_or_array
+
 #: Share of its willingness to repress that a regime uses when all is quiet.
 CALM_POLICING = 0.5
 #: Threat a regime reads per active share of citizens (a tenth active: full threat) and
@@ -73,6 +75,10 @@ def pillar_change(
     Participation by a pillar's own constituency and dispersed economic tactics
     (strikes, boycotts: weighted by the pillar's economic exposure) erode it; backfire
     erodes all pillars; movement violence rallies them; patronage restores them.
+
+    For a batch, the per-pillar arguments are (B, 6) and the per-replicate ones
+    (dispersed share, backfire signal, violent share, erosion) are passed as (B, 1), so
+    that they broadcast over the pillars; `backfire_on` and `flank_on` are plain bools.
     """
     change = -erosion * (constituency_active_share + economic_exposure * dispersed_active_share)
     if backfire_on:
@@ -83,8 +89,17 @@ def pillar_change(
 
 
 def regime_support(pillar_loyalty, weights):
-    """Weighted support of the regime's pillars, in [0, 1]."""
-    return float(np.dot(pillar_loyalty, weights) / np.sum(weights))
+    """Weighted support of the regime's pillars, in [0, 1].
+
+    A float for one campaign's loyalty (6,); one value per replicate (B,) for (B, 6).
+    """
+    pillar_loyalty = np.asarray(pillar_loyalty)
+    if pillar_loyalty.ndim == 1:
+        return float(np.dot(pillar_loyalty, weights) / np.sum(weights))
+    # np.dot of a matrix calls BLAS gemv, which may sum the six terms in another order
+    # than the vector dot above; a plain left-to-right sum over the pillars matches it.
+    weights = np.asarray(weights)
+    return np.sum(pillar_loyalty * weights, axis=-1) / np.sum(weights, axis=-1)
 
 
 def repression_target(willingness, participation, violent_share, defected_share):
@@ -133,12 +148,15 @@ def legitimacy_change(legitimacy, baseline, backfire_loss, violent_repressed, vi
     - backfire: repressing the nonviolent costs `backfire_loss`; repressing the violent
       (share `violent_repressed` of citizens) buys ORDER_GAIN * backfire per share;
     - radical flank: violence rallies the public to the regime (FLANK_LEGITIMACY).
+
+    Every argument but the two switches (plain bools) may be one value per replicate.
     """
     change = LEGITIMACY_INERTIA * (baseline - legitimacy)
+    # New arrays rather than `+=`: a later term may have a larger (batch) shape.
     if backfire_on:
-        change += -backfire_loss + ORDER_GAIN * backfire * violent_repressed
+        change = change + (-backfire_loss + ORDER_GAIN * backfire * violent_repressed)
     if flank_on:
-        change += FLANK_LEGITIMACY * violent_share
+        change = change + FLANK_LEGITIMACY * violent_share
     return change
 
 
@@ -147,12 +165,13 @@ def conceded_baseline(baseline, initial_legitimacy, support, learning):
 
     A regime whose support is below CONCEDE_BELOW concedes: lasting reforms raise the
     baseline itself, by more the further support fell and the more the regime has
-    learnt, but never beyond MAX_CONCESSION above where it started.
+    learnt, but never beyond MAX_CONCESSION above where it started. Each argument may
+    be one value per replicate (B,); a scalar campaign gets a Python float.
     """
-    if support >= CONCEDE_BELOW:
-        return baseline
     bought = CONCESSION_RATE * (CONCESSION_WILL + learning) * (CONCEDE_BELOW - support)
-    return min(initial_legitimacy + MAX_CONCESSION, baseline + bought)
+    conceded = np.minimum(initial_legitimacy + MAX_CONCESSION, baseline + bought)
+    # np.where, not `if`: some replicates concede, others do not.
+    return scalar_or_array(np.where(support >= CONCEDE_BELOW, baseline, conceded))
 
 
 def next_repression_level(level, target, learning):
@@ -171,12 +190,18 @@ def patronage(resources, pillar_loyalty, learning):
 
     The regime spends up to PATRONAGE_RATE a step while resources last, shared among
     the pillars by `patronage_shares` (the least loyal get most).
+
+    For a batch, `resources` and `learning` are (B,) and `pillar_loyalty` (B, 6); it
+    returns the patronage (B, 6) and what each replicate spent (B,). For one campaign,
+    the patronage (6,) and a float.
     """
-    spend = min(resources, PATRONAGE_RATE)
-    if spend > 0 and (1.0 - pillar_loyalty).sum() > 0:
-        efficiency = PATRONAGE_EFFICIENCY + PATRONAGE_EFFICIENCY * learning
-        return spend * efficiency * patronage_shares(pillar_loyalty, learning), spend
-    return np.zeros_like(pillar_loyalty), 0.0
+    spend = np.minimum(resources, PATRONAGE_RATE)
+    # Nothing is spent where nothing is left or every pillar is fully loyal.
+    pays = (spend > 0) & ((1.0 - pillar_loyalty).sum(axis=-1) > 0)
+    efficiency = PATRONAGE_EFFICIENCY + PATRONAGE_EFFICIENCY * learning
+    shares = patronage_shares(pillar_loyalty, per_pillar(learning))
+    given = np.where(per_pillar(pays), per_pillar(spend * efficiency) * shares, 0.0)
+    return given, scalar_or_array(np.where(pays, spend, 0.0))
 
 
 def income(business_loyalty, strike_share):
@@ -193,9 +218,13 @@ def next_frustration(frustration, participation, support_now, support_before, ju
         support_now: regime support now.
         support_before: regime support PROGRESS_WINDOW steps ago.
         judged: whether the campaign is at least PROGRESS_WINDOW steps old.
+
+    Each argument may be one value per replicate (B,); a scalar campaign gets a float.
     """
-    stuck = participation > MOBILISED and judged and support_before - support_now < PROGRESS
-    return frustration + FRUSTRATION_GAIN if stuck else frustration * FRUSTRATION_KEPT
+    # `&` and np.where, not `and` and `if`: replicates may be stuck or not.
+    stuck = (participation > MOBILISED) & judged & (support_before - support_now < PROGRESS)
+    return scalar_or_array(
+        np.where(stuck, frustration + FRUSTRATION_GAIN, frustration * FRUSTRATION_KEPT))
 
 
 #: Weekly hazard of granting a reform demand per unit of pressure, at responsiveness 1.
@@ -235,8 +264,11 @@ def patronage_shares(pillar_loyalty, learning):
     """How the regime splits its patronage over the pillars.
 
     By need (1 - loyalty); with learning, aimed ever more at the pillar most likely to
-    defect (need raised to the power 1 + TARGETING x learning).
+    defect (need raised to the power 1 + TARGETING x learning). For a batch, the
+    loyalty is (B, 6) and `learning` (B, 1); a replicate whose pillars are all fully
+    loyal gets no shares (zeros).
     """
     need = (1.0 - pillar_loyalty) ** (1.0 + TARGETING * learning)
-    total = need.sum()
-    return need / total if total > 0 else np.zeros_like(need)
+    total = need.sum(axis=-1, keepdims=True)
+    # The inner where keeps 0 / 0 (and its warning) out of fully loyal replicates.
+    return np.where(total > 0, need / np.where(total > 0, total, 1.0), 0.0)

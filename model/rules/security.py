@@ -116,7 +116,7 @@ def surveillance_hazard(learning, participation):
     A learnt regime nips campaigns in the bud: it arrests the earliest risers before
     they draw crowds (Chenoweth 2020), and the hazard fades as the campaign grows.
     """
-    return learning * SURVEILLANCE * max(0.0, 1.0 - participation / PREEMPT_BELOW)
+    return learning * SURVEILLANCE * np.maximum(0.0, 1.0 - participation / PREEMPT_BELOW)
 
 
 def loyalty_reversion(loyalty, baseline):
