@@ -142,14 +142,15 @@ def armed_subset(candidates, readiness, places):
     ready = np.broadcast_to(readiness, candidates.shape).reshape(wanted.shape)
     # int(max(places, 0)) per row; capped at n, which already arms every candidate.
     k = np.minimum(np.maximum(places, 0.0), n).astype(np.intp)
-    k = np.broadcast_to(k, candidates.shape[:-1]).reshape(-1)
-    # Rows with room for every candidate arm them all, without sorting.
-    chosen = wanted.copy()
-    crowded = np.flatnonzero(wanted.sum(axis=-1) > k)
+    k = np.broadcast_to(k, candidates.shape[:-1]).ravel()
+    # Rows with room for every candidate arm them all, without sorting; the others
+    # (crowded) start with none.
+    room = wanted.sum(axis=1) <= k
+    chosen = wanted & room[:, np.newaxis]
+    crowded = np.flatnonzero(~room)
     if crowded.size:
-        chosen[crowded] = False
         rows, cols = np.nonzero(wanted[crowded])   # each row's candidates, by index
-        count = np.bincount(rows, minlength=crowded.size)
+        count = np.bincount(rows)   # every crowded row has more than k >= 0 of them
         slot = np.arange(rows.size) - (np.cumsum(count) - count)[rows]
         # Each row's candidates packed to the left, padded with NaN on the right: a
         # stable sort puts NaN last, and keeps a candidate's own NaN ahead of the
@@ -158,11 +159,11 @@ def armed_subset(candidates, readiness, places):
         key[rows, slot] = -ready[crowded[rows], cols]
         index = np.zeros(key.shape, dtype=np.intp)
         index[rows, slot] = cols
-        order = np.argsort(key, axis=-1, kind="stable")
+        order = np.argsort(key, kind="stable")   # along each row (the last axis)
         # The first k of each row (k < its candidates, so never the padding).
         first = np.arange(key.shape[1]) < k[crowded][:, np.newaxis]
-        picked = np.take_along_axis(index, order, axis=-1)[first]
-        chosen[np.repeat(crowded, first.sum(axis=-1)), picked] = True
+        picked = np.take_along_axis(index, order)[first]
+        chosen[np.repeat(crowded, first.sum(axis=1)), picked] = True
     return chosen.reshape(candidates.shape)
 
 

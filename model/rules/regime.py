@@ -92,14 +92,14 @@ def regime_support(pillar_loyalty, weights):
     """Weighted support of the regime's pillars, in [0, 1].
 
     A float for one campaign's loyalty (6,); one value per replicate (B,) for (B, 6).
+    The weights (6,) are the same for every replicate.
     """
     pillar_loyalty = np.asarray(pillar_loyalty)
     if pillar_loyalty.ndim == 1:
         return float(np.dot(pillar_loyalty, weights) / np.sum(weights))
     # np.dot of a matrix calls BLAS gemv, which may sum the six terms in another order
     # than the vector dot above; a plain left-to-right sum over the pillars matches it.
-    weights = np.asarray(weights)
-    return np.sum(pillar_loyalty * weights, axis=-1) / np.sum(weights, axis=-1)
+    return np.sum(pillar_loyalty * weights, axis=-1) / np.sum(weights)
 
 
 def repression_target(willingness, participation, violent_share, defected_share):
@@ -270,5 +270,5 @@ def patronage_shares(pillar_loyalty, learning):
     """
     need = (1.0 - pillar_loyalty) ** (1.0 + TARGETING * learning)
     total = need.sum(axis=-1, keepdims=True)
-    # The inner where keeps 0 / 0 (and its warning) out of fully loyal replicates.
-    return np.where(total > 0, need / np.where(total > 0, total, 1.0), 0.0)
+    # A fully loyal replicate needs nothing (all zeros): divided by 1, not 0 / 0.
+    return need / np.where(total > 0, total, 1.0)
