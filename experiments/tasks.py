@@ -238,27 +238,34 @@ def run_tasks(tasks: list[RunTask],
               model_fn: ModelFn = run_model) -> list[tuple[dict, pd.DataFrame | None]]:
     """Do several runs in a worker: as one batch when they can share one.
 
-    A batch gives each run the summary it would have alone (model.batch_run). Runs that
-    keep their trajectories, runs of a swapped model_fn, and every run of a batch that
-    raised are done one at a time (`run_task`), so a failing run is still a row of its
-    own. A batched run's `wall_s` is its share of the batch's time.
+    A batch gives each run the summary and trajectory it would have alone
+    (model.batch_run). Runs of a swapped model_fn, and every run of a batch that raised,
+    are done one at a time (`run_task`), so a failing run is still a row of its own. A
+    batched run's `wall_s` is its share of the batch's time.
     """
-    if model_fn is not run_model or any(t.record_trajectory for t in tasks):
+    if model_fn is not run_model:
         return [run_task(task, model_fn) for task in tasks]
+    keep = any(t.record_trajectory for t in tasks)
     start = time.perf_counter()
     try:
-        summaries = run_campaigns([Params(**t.params) for t in tasks], [t.seed for t in tasks])
+        done = run_campaigns([Params(**t.params) for t in tasks], [t.seed for t in tasks],
+                             trajectories=keep)
     except Exception:  # noqa: BLE001 - the runs are redone alone, each failing on its own
         return [run_task(task, model_fn) for task in tasks]
     wall = (time.perf_counter() - start) / len(tasks)
     results = []
-    for task, summary in zip(tasks, summaries, strict=True):
+    for task, result in zip(tasks, done, strict=True):
+        summary, trajectory = result if keep else (result, None)
         row: dict[str, Any] = {"run_id": task.run_id, "point_id": task.point_id,
                                "rep": task.rep, **task.params, "seed": task.seed}
         row.update(_plain(summary.row()))
         row["wall_s"] = wall
         row["error"] = None
-        results.append((row, None))
+        if trajectory is not None and task.record_trajectory:
+            trajectory.insert(0, "run_id", task.run_id)
+        else:
+            trajectory = None
+        results.append((row, trajectory))
     return results
 
 

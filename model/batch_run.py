@@ -67,20 +67,28 @@ def _regime_row(engine: Batch, row: int) -> Any:
 
 
 def run_batch(params: Sequence[Params], seeds: Sequence[Any],
-              thresholds: Thresholds | None = None) -> list[RunSummary]:
-    """Run one batch (campaigns with one batch_key) to the end; summaries in input order."""
+              thresholds: Thresholds | None = None,
+              trajectories: bool = False) -> list[Any]:
+    """Run one batch (campaigns with one batch_key) to the end, results in input order.
+
+    Returns each campaign's RunSummary, or (RunSummary, trajectory DataFrame) pairs with
+    `trajectories`: the rows of steps 0 to where the campaign stopped, as
+    `CivilResistanceModel.trajectory()` gives them.
+    """
     thresholds = thresholds if thresholds is not None else Thresholds()
     engine = Batch(params, seeds)
     judge = Judge(engine, thresholds)
     ids = np.arange(engine.size)
-    results: list[RunSummary | None] = [None] * engine.size
+    results: list[Any] = [None] * engine.size
     while judge.running.any():
         engine.step()
         for row in np.flatnonzero(judge.update(engine)):
-            results[ids[row]] = summarise(
+            summary = summarise(
                 engine.recorder.columns(row), judge.final_decision(engine, row),
                 _regime_row(engine, row), float(engine.security.defected_share()[row]),
                 thresholds)
+            results[ids[row]] = (summary, engine.recorder.frame(row)) if trajectories \
+                else summary
         stopped = ~judge.running
         if stopped.any() and (stopped.mean() >= DROP_WHEN_STOPPED or stopped.all()):
             keep = np.flatnonzero(judge.running)
@@ -88,27 +96,28 @@ def run_batch(params: Sequence[Params], seeds: Sequence[Any],
                 engine.take(keep)
                 judge.take(keep)
                 ids = ids[keep]
-    return results  # type: ignore[return-value]
+    return results
 
 
 def run_campaigns(params: Sequence[Params], seeds: Sequence[Any],
                   thresholds: Thresholds | None = None,
-                  max_batch: int | None = None) -> list[RunSummary]:
-    """Run every campaign, batched by shape; summaries in input order.
+                  max_batch: int | None = None, trajectories: bool = False) -> list[Any]:
+    """Run every campaign, batched by shape; results in input order (see run_batch).
 
     Args:
         params: each campaign's parameters.
         seeds: each campaign's seed.
         thresholds: the outcome classifier's thresholds.
         max_batch: most campaigns per batch (None: as many as memory allows).
+        trajectories: also return each campaign's trajectory.
     """
     if len(params) != len(seeds):
         raise ValueError(f"need one seed per campaign ({len(params)} campaigns, "
                          f"{len(seeds)} seeds)")
-    results: list[RunSummary | None] = [None] * len(params)
+    results: list[Any] = [None] * len(params)
     for members in plan_batches(params, max_batch):
-        summaries = run_batch([params[i] for i in members], [seeds[i] for i in members],
-                              thresholds)
-        for i, summary in zip(members, summaries, strict=True):
-            results[i] = summary
-    return results  # type: ignore[return-value]
+        done = run_batch([params[i] for i in members], [seeds[i] for i in members],
+                         thresholds, trajectories)
+        for i, result in zip(members, done, strict=True):
+            results[i] = result
+    return results

@@ -91,3 +91,12 @@ def test_batch_params_hold_shared_fields_once_and_the_rest_per_replicate():
 def test_recorded_columns_are_the_declared_ones():
     engine = Batch([Params(**SMALL)], [3])
     assert list(engine.recorder.columns(0)) == list(TRAJECTORY_COLUMNS)
+
+
+def test_trajectories_kept_by_a_batch_are_those_of_the_run_alone():
+    params, seeds = _mixed()[:3], [31, 32, 33]
+    for (summary, frame), p, seed in zip(run_campaigns(params, seeds, trajectories=True),
+                                         params, seeds, strict=True):
+        model = CivilResistanceModel(p, rng=seed)
+        assert summary == RunSummary.from_dict(model.run())
+        pd.testing.assert_frame_equal(frame, model.trajectory(), check_exact=True)
