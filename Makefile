@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast mutate bench bench-sweep bench-app install lint clean
+.PHONY: run test test-fast mutate bench bench-sweep bench-batch bench-app install lint clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (see README)"; exit 2; }
@@ -38,6 +38,9 @@ bench: $(STAMP)
 
 bench-sweep: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py --runs 240
+
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py --against 85ec2b8
 
 bench-app: $(STAMP)
 	$(BIN)/python benchmarks/bench_app.py

@@ -1,10 +1,11 @@
 """Agent-based model of civil resistance campaigns (Mesa).
 
-Public interface: `CivilResistanceModel`, `Params`, the presets and the outcome
-classifier.
+Public interface: `CivilResistanceModel`, `Params`, `run_campaigns` (many campaigns in
+batches), the presets and the outcome classifier.
 """
 
 from .agents import Citizen, Pillar, Regime, SecurityForce
+from .batch_run import run_campaigns
 from .model import CivilResistanceModel
 from .outcome import OUTCOMES, Thresholds, classify
 from .params import Params
@@ -15,5 +16,5 @@ from .vocabulary import CitizenState
 __all__ = [
     "OUTCOMES", "PRESETS", "RUN_COLUMNS", "Citizen", "CitizenState", "CivilResistanceModel",
     "Params", "Pillar", "Regime", "RunSummary", "SecurityForce", "Thresholds", "classify",
-    "preset",
+    "preset", "run_campaigns",
 ]

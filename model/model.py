@@ -196,8 +196,8 @@ class CivilResistanceModel(mesa.Model):
     def step(self) -> None:
         """Advance the campaign by one step (the engine's schedule of named phases)."""
         self.engine.step()
-        if self.judge.update(self.engine)[0] or not self.judge.running[0]:
-            self.running = False
+        self.judge.update(self.engine)
+        self.running = bool(self.judge.running[0])
 
     def run(self) -> dict[str, Any]:
         """Step until the outcome is decided or the horizon is reached; return summary()."""

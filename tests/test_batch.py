@@ -100,3 +100,20 @@ def test_trajectories_kept_by_a_batch_are_those_of_the_run_alone():
         model = CivilResistanceModel(p, rng=seed)
         assert summary == RunSummary.from_dict(model.run())
         pd.testing.assert_frame_equal(frame, model.trajectory(), check_exact=True)
+
+
+@pytest.mark.parametrize("settings", [SMALL, {}])
+def test_a_replicate_takes_no_more_memory_than_the_batch_planner_assumes(settings):
+    import tracemalloc
+
+    p = Params(**settings)
+    tracemalloc.start()
+    try:
+        engine = Batch([p] * 8, list(range(8)))
+        for _ in range(3):
+            engine.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak / 8 <= bytes_per_replicate(p)
+    assert peak / 8 > bytes_per_replicate(p) / 4   # and the estimate is not wildly high

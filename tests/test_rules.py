@@ -180,6 +180,11 @@ def test_thresholds_literal(median, spread, expected):
     assert got == pytest.approx(expected, abs=1e-10)
 
 
+def test_thresholds_refuse_a_generator_with_what_to_pass_instead():
+    with pytest.raises(TypeError, match="rng.standard_normal"):
+        rules.thresholds(np.random.default_rng(0), 0.1, 0.8)
+
+
 def test_thresholds_without_spread_are_epsteins_and_the_rest_of_the_run_is_shared():
     assert rules.thresholds(np.array([0.3, -2.0, 1.5, 0.0]), 0.1, 0.0).tolist() == [0.1] * 4
     # every draw has its own stream: a spread changes the thresholds and nothing else

@@ -24,7 +24,15 @@ from experiments.designs import parse_config, sample_matrix
 from experiments.errors import RunAborted, SweepAborted, SweepError
 from experiments.runner import run_many, run_sweep
 from experiments.store import load_runs
-from experiments.tasks import RunTask, build_tasks, run_model, run_task, spawn_seeds
+from experiments.tasks import (
+    RunTask,
+    batch_units,
+    build_tasks,
+    run_model,
+    run_task,
+    run_tasks,
+    spawn_seeds,
+)
 from model import Params
 from model.summary import RUN_COLUMN_NAMES
 
@@ -75,6 +83,36 @@ def test_a_run_matches_calling_the_model_directly(tmp_path):
     assert row["outcome"] == summary["outcome"]
     assert row["peak_participation"] == summary["peak_participation"]
     assert row["final_legitimacy"] == summary["legitimacy"]
+
+
+def test_a_sweep_table_is_what_runs_done_one_at_a_time_give(tmp_path):
+    """Runs go to workers in batches (batch_units, run_tasks); each row is the one its run
+    alone gives (run_task), bar the time it took."""
+    config = parse_config(tiny())
+    tasks = build_tasks(config)
+    units = batch_units(tasks, slots=2)
+    assert [len(u) for u in units] == [4, 4]          # two workers, a unit each
+    run_sweep(config, tmp_path, workers=1, progress=False)
+    batched = load_runs(tmp_path).sort_values("run_id").reset_index(drop=True)
+    alone = pd.DataFrame([run_task(task)[0] for task in tasks])
+    columns = [c for c in alone.columns if c not in ("wall_s", "error")]
+    pd.testing.assert_frame_equal(batched[columns], alone[columns], check_dtype=False)
+    assert (batched["wall_s"] > 0).all()
+    assert batched["error"].isna().all() and alone["error"].isna().all()
+
+
+def test_units_group_runs_by_batch_shape_and_leave_bad_parameters_alone():
+    good = Params(width=10, height=10, citizen_vision=2, security_vision=2).to_dict()
+    other = {**good, "movement": False}
+    bad = {**good, "legitimacy": 7.0}
+    tasks = [RunTask(i, i, 0, params, i, False)
+             for i, params in enumerate([good, other, good, bad, good])]
+    units = batch_units(tasks, slots=1)
+    assert [[t.run_id for t in unit] for unit in units] == [[0, 2, 4], [1], [3]]
+    assert [[t.run_id for t in unit] for unit in batch_units(tasks, 1, most=2)] == \
+        [[0, 2], [4], [1], [3]]
+    rows = [row for row, _ in run_tasks(units[2])]
+    assert "legitimacy" in rows[0]["error"]
 
 
 @pytest.mark.slow

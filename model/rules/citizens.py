@@ -74,6 +74,9 @@ def thresholds(deviates, median, spread):
     threshold (the draws are made anyway, so that runs with and without spread share
     the rest of their random numbers).
     """
+    if isinstance(deviates, np.random.Generator):  # the signature before the batch engine
+        raise TypeError("thresholds(deviates, median, spread) takes the citizens' standard "
+                        "normal draws, not a generator: pass rng.standard_normal(n)")
     return median * np.exp(spread * deviates)
 
 
