@@ -22,7 +22,7 @@ from .judge import Judge
 from .outcome import Thresholds
 from .params import Params
 from .recorder import TRAJECTORY_COLUMNS
-from .summary import RunSummary, summarise
+from .summary import summarise
 
 #: Share of a batch's rows that may be stopped before the batch drops them.
 DROP_WHEN_STOPPED = 0.25
