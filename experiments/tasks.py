@@ -189,24 +189,35 @@ def run_task(task: RunTask, model_fn: ModelFn = run_model) -> tuple[dict, pd.Dat
         columns of RUN_COLUMNS, wall_s, error) and the trajectory (with run_id) or None.
 
     """
-    row: dict[str, Any] = {"run_id": task.run_id, "point_id": task.point_id, "rep": task.rep,
-                           **task.params, "seed": task.seed}
     start = time.perf_counter()
     trajectory = None
     try:
         summary, trajectory = model_fn(Params(**task.params), task.seed,
                                        task.record_trajectory)
-        row.update(_plain(RunSummary.from_dict(summary).row()))
+        columns = _plain(RunSummary.from_dict(summary).row())
         error = None
     except Exception as err:  # noqa: BLE001 - a failing run is data, not a crash
-        row.update(dict.fromkeys(RUN_COLUMN_NAMES))
+        columns = dict.fromkeys(RUN_COLUMN_NAMES)
         error = one_line(err)
-    row["wall_s"] = time.perf_counter() - start
-    row["error"] = error
-    if trajectory is not None:
-        trajectory = trajectory.copy()
-        trajectory.insert(0, "run_id", task.run_id)
-    return row, trajectory
+    row = _run_row(task, columns, time.perf_counter() - start, error)
+    return row, _tagged(trajectory, task)
+
+
+def _run_row(task: RunTask, summary_columns: dict[str, Any], wall_s: float,
+             error: str | None) -> dict[str, Any]:
+    """A run-table row: the task's identity, parameters and seed, its summary, time, error."""
+    return {"run_id": task.run_id, "point_id": task.point_id, "rep": task.rep,
+            **task.params, "seed": task.seed, **summary_columns, "wall_s": wall_s,
+            "error": error}
+
+
+def _tagged(trajectory: pd.DataFrame | None, task: RunTask) -> pd.DataFrame | None:
+    """A copy of the trajectory with the task's run_id as its first column (None stays)."""
+    if trajectory is None:
+        return None
+    trajectory = trajectory.copy()
+    trajectory.insert(0, "run_id", task.run_id)
+    return trajectory
 
 
 #: Most runs a worker gets at once, stepped as one batch (model.batch_run).
@@ -256,16 +267,8 @@ def run_tasks(tasks: list[RunTask],
     results = []
     for task, result in zip(tasks, done, strict=True):
         summary, trajectory = result if keep else (result, None)
-        row: dict[str, Any] = {"run_id": task.run_id, "point_id": task.point_id,
-                               "rep": task.rep, **task.params, "seed": task.seed}
-        row.update(_plain(summary.row()))
-        row["wall_s"] = wall
-        row["error"] = None
-        if trajectory is not None and task.record_trajectory:
-            trajectory.insert(0, "run_id", task.run_id)
-        else:
-            trajectory = None
-        results.append((row, trajectory))
+        row = _run_row(task, _plain(summary.row()), wall, None)
+        results.append((row, _tagged(trajectory, task) if task.record_trajectory else None))
     return results
 
 
