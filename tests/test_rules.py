@@ -181,8 +181,11 @@ def test_thresholds_literal(median, spread, expected):
 
 
 def test_thresholds_refuse_a_generator_with_what_to_pass_instead():
-    with pytest.raises(TypeError, match="rng.standard_normal"):
+    message = ("thresholds(deviates, median, spread) takes the citizens' standard normal "
+               "draws, not a generator: pass rng.standard_normal(n)")
+    with pytest.raises(TypeError) as refused:
         rules.thresholds(np.random.default_rng(0), 0.1, 0.8)
+    assert str(refused.value) == message
 
 
 def test_thresholds_without_spread_are_epsteins_and_the_rest_of_the_run_is_shared():
