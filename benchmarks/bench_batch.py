@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,12 +30,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 from model import CivilResistanceModel, Params  # noqa: E402
 from model.batch_params import agent_counts  # noqa: E402
 from model.batch_run import bytes_per_replicate, run_campaigns  # noqa: E402
 from model.presets import preset  # noqa: E402
 from model.summary import RunSummary  # noqa: E402
 
+#: One core: the box sums' matrix products may not spread over BLAS threads.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: Legitimacy levels the campaigns cycle through (a spread of outcomes and lengths).
 LEGITIMACY = (0.3, 0.5, 0.7, 0.9)
 
@@ -90,7 +95,8 @@ def time_other_revision(runs: list, ref: str) -> dict | None:
             return None
         try:
             done = subprocess.run([sys.executable, "-c", OLD_SINGLE.format(tree=tree),
-                                   json.dumps(runs)], capture_output=True, text=True, cwd=tmp)
+                                   json.dumps(runs)], capture_output=True, text=True, cwd=tmp,
+                                  env={**os.environ, **ONE_THREAD})
             if done.returncode:
                 print(f"{ref}: {done.stderr.strip()[-500:]}", file=sys.stderr)
                 return None
@@ -111,6 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", help="git revision whose single-run path to time too")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args(argv)
+    with threadpool_limits(1, user_api="blas"):
+        report = measure(args)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def measure(args: argparse.Namespace) -> dict:
+    """Time every path for every preset on one core; print and return the figures."""
     sizes = [int(b) for b in args.batches.split(",")]
     report = {"runs": args.runs, "size": args.size, "steps": args.steps, "presets": {}}
     for name in args.presets.split(","):
@@ -139,15 +154,16 @@ def main(argv: list[str] | None = None) -> int:
               f"{agents(p)} agents, {steps} steps run, "
               f"~{bytes_per_replicate(p) / 2**20:.1f} MiB per replicate in a batch")
         base = rows["single"]["runs_per_s"]
+        old = rows.get(f"single at {args.against}")
         for path, row in rows.items():
             same = {True: "same summaries", False: "DIFFERENT summaries"}.get(
                 row.get("same_as_single"), "")
+            versus = (f"x{row['agent_steps_per_s'] / old['agent_steps_per_s']:5.2f} "
+                      f"agent-steps/s vs {args.against}  ") if old else ""
             print(f"  {path:>22}: {row['runs_per_s']:7.2f} runs/s  "
                   f"{row['agent_steps_per_s'] / 1e6:7.2f} M agent-steps/s  "
-                  f"x{row['runs_per_s'] / base:5.2f} vs single  {same}")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-    return 0
+                  f"x{row['runs_per_s'] / base:5.2f} vs single  {versus}{same}")
+    return report
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from threadpoolctl import threadpool_limits
 
 import model as model_package
 from model import CivilResistanceModel, Params
@@ -259,8 +260,10 @@ def run_tasks(tasks: list[RunTask],
     keep = any(t.record_trajectory for t in tasks)
     start = time.perf_counter()
     try:
-        done = run_campaigns([Params(**t.params) for t in tasks], [t.seed for t in tasks],
-                             trajectories=keep)
+        # Each worker has its core: BLAS threads of its own would only contend for it.
+        with threadpool_limits(1, user_api="blas"):
+            done = run_campaigns([Params(**t.params) for t in tasks], [t.seed for t in tasks],
+                                 trajectories=keep)
     except Exception:  # noqa: BLE001 - the runs are redone alone, each failing on its own
         return [run_task(task, model_fn) for task in tasks]
     wall = (time.perf_counter() - start) / len(tasks)

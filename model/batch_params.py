@@ -16,7 +16,7 @@ import numpy as np
 
 from .params import Params
 
-#: Integer parameters that fix a batch's arrays and box filters.
+#: Integer parameters that fix a batch's arrays and box sums.
 SHAPE_FIELDS = ("width", "height", "citizen_vision", "security_vision")
 
 

@@ -94,7 +94,7 @@ def run_batch(params: Sequence[Params], seeds: Sequence[Any],
             results[ids[row]] = (summary, engine.recorder.frame(row)) if trajectories \
                 else summary
         stopped = ~judge.running
-        if stopped.any() and (stopped.mean() >= DROP_WHEN_STOPPED or stopped.all()):
+        if stopped.mean() >= DROP_WHEN_STOPPED:
             keep = np.flatnonzero(judge.running)
             if keep.size:
                 engine.take(keep)

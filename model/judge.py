@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import Batch
-from .outcome import Decision, Thresholds, classify
+from .outcome import Decision, Thresholds, classify, reported
 
 
 class Judge:
@@ -30,6 +30,7 @@ class Judge:
         size = engine.size
         self.decisions = [Decision(None, None)] * size
         self.running = np.ones(size, dtype=bool)
+        self.decided = np.zeros(size, dtype=bool)
         self._war_run = np.zeros(size, dtype=np.int64)
         self._won = np.zeros(size, dtype=bool)
         self._read_triggers(engine)
@@ -54,27 +55,25 @@ class Judge:
         """
         self._read_triggers(engine)
         final = engine.steps >= engine.params.max_steps
-        undecided = np.array([d.outcome is None for d in self.decisions])
-        triggered = undecided & (self._won | (self._war_run >= self.thresholds.violent_window)
-                                 | final)
+        triggered = ~self.decided & (self._won | final
+                                     | (self._war_run >= self.thresholds.violent_window))
         for row in np.flatnonzero(triggered):
             self.decisions[row] = classify(engine.recorder.columns(row), final=bool(final[row]),
                                            thresholds=self.thresholds)
-        decided = np.array([d.outcome is not None for d in self.decisions])
-        stop = self.running & ((decided & (not engine.params.run_to_horizon)) | final)
+            self.decided[row] = self.decisions[row].outcome is not None
+        stop = self.running & ((self.decided & (not engine.params.run_to_horizon)) | final)
         self.running &= ~stop
         return stop
 
     def final_decision(self, engine: Batch, row: int) -> Decision:
         """The outcome of replicate `row` as reported: judged as at the horizon once stopped."""
-        decision = self.decisions[row]
-        if decision.outcome is None and not self.running[row]:
-            return classify(engine.recorder.columns(row), final=True, thresholds=self.thresholds)
-        return decision
+        return reported(self.decisions[row], not self.running[row],
+                        engine.recorder.columns(row), self.thresholds)
 
     def take(self, rows: np.ndarray) -> None:
         """Keep only the replicates `rows` (as Batch.take)."""
         self.decisions = [self.decisions[i] for i in rows]
         self.running = self.running[rows]
+        self.decided = self.decided[rows]
         self._war_run = self._war_run[rows]
         self._won = self._won[rows]

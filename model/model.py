@@ -2,7 +2,7 @@
 
 The campaign is a batch of one of the batch engine (`model.engine`): each step reads as
 a schedule of named phases, one mixin per actor in `model.phases`. All agents of a kind
-perceive and decide at once: counts within vision come from box filters over grid maps
+perceive and decide at once: counts within vision are box sums over grid maps
 and the decision rules are the pure functions of `model.rules`. The Mesa agents are
 live views of the arrays (see `model.agents`).
 """
@@ -21,7 +21,7 @@ from .agents import Citizen, Pillar, Regime, SecurityForce
 from .engine import Batch
 from .judge import Judge
 from .mesa_adapter import mesa_cell, scenario_with_seed
-from .outcome import Decision, Thresholds, classify
+from .outcome import Decision, Thresholds, reported
 from .params import Params
 from .recorder import Recorder
 from .summary import RunSummary, summarise
@@ -179,11 +179,12 @@ class CivilResistanceModel(mesa.Model):
         self.n_citizens = self.engine.n_citizens
         self.regime_state = RegimeView(self.engine)
         self.recorder = Recorder(self.engine.recorder, 0)
-        self._grid = OrthogonalMooreGrid(self.shape, torus=True, capacity=1, random=self.random)
+        # The Mesa grid is built, and the agents placed in it, when first read: a run
+        # that never looks at it (sweeps, the CLI) skips 1,600 cells' worth of set-up.
+        self._grid: OrthogonalMooreGrid | None = None
         self._synced: tuple[int, np.ndarray] | None = None
         self._citizen_agents = [Citizen(self, i) for i in range(self.n_citizens)]
         self._security_agents = [SecurityForce(self, i) for i in range(len(self.security.pos))]
-        self.sync_space()
         self.regime = Regime(self)
         self.pillars = [Pillar(self, i) for i in range(len(PILLARS))]
 
@@ -222,9 +223,8 @@ class CivilResistanceModel(mesa.Model):
         Once the run has stopped undecided, the campaign is judged as at the horizon
         (suppressed or stalled).
         """
-        if self.decision.outcome is None and not self.running:
-            return classify(self.recorder.columns(), final=True, thresholds=self.thresholds)
-        return self.decision
+        return reported(self.decision, not self.running, self.recorder.columns(),
+                        self.thresholds)
 
     def trajectory(self) -> pd.DataFrame:
         """The recorded trajectory: one row per step (step 0 is the initial state)."""
@@ -250,6 +250,9 @@ class CivilResistanceModel(mesa.Model):
         """Move Mesa agents to the cells the arrays say they are in (lazily, once a step)."""
         if self._synced is not None and self._synced[0] == self.steps:
             return
+        if self._grid is None:
+            self._grid = OrthogonalMooreGrid(self.shape, torus=True, capacity=1,
+                                             random=self.random)
         agents = self._citizen_agents + self._security_agents
         positions = np.concatenate([self.citizens.pos, self.security.pos])
         old = self._synced[1] if self._synced is not None else np.full(len(agents), -2)

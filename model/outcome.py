@@ -147,3 +147,18 @@ def classify(
     if np.max(part[-th.quiet_window:]) <= th.quiet and crushed:
         return Decision("suppressed", last)
     return Decision("stalled", last)
+
+
+def reported(decision: Decision, stopped: bool, trajectory: Mapping[str, np.ndarray],
+             thresholds: Thresholds = Thresholds()) -> Decision:
+    """The outcome as reported: a campaign that stopped undecided is judged as at the horizon.
+
+    Args:
+        decision: the verdict so far (Decision(None, None) while undecided).
+        stopped: whether the campaign has stopped stepping.
+        trajectory: its recorded columns, read only when it is judged now.
+        thresholds: the named thresholds.
+    """
+    if decision.outcome is None and stopped:
+        return classify(trajectory, final=True, thresholds=thresholds)
+    return decision

@@ -117,3 +117,25 @@ def test_a_replicate_takes_no_more_memory_than_the_batch_planner_assumes(setting
         tracemalloc.stop()
     assert peak / 8 <= bytes_per_replicate(p)
     assert peak / 8 > bytes_per_replicate(p) / 4   # and the estimate is not wildly high
+
+
+def test_the_judge_gives_the_verdict_of_classifying_the_whole_record():
+    """The judge classifies only at triggers; the verdict is that of the whole trajectory.
+
+    A campaign stops at its first decisive event (or the horizon), so classifying its
+    whole recorded trajectory names the same outcome at the same step, and one that
+    stopped undecided is judged as at the horizon (`outcome.reported`).
+    """
+    from model.outcome import Thresholds, classify, reported
+
+    params = (_mixed() + [preset("violent", **SMALL)]) * 4
+    seeds = list(range(40, 40 + len(params)))
+    done = run_campaigns(params, seeds, trajectories=True)
+    outcomes = set()
+    for summary, trajectory in done:
+        columns = {name: trajectory[name].to_numpy() for name in trajectory.columns}
+        verdict = reported(classify(columns, final=False, thresholds=Thresholds()), True,
+                           columns)
+        assert (summary.outcome, summary.decided_step) == (verdict.outcome, verdict.step)
+        outcomes.add(summary.outcome)
+    assert outcomes >= {"success", "stalled", "violent"}   # each way of ending judged

@@ -25,8 +25,8 @@ from experiments.calibration_report import effective_sample_size, weighted_quant
 from experiments.calibration_stats import (
     LATE_YEARS,
     STATISTICS,
-    sampled_campaigns,
     distance,
+    sampled_campaigns,
     simulate,
 )
 from experiments.cli import main

@@ -11,16 +11,12 @@ import numpy as np
 
 from .. import rules
 from ..batch_params import col
-from ..space import box_sum, gather, move, scatter
+from ..space import agent_maps, box_count, gather, move
 from .codes import JAILED, PROTESTING, QUIET, VIOLENT
 
 
 class CitizenPhases:
     """What citizens do each step (mixed into the batch engine)."""
-
-    def _citizen_map(self, mask: np.ndarray) -> np.ndarray:
-        """Grid maps (B, width, height), 1 where a citizen selected by `mask` stands."""
-        return scatter(1.0, self.citizens.pos, mask, self.shape)
 
     def _free(self) -> np.ndarray:
         """Citizens neither jailed nor dead (B, N)."""
@@ -33,16 +29,10 @@ class CitizenPhases:
         free = self._free()
         loyal = ~self.security.defected
         participation, _ = c.shares()
-        maps = np.stack([
-            self._citizen_map(c.state == PROTESTING),
-            self._citizen_map(c.state == VIOLENT),
-            self._security_map(loyal),
-            self._security_map(~loyal),
-            self._citizen_map(free),
-            self._events[:, 0],
-            self._events[:, 1],
-        ], axis=1)
-        seen = gather(box_sum(maps, p.citizen_vision), c.pos)
+        maps = agent_maps([(c.pos, c.state == PROTESTING), (c.pos, c.state == VIOLENT),
+                           (self.security.pos, loyal), (self.security.pos, ~loyal),
+                           (c.pos, free)], self.shape, extra=self._events)
+        seen = gather(box_count(maps, p.citizen_vision), c.pos).astype(np.float64)
         nonviolent, violent, officers, defected, present, nv_events, all_events = seen
         was_active = (c.state == PROTESTING) | (c.state == VIOLENT)
         actives = nonviolent + violent - was_active + 1.0

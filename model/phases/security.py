@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import rules
 from ..batch_params import col
-from ..space import box_sum, gather, scatter
+from ..space import agent_maps, box_count, box_sum, gather, scatter
 from ..streams import Site
 from ..vocabulary import POLICE
 from .codes import DEAD, JAILED, PROTESTING, VIOLENT
@@ -28,10 +28,6 @@ LOYALTY_NOISE = 0.005
 
 class SecurityPhases:
     """What the security forces do each step (mixed into the batch engine)."""
-
-    def _security_map(self, mask: np.ndarray) -> np.ndarray:
-        """Grid maps (B, width, height), 1 where an officer selected by `mask` stands."""
-        return scatter(1.0, self.security.pos, mask, self.shape)
 
     def _per_replicate(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Sum of `weights` (or a count) over the entries of each replicate in `rows`."""
@@ -55,9 +51,13 @@ class SecurityPhases:
         if not active.any():
             return
         violent = c.state == VIOLENT
-        visibility = np.where(violent | ~c.dispersed, 1.0, 1.0 - col(p.dispersed_safety))
-        visible = box_sum(scatter(visibility, c.pos, active, self.shape), p.security_vision)
-        visible_seen = gather(visible[:, None], s.pos)[0]
+        in_plain_sight = violent | ~c.dispersed
+        visibility = np.where(in_plain_sight, 1.0, 1.0 - col(p.dispersed_safety))
+        # Counted apart, so both box sums are exact: a dispersed active counts 1 - safety.
+        plain, dispersed = gather(box_count(agent_maps(
+            [(c.pos, active & in_plain_sight), (c.pos, active & ~in_plain_sight)], self.shape),
+            p.security_vision), s.pos).astype(np.float64)
+        visible_seen = plain + col(1.0 - p.dispersed_safety) * dispersed
         capacity = col(rate * (1.0 + p.learning))
         hazard = rules.arrest_hazard_per_officer(1.0, capacity, visible_seen)
         hazards = box_sum(scatter(hazard, s.pos, loyal, self.shape), p.security_vision)
@@ -130,13 +130,10 @@ class SecurityPhases:
         loyal = ~s.defected
         if not p.defection_on or not loyal.any():
             return
-        maps = np.stack([
-            self._citizen_map(c.state == PROTESTING),
-            self._citizen_map(c.state == VIOLENT),
-            self._security_map(loyal),
-            self._security_map(~loyal),
-        ], axis=1)
-        nonviolent, violent, officers, defected = gather(box_sum(maps, p.security_vision), s.pos)
+        maps = agent_maps([(c.pos, c.state == PROTESTING), (c.pos, c.state == VIOLENT),
+                           (s.pos, loyal), (s.pos, ~loyal)], self.shape)
+        nonviolent, violent, officers, defected = gather(
+            box_count(maps, p.security_vision), s.pos).astype(np.float64)
         pull = rules.coup_proofed(p.peer_influence, p.learning) if p.adaptive_regime \
             else p.peer_influence
         # Defected officers' rows are computed and discarded: keep their peer count >= 0.
