@@ -79,7 +79,7 @@ class Params:
     represented_share: float = _p(
         0.05, 0.0001, 1.0, "share of the country's population the grid's citizens stand for "
         "(the politically reachable population); converts participation to % of population",
-        CALIBRATED + "; " + ABC_OUTSIDE.format(median=0.053),
+        CALIBRATED + "; " + ABC_OUTSIDE.format(median=0.093),
     )
     max_steps: int = _p(520, 1, 100_000, "horizon of a run, in steps (one step is a week: "
                         "520 is ten years)", CALIBRATED)
@@ -173,7 +173,7 @@ class Params:
     )
     threat_cohesion: float = _p(
         0.01, 0.0, 1.0, "loyalty gained per step per violent share of actives in vision",
-        CS2011 + " (radical flank); " + ABC_OUTSIDE.format(median=0.039),
+        CS2011 + " (radical flank); " + ABC_INSIDE,
     )
 
     # --- regime and pillars ---------------------------------------------------------
@@ -196,7 +196,7 @@ class Params:
     )
     erosion: float = _p(
         0.01, 0.0, 1.0, "pillar loyalty lost per step per participating share of its constituency",
-        SHARP + "; " + CS2011 + "; " + ABC_OUTSIDE.format(median=0.012),
+        SHARP + "; " + CS2011 + "; " + ABC_INSIDE,
     )
     backfire: float = _p(
         1.0, 0.0, 20.0, "legitimacy and pillar loyalty lost per share of citizens repressed "
