@@ -91,7 +91,7 @@ def box_sum(maps: np.ndarray, radius: int) -> np.ndarray:
 
 
 def scatter(values, positions: np.ndarray, where: np.ndarray,
-            shape: tuple[int, int], dtype=np.float64) -> np.ndarray:
+            shape: tuple[int, int]) -> np.ndarray:
     """Maps (B, width, height) holding `values` at the flat `positions` where `where`.
 
     One agent per cell, so assignment is enough. Agents left out (and the dead, at -1)
@@ -99,7 +99,7 @@ def scatter(values, positions: np.ndarray, where: np.ndarray,
     """
     batch = positions.shape[0]
     n_cells = shape[0] * shape[1]
-    grid = np.zeros((batch, n_cells + 1), dtype=dtype)
+    grid = np.zeros((batch, n_cells + 1))
     spare = (np.arange(1, batch + 1) * (n_cells + 1) - 1)[:, None]
     target = np.where(where & (positions >= 0), positions + (spare - n_cells), spare)
     grid.reshape(-1)[target.reshape(-1)] = np.broadcast_to(values, target.shape).reshape(-1)
