@@ -90,20 +90,30 @@ def box_sum(maps: np.ndarray, radius: int) -> np.ndarray:
     return out * (size * size)
 
 
+def _marked_cells(positions: np.ndarray, where: np.ndarray, n_cells: int,
+                  maps_per_row: int = 1, layer: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The selected living agents (flat entries of (B, N)) and their cells in flat maps.
+
+    Maps are laid out (B, maps_per_row, n_cells); an agent of row b marks map `layer` of
+    its row. The dead (at -1) are never selected.
+    """
+    marked = np.flatnonzero(where & (positions >= 0))
+    row = marked // positions.shape[1]
+    return marked, (row * maps_per_row + layer) * n_cells + positions.reshape(-1)[marked]
+
+
 def scatter(values, positions: np.ndarray, where: np.ndarray,
             shape: tuple[int, int]) -> np.ndarray:
     """Maps (B, width, height) holding `values` at the flat `positions` where `where`.
 
-    One agent per cell, so assignment is enough. Agents left out (and the dead, at -1)
-    are sent to a spare cell past each grid's end, which is dropped.
+    One agent per cell, so assignment is enough; agents left out and the dead leave 0.
     """
     batch = positions.shape[0]
     n_cells = shape[0] * shape[1]
-    grid = np.zeros((batch, n_cells + 1))
-    spare = (np.arange(1, batch + 1) * (n_cells + 1) - 1)[:, None]
-    target = np.where(where & (positions >= 0), positions + (spare - n_cells), spare)
-    grid.reshape(-1)[target.reshape(-1)] = np.broadcast_to(values, target.shape).reshape(-1)
-    return grid[:, :n_cells].reshape(batch, *shape)
+    grid = np.zeros(batch * n_cells)
+    marked, cells = _marked_cells(positions, where, n_cells)
+    grid[cells] = np.broadcast_to(values, positions.shape).reshape(-1)[marked]
+    return grid.reshape(batch, *shape)
 
 
 def agent_maps(layers, shape: tuple[int, int], extra: np.ndarray | None = None) -> np.ndarray:
@@ -120,9 +130,7 @@ def agent_maps(layers, shape: tuple[int, int], extra: np.ndarray | None = None) 
     maps = np.zeros((batch, k, n_cells), dtype=np.float32)
     flat = maps.reshape(-1)
     for layer, (positions, where) in enumerate(layers):
-        marked = np.flatnonzero(where & (positions >= 0))  # the dead (at -1) leave no mark
-        row = marked // positions.shape[1]
-        flat[(row * k + layer) * n_cells + positions.reshape(-1)[marked]] = 1.0
+        flat[_marked_cells(positions, where, n_cells, k, layer)[1]] = 1.0
     maps = maps.reshape(batch, k, *shape)
     if extra is not None:
         maps[:, len(layers):] = extra
