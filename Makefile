@@ -28,10 +28,11 @@ test-fast: $(STAMP)
 
 ## Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) with the fast unit tests;
 ## the score, less the equivalent mutants in mutation/EQUIVALENT.md, must be >= 85%
+MUTATION_STAGE := build/mutation
 mutate: $(STAMP)
-	rm -rf mutants
-	$(BIN)/mutmut run
-	$(BIN)/python mutation/score.py
+	$(BIN)/python mutation/stage.py $(MUTATION_STAGE)
+	cd $(MUTATION_STAGE) && $(abspath $(BIN))/mutmut run
+	cd $(MUTATION_STAGE) && $(abspath $(BIN))/python $(abspath mutation/score.py)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
@@ -46,7 +47,7 @@ bench-app: $(STAMP)
 	$(BIN)/python benchmarks/bench_app.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check model experiments viz
+	$(BIN)/ruff check civres model experiments viz seeds tests benchmarks mutation
 
 clean:
-	rm -rf $(VENV) .pytest_cache mutants
+	rm -rf $(VENV) .pytest_cache mutants build

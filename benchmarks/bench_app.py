@@ -30,9 +30,9 @@ import ipyvuetify as v  # noqa: E402
 import solara  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 
-from viz import drawing  # noqa: E402
-from viz.adapter import AppModel, model_params  # noqa: E402
-from viz.components import PANELS  # noqa: E402
+from civres.viz import drawing  # noqa: E402
+from civres.viz.adapter import AppModel, model_params  # noqa: E402
+from civres.viz.components import PANELS  # noqa: E402
 
 GOALS_MS = {40: 150.0, 100: 500.0}
 SETTINGS = {"default": {}, "uprising": {"legitimacy": 0.4}}

@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from model import CivilResistanceModel, Params  # noqa: E402
-from model.batch_params import agent_counts  # noqa: E402
-from model.batch_run import bytes_per_replicate, run_campaigns  # noqa: E402
-from model.presets import preset  # noqa: E402
-from model.summary import RunSummary  # noqa: E402
+from civres.model import CivilResistanceModel, Params  # noqa: E402
+from civres.model.batch_params import agent_counts  # noqa: E402
+from civres.model.batch_run import bytes_per_replicate, run_campaigns  # noqa: E402
+from civres.model.presets import preset  # noqa: E402
+from civres.model.summary import RunSummary  # noqa: E402
 
 #: One core: the box sums' matrix products may not spread over BLAS threads.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -46,6 +46,7 @@ LEGITIMACY = (0.3, 0.5, 0.7, 0.9)
 OLD_SINGLE = """
 import json, sys, time
 sys.path.insert(0, {tree!r})
+# the old revision (before the civres namespace) installs `model` at the top
 from model import CivilResistanceModel
 from model.presets import preset
 runs = json.loads(sys.argv[1])

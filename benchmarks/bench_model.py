@@ -69,8 +69,8 @@ def make_ours(preset_name: str, width: int, seed: int = SEED) -> tuple[Any, int]
     Returns:
         The model and its number of agents (citizens plus security forces).
     """
-    from model import CivilResistanceModel
-    from model.presets import preset
+    from civres.model import CivilResistanceModel
+    from civres.model.presets import preset
 
     extra = {} if preset_name == "epstein" else {
         "citizen_density": 0.7, "security_density": 0.074,

@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from experiments.designs import parse_config  # noqa: E402
-from experiments.runner import run_sweep  # noqa: E402
-from experiments.store import load_runs  # noqa: E402
-from experiments.tasks import build_tasks, run_model  # noqa: E402
-from model import Params  # noqa: E402
+from civres.experiments.sweeps.designs import parse_config  # noqa: E402
+from civres.experiments.sweeps.runner import run_sweep  # noqa: E402
+from civres.experiments.sweeps.store import load_runs  # noqa: E402
+from civres.experiments.sweeps.tasks import build_tasks, run_model  # noqa: E402
+from civres.model import Params  # noqa: E402
 
 
 def bench_config(runs: int, size: int, steps: int, seed: int) -> dict:

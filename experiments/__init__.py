@@ -1,24 +1,16 @@
-"""Experiments: historical cases, parameter sweeps and their analysis.
+"""Experiments on the model, grouped by job; each sub-package says what it may import.
 
-One module per step, imported in this order (no module imports one below it):
+    sweeps       parameter sweeps: configs and designs, run tasks and seeds, executors
+                 (serial, process pool, Dask), the sealed result store, the runner,
+                 run-table checks, signals, provenance manifests
+    history      the comparison with history: the case catalogue, the one mapping from
+                 coded conditions to parameters, `compare`, baselines, scores, the
+                 aggregate `facts`, and the calibrated posterior they draw from
+    calibration  `calibrate`: its config, what a simulation measures, ABC-SMC, its report
+    analysis     a sweep's outcome probabilities, sensitivity indices and figures
 
-    errors      the error family (user errors: exit 2; RunAborted: exit 1)
-    interrupts  SIGTERM and SIGHUP handled like Ctrl-C (exit 128 + n)
-    designs     sweep configs, their validation and size limits, SALib designs, points
-    tasks       a run task, seed spawning, one run (a failed run is a row with its error),
-                the run table's schema, an experiment's identity
-    executors   serial, process pool, Dask (workers capped, schedulers checked)
-    folders     atomic files, output-folder checks, folders written whole, the folder lock
-    seals       sealed Parquet files: seals written, read back and checked (checksums)
-    store       a result folder's layout; reading run tables back (load_runs, scans)
-    chunks      writing runs as they finish (ChunkWriter), consolidate, tidy before resume
-    manifest    provenance (versions, commit) written with the atomic writer
-    runner      the sweep loop (run_sweep) and run_many
-    checks      a run table checked against its declared schema and ranges; completeness
-    sensitivity Sobol or Morris indices and their figure
-    analyze     outcome probabilities and figures of a sweep (figures: one campaign)
-    cases, mapping, compare, facts   the comparison with history, on runner.run_many
-    commands    the sub-commands' handlers (cmd_run, cmd_sweep, ...), where results go
-    cli         the `civres` command line: registers every sub-command, errors to exit codes
-    sweep       re-exports the names that lived in the old sweep module
+Imports run one way only: sweeps <- history <- calibration, and sweeps <- analysis; every
+package may import `civres.model` and `civres.errors`. Nothing here imports the command
+line (`civres.cli`, `civres.commands`) or the app (`civres.viz`);
+tests/test_packaging.py checks both.
 """

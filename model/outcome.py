@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .vocabulary import OUTCOMES
+from .vocabulary import Outcome
 
-__all__ = ["OUTCOMES", "Decision", "Thresholds", "classify", "peak_violent_fraction"]
+__all__ = ["Outcome", "Decision", "Thresholds", "classify", "peak_violent_fraction"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Thresholds:
 class Decision:
     """An outcome and the step (row index of the trajectory) at which it was decided."""
 
-    outcome: str | None
+    outcome: Outcome | None
     step: int | None
 
 
@@ -127,13 +127,13 @@ def classify(
     war_at = _first_sustained(war, th.violent_window)
 
     if war_at is not None and (won_at is None or war_at <= won_at):
-        return Decision("violent", war_at)
+        return Decision(Outcome.VIOLENT, war_at)
     if won_at is not None:
         # A regime toppled by a mostly violent uprising is a war's outcome, not civil
         # resistance succeeding (Libya 2011).
         if violent_frac[won_at] >= th.violent_majority and violent[won_at] >= th.violent_min:
-            return Decision("violent", won_at)
-        return Decision("success", won_at)
+            return Decision(Outcome.VIOLENT, won_at)
+        return Decision(Outcome.SUCCESS, won_at)
     if not final or len(part) == 0:
         return Decision(None, None)
     last = len(part) - 1
@@ -145,8 +145,8 @@ def classify(
     crushed = (repressed > 0 and repressed >= th.crushed * part.max()
                and level.max() >= th.mass_arrests)
     if np.max(part[-th.quiet_window:]) <= th.quiet and crushed:
-        return Decision("suppressed", last)
-    return Decision("stalled", last)
+        return Decision(Outcome.SUPPRESSED, last)
+    return Decision(Outcome.STALLED, last)
 
 
 def reported(decision: Decision, stopped: bool, trajectory: Mapping[str, np.ndarray],

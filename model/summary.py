@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .outcome import Decision, Thresholds, peak_violent_fraction
-from .vocabulary import OUTCOMES, PILLAR_NAMES
+from .vocabulary import PILLAR_NAMES, Outcome
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def _field(meaning: str) -> Any:
 class RunSummary:
     """What one run reports at its end (or so far); each field documents its meaning."""
 
-    outcome: str | None = _field("one of OUTCOMES; None while undecided")
+    outcome: Outcome | None = _field("one of Outcome's words; None while undecided")
     decided_step: int | None = _field("step at which the outcome was decided")
     steps: int = _field("steps run")
     peak_participation: float = _field("largest active share of living citizens")
@@ -65,16 +65,27 @@ class RunSummary:
         "to its outcome (success, violent) or to its last such week (0: never mobilised)")
 
     def __post_init__(self) -> None:
-        """Refuse an outcome outside the vocabulary or pillars that are not the six."""
-        if self.outcome is not None and self.outcome not in OUTCOMES:
-            raise ValueError(f"outcome {self.outcome!r} is not one of {', '.join(OUTCOMES)}")
+        """Refuse an outcome outside the vocabulary or pillars that are not the six.
+
+        An outcome given as its word ("success", as a run table holds it) becomes the
+        Outcome member, so a summary's outcome is always an Outcome or None.
+        """
+        if self.outcome is not None:
+            if self.outcome not in tuple(Outcome):
+                raise ValueError(f"outcome {self.outcome!r} is not one of {', '.join(Outcome)}")
+            object.__setattr__(self, "outcome", Outcome(self.outcome))
         if tuple(self.pillar_loyalty) != PILLAR_NAMES:
             raise ValueError(f"pillar_loyalty must name {', '.join(PILLAR_NAMES)} in order")
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary as the plain dict `model.summary()` returns (keys in field order)."""
+        """The summary as the plain dict `model.summary()` returns (keys in field order).
+
+        Plain values only: the outcome is its word (a str), as run tables and JSON hold it.
+        """
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["pillar_loyalty"] = dict(self.pillar_loyalty)
+        if self.outcome is not None:
+            out["outcome"] = str(self.outcome)
         return out
 
     def row(self) -> dict[str, Any]:
@@ -109,7 +120,7 @@ def summarise(columns: dict[str, Any], decision: Decision, regime: Any,
     mobilised = np.flatnonzero(columns["participation"] > thresholds.quiet)
     if not mobilised.size:
         duration = 0
-    elif decision.outcome in ("success", "violent"):
+    elif decision.outcome in (Outcome.SUCCESS, Outcome.VIOLENT):
         duration = max(decision.step - int(mobilised[0]), 0)
     else:
         duration = int(mobilised[-1] - mobilised[0]) + 1
@@ -143,7 +154,7 @@ _RENAMED = {"legitimacy": "final_legitimacy"}
 
 def _columns() -> tuple[Column, ...]:
     """RUN_COLUMNS, derived from RunSummary's fields, types and meanings."""
-    kinds = {"str | None": ("string", True), "int | None": ("int64", True),
+    kinds = {"Outcome | None": ("string", True), "int | None": ("int64", True),
              "int": ("int64", False), "float": ("float64", False), "bool": ("bool", False)}
     columns = []
     for f in dataclasses.fields(RunSummary):

@@ -10,23 +10,61 @@ keeps them apart:
 - `RegimeState.repression_level`: what the regime orders *now* (model state, recorded
   in the trajectory as `repression_level`);
 - `repression_capacity`: a case's coded *capacity* to repress (a catalogue condition),
-  which sets both the willingness and `Params.jail_capacity` (experiments/mapping.py).
+  which sets both the willingness and `Params.jail_capacity` (experiments/history/mapping.py).
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
-#: Outcomes of a campaign, in the order tables and figures show them.
-OUTCOMES = ("success", "stalled", "suppressed", "violent")
 
-#: One colour per outcome (ColorBrewer Dark2), for every figure and the app.
-OUTCOME_COLOURS = {
-    "success": "#1b9e77",
-    "stalled": "#7570b3",
-    "suppressed": "#4d4d4d",
-    "violent": "#d95f02",
+class Outcome(StrEnum):
+    """A campaign's outcome, in the order tables and figures show them.
+
+    Each member is its name as a string (``Outcome.SUCCESS == "success"``, so run
+    tables, JSON and case files hold plain words) and carries its colour (ColorBrewer
+    Dark2, for every figure and the app) and a sentence saying what it means. The
+    classifier that decides it is model/outcome.py.
+    """
+
+    colour: str
+    description: str
+
+    def __new__(cls, value: str, colour: str, description: str) -> Outcome:  # noqa: D102
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.colour = colour
+        member.description = description
+        return member
+
+    SUCCESS = ("success", "#1b9e77",
+               "the campaign won its goal (the regime fell, or granted the demand) while "
+               "mainly nonviolent")
+    STALLED = ("stalled", "#7570b3",
+               "the horizon was reached with the regime standing and the movement neither "
+               "winning nor crushed")
+    SUPPRESSED = ("suppressed", "#4d4d4d",
+                  "the horizon was reached with the movement broken by repression")
+    VIOLENT = ("violent", "#d95f02",
+               "the campaign turned into sustained violence (or a violent uprising won)")
+
+
+
+#: Names that were removed, and what to use instead: importing one raises this message
+#: (ImportError), so a user's old script fails on one clear line.
+REMOVED = {
+    "OUTCOMES": "OUTCOMES was replaced by the enum Outcome: use tuple(Outcome) "
+                "(from civres.model import Outcome)",
+    "OUTCOME_COLOURS": "OUTCOME_COLOURS was replaced by Outcome.colour "
+                       "(from civres.model import Outcome)",
 }
+
+
+def __getattr__(name: str) -> object:
+    """A removed name raises one line saying what to use instead."""
+    if name in REMOVED:
+        raise ImportError(REMOVED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class CitizenState(IntEnum):

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.designs import parse_config
-from experiments.store import TIMING_COLUMNS
-from experiments.tasks import build_tasks, run_model
+from civres.experiments.sweeps.designs import parse_config
+from civres.experiments.sweeps.store import TIMING_COLUMNS
+from civres.experiments.sweeps.tasks import build_tasks, run_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "experiments" / "smoke.toml"
@@ -102,7 +102,7 @@ def dying_model(params, seed, record):
 
 def start_sweep_until_first_chunk(config_path, out, stderr):
     """Start `civres sweep` as a subprocess; return once it has written a chunk."""
-    command = [sys.executable, "-m", "experiments.cli", "sweep", str(config_path),
+    command = [sys.executable, "-m", "civres.cli", "sweep", str(config_path),
                "--out", str(out), "--workers", "2", "--chunk-runs", "4", "--no-progress"]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
                             text=True)

@@ -1,4 +1,4 @@
-"""Analysis of a sweep (experiments/analyze.py): Wilson intervals, outcome probabilities
+"""Analysis of a sweep (experiments/analysis/analyze.py): Wilson intervals, outcome probabilities
 with failed runs counted apart, figures, Sobol and Morris indices, one-line usage errors."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from sweep_helpers import OUTCOME_NAMES, PNG_MAGIC, failing_model_once, tiny
 
-from experiments.cli import main
-from experiments.designs import parse_config
-from experiments.runner import run_sweep
+from civres.cli import main
+from civres.experiments.sweeps.designs import parse_config
+from civres.experiments.sweeps.runner import run_sweep
 
 
 def test_wilson_interval_known_values():
-    from experiments.analyze import wilson_interval
+    from civres.experiments.analysis.analyze import wilson_interval
 
     lo, hi = wilson_interval([0, 5, 10, 0], [10, 10, 10, 0])
     np.testing.assert_allclose(lo, [0.0, 0.236593, 0.722467, 0.0], atol=1e-6)
@@ -42,7 +42,7 @@ def test_analyze_writes_probabilities_and_figures(tmp_path, capsys):
 
 @pytest.mark.parametrize("design, samples", [("sobol", 2), ("morris", 2)])
 def test_analyze_sensitivity_indices(tmp_path, design, samples):
-    from experiments.analyze import analyze
+    from civres.experiments.analysis.analyze import analyze
 
     config = parse_config({
         "sweep": {"name": design, "master_seed": 2, "replications": 1, "design": design,
@@ -74,7 +74,7 @@ def test_analysis_imports_no_command_line_or_runner_code():
     import ast
     from pathlib import Path
 
-    source = Path(__file__).resolve().parent.parent / "experiments" / "analyze.py"
+    source = Path(__file__).resolve().parent.parent / "experiments" / "analysis" / "analyze.py"
     imported = {node.module for node in ast.walk(ast.parse(source.read_text()))
                 if isinstance(node, ast.ImportFrom) and node.module}
-    assert not imported & {"cli", "runner", "experiments.cli", "experiments.runner"}
+    assert not imported & {"cli", "runner", "civres.cli", "civres.experiments.sweeps.runner"}

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import CivilResistanceModel, Params, RunSummary
-from model.batch_params import BatchParams, batch_key
-from model.batch_run import bytes_per_replicate, plan_batches, run_batch, run_campaigns
-from model.engine import Batch
-from model.presets import preset
-from model.recorder import TRAJECTORY_COLUMNS
+from civres.model import CivilResistanceModel, Params, RunSummary
+from civres.model.batch_params import BatchParams, batch_key
+from civres.model.batch_run import bytes_per_replicate, plan_batches, run_batch, run_campaigns
+from civres.model.engine import Batch
+from civres.model.presets import preset
+from civres.model.recorder import TRAJECTORY_COLUMNS
 
 SMALL = dict(width=16, height=16, citizen_vision=3, security_vision=3, max_steps=80)
 
@@ -126,7 +126,7 @@ def test_the_judge_gives_the_verdict_of_classifying_the_whole_record():
     whole recorded trajectory names the same outcome at the same step, and one that
     stopped undecided is judged as at the horizon (`outcome.reported`).
     """
-    from model.outcome import Thresholds, classify, reported
+    from civres.model.outcome import Thresholds, classify, reported
 
     params = (_mixed() + [preset("violent", **SMALL)]) * 4
     seeds = list(range(40, 40 + len(params)))

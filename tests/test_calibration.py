@@ -19,18 +19,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments.calibrate import Distance, Simulation, posterior, run_calibration
-from experiments.calibration_config import calibratable, load_config, parse_config
-from experiments.calibration_report import effective_sample_size, weighted_quantile
-from experiments.calibration_stats import (
+from civres.cli import main
+from civres.errors import ConfigError, OutputError
+from civres.experiments.calibration.calibrate import (
+    Distance,
+    Simulation,
+    posterior,
+    run_calibration,
+)
+from civres.experiments.calibration.config import calibratable, load_config, parse_config
+from civres.experiments.calibration.report import effective_sample_size, weighted_quantile
+from civres.experiments.calibration.statistics import (
     LATE_YEARS,
     STATISTICS,
     distance,
     sampled_campaigns,
     simulate,
 )
-from experiments.cli import main
-from experiments.errors import ConfigError, OutputError
 
 ROOT = Path(__file__).resolve().parent.parent
 TRUE_FATIGUE = 0.2

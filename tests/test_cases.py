@@ -1,4 +1,4 @@
-"""Tests for the historical case catalogue and its loader (experiments/cases.py)."""
+"""Tests for the historical case catalogue and its loader (experiments/history/cases.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from experiments.cases import (
+from civres.experiments.history.cases import (
     CONDITION_FIELDS,
     LEVELS,
-    OUTCOMES,
     REGIME_TYPES,
     TACTICS,
     Case,
@@ -21,6 +20,7 @@ from experiments.cases import (
     load_cases,
     parse_cases,
 )
+from civres.model import Outcome
 
 # Cases whose observed facts were transcribed from NAVCO 1.2/1.3; each must cite NAVCO.
 NAVCO_CODED = {
@@ -106,7 +106,7 @@ def test_kosovo_is_split_into_nonviolent_and_armed_campaigns(catalogue):
 
 def test_every_outcome_appears(catalogue):
     """Each of the four outcomes is observed at least once."""
-    assert {case.observed.outcome for case in catalogue.values()} == set(OUTCOMES)
+    assert {case.observed.outcome for case in catalogue.values()} == set(Outcome)
 
 
 def test_navco_coded_cases_cite_navco(catalogue):

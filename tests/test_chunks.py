@@ -1,4 +1,4 @@
-"""Writing a sweep's results (experiments/chunks.py): run rows as tables, chunks named in
+"""Writing a sweep's results (experiments/sweeps/chunks.py): run rows as tables, chunks named in
 order and flushed by size or age, consolidation into runs.parquet and
 trajectories.parquet, and tidying a folder before a resume. No model is run: the rows
 and trajectories are made up."""
@@ -13,11 +13,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-import experiments.chunks as chunks
-from experiments.chunks import ChunkWriter, consolidate, rows_table, set_aside, tidy
-from experiments.errors import ResultsError, WriteFailed
-from experiments.seals import read_sealed
-from experiments.store import load_runs, load_trajectories
+import civres.experiments.sweeps.chunks as chunks
+from civres.errors import ResultsError, WriteFailed
+from civres.experiments.sweeps.chunks import ChunkWriter, consolidate, rows_table, set_aside, tidy
+from civres.experiments.sweeps.seals import read_sealed
+from civres.experiments.sweeps.store import load_runs, load_trajectories
 
 IDENTITY = {"experiment": "a" * 64}
 SCHEMA = pa.schema([("run_id", pa.int64()), ("x", pa.float64()), ("error", pa.string())])

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from experiments import cli, errors
-from experiments.cli import main
+from civres import cli, errors
+from civres.cli import main
 
 
 def test_run_prints_summary_and_writes_files(tmp_path, capsys):
@@ -35,7 +35,7 @@ def test_run_json_is_the_summary(tmp_path, capsys):
 
 
 def test_params_lists_every_parameter(capsys):
-    from model import Params
+    from civres.model import Params
 
     assert main(["params", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -58,7 +58,7 @@ def test_bad_arguments_give_one_line_and_exit_2(argv, needle, capsys):
 
 
 def test_installed_entry_point_exit_status(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "experiments.cli", "run", "--param", "x=1"],
+    done = subprocess.run([sys.executable, "-m", "civres.cli", "run", "--param", "x=1"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
 
@@ -102,7 +102,7 @@ def test_the_error_family_is_covered_and_aborts_exit_1(monkeypatch, capsys):
     assert capsys.readouterr().err == "error: the executor failed (BrokenProcessPool)\n"
 
 
-@pytest.mark.parametrize("module", ["experiments.cli", "experiments"])
+@pytest.mark.parametrize("module", ["civres.cli", "civres"])
 def test_python_dash_m_help(module):
     done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
                           text=True)
@@ -113,8 +113,8 @@ def test_python_dash_m_help(module):
 
 
 def test_errors_raised_elsewhere_reach_main_under_dash_m():
-    # viz.serve raises experiments.errors.UsageError; under -m the CLI runs as __main__.
-    done = subprocess.run([sys.executable, "-m", "experiments.cli", "app", "--port", "0"],
+    # viz.serve raises civres.errors.UsageError; under -m the CLI runs as __main__.
+    done = subprocess.run([sys.executable, "-m", "civres.cli", "app", "--port", "0"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.startswith("error: --port")
     assert done.stderr.count("\n") == 1

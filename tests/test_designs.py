@@ -1,4 +1,4 @@
-"""Sweep designs (experiments/designs.py): the config, its validation with one-line errors
+"""Sweep designs (experiments/sweeps/designs.py): the config, its validation with one-line errors
 naming the key, design points, and the run tasks and seeds built from them."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from sweep_helpers import SMOKE, write
 
-from experiments.cli import main
-from experiments.designs import (
+from civres.cli import main
+from civres.errors import CivresError, SweepError
+from civres.experiments.sweeps.designs import (
     MORRIS_LEVELS,
     ConfigError,
     SweepConfigError,
@@ -19,9 +20,8 @@ from experiments.designs import (
     parse_config,
     sample_matrix,
 )
-from experiments.errors import CivresError, SweepError
-from experiments.tasks import build_tasks
-from model import Params
+from civres.experiments.sweeps.tasks import build_tasks
+from civres.model import Params
 
 
 def test_smoke_config_is_a_40_run_grid():

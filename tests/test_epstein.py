@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from model import CivilResistanceModel
-from model.presets import preset
+from civres.model import CivilResistanceModel
+from civres.model.presets import preset
 
 pytestmark = pytest.mark.slow
 SIZE, STEPS, BURN_IN = 30, 100, 30

@@ -16,7 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sweep_helpers import SMOKE
 
-from experiments.cases import (
+from civres.cli import main
+from civres.commands import parse_overrides
+from civres.errors import CaseFileError, CivresError, UsageError
+from civres.experiments.history.cases import (
     CONDITION_FIELDS,
     LEVELS,
     REGIME_TYPES,
@@ -24,12 +27,9 @@ from experiments.cases import (
     Case,
     parse_cases,
 )
-from experiments.cli import main
-from experiments.commands import parse_overrides
-from experiments.designs import DESIGNS, SweepConfig, load_config, parse_config
-from experiments.errors import CaseFileError, CivresError, UsageError
-from experiments.mapping import case_params
-from model import Params
+from civres.experiments.history.mapping import case_params
+from civres.experiments.sweeps.designs import DESIGNS, SweepConfig, load_config, parse_config
+from civres.model import Params
 
 PARAMS = Params.field_names()
 FUZZ = settings(max_examples=150, deadline=None,
@@ -315,7 +315,7 @@ def test_any_case_file_is_valid_or_an_error_per_line(doc):
 @FUZZ
 @given(st.binary(max_size=200))
 def test_any_bytes_as_a_case_file(tmp_path_factory, data):
-    from experiments.cases import load_cases
+    from civres.experiments.history.cases import load_cases
 
     path = tmp_path_factory.mktemp("cases") / "mine.toml"
     path.write_bytes(data)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from model import CivilResistanceModel
-from model.batch_run import run_campaigns
-from model.presets import preset
+from civres.model import CivilResistanceModel
+from civres.model.batch_run import run_campaigns
+from civres.model.presets import preset
 
 GOLDEN = Path(__file__).parent / "golden" / "success_25x25_seed7.json"
 

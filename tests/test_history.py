@@ -7,13 +7,13 @@ import math
 import pytest
 from case_samples import ONE_CASE
 
-from experiments import mapping
-from experiments.cases import LEVELS, load_cases
-from experiments.cli import main
-from experiments.compare import compare_cases, format_scores, group_scores, score
-from experiments.facts import facts, run_facts, sample_cases
-from experiments.scores import brier
-from model import Params
+from civres.cli import main
+from civres.experiments.history import mapping
+from civres.experiments.history.cases import LEVELS, load_cases
+from civres.experiments.history.compare import compare_cases, format_scores, group_scores, score
+from civres.experiments.history.facts import facts, run_facts, sample_cases
+from civres.experiments.history.scores import brier
+from civres.model import Params
 
 SMALL = dict(width=20, height=20, citizen_vision=5, security_vision=5, max_steps=60)
 
@@ -121,7 +121,7 @@ def test_facts_numbers_and_keys():
 
 
 def test_every_catalogue_case_is_a_preset_in_the_app():
-    from viz.presets import available_presets
+    from civres.viz.presets import available_presets
 
     presets = available_presets()
     for case in load_cases():
@@ -156,8 +156,8 @@ def test_compare_without_coding_uncertainty_uses_central_values():
 
 def _failing_first(monkeypatch, module, n_fail=1):
     """Make `module`'s run_many fail the first n_fail runs of its first call (serially)."""
-    from experiments import runner
-    from experiments.tasks import run_model
+    from civres.experiments.sweeps import runner
+    from civres.experiments.sweeps.tasks import run_model
 
     calls = {"runs": 0}
 
@@ -172,7 +172,7 @@ def _failing_first(monkeypatch, module, n_fail=1):
 
 
 def test_compare_leaves_failed_runs_out_and_counts_them(monkeypatch):
-    from experiments import compare
+    from civres.experiments.history import compare
 
     cases = load_cases()[:2]
     clean = compare_cases(cases, reps=3, seed=5, workers=1, **SMALL)
@@ -194,7 +194,7 @@ def test_compare_leaves_failed_runs_out_and_counts_them(monkeypatch):
 
 
 def test_compare_shows_but_does_not_score_a_case_whose_runs_all_failed(monkeypatch):
-    from experiments import compare
+    from civres.experiments.history import compare
 
     cases = load_cases()[:2]
     _failing_first(monkeypatch, compare, n_fail=2)
@@ -206,7 +206,7 @@ def test_compare_shows_but_does_not_score_a_case_whose_runs_all_failed(monkeypat
 
 
 def test_facts_leave_failed_runs_out_and_count_them(monkeypatch):
-    from experiments import facts as facts_module
+    from civres.experiments.history import facts as facts_module
 
     clean = facts(run_facts(8, seed=1, workers=1, **SMALL))
     assert "n_errors" not in clean
@@ -223,9 +223,9 @@ def test_facts_leave_failed_runs_out_and_count_them(monkeypatch):
 
 
 def test_facts_leave_out_a_run_whose_rerun_to_the_horizon_failed(monkeypatch):
-    from experiments import facts as facts_module
-    from experiments import runner
-    from experiments.tasks import run_model
+    from civres.experiments.history import facts as facts_module
+    from civres.experiments.sweeps import runner
+    from civres.experiments.sweeps.tasks import run_model
 
     def model_fn(params, seed, record):
         if params.run_to_horizon:
@@ -296,7 +296,7 @@ def test_facts_by_hand():
 
 
 def _row(observed, distribution, n_runs, rates, logistic, year=2000, used=False):
-    from experiments.scores import most_likely
+    from civres.experiments.history.scores import most_likely
 
     return {"observed": observed, "distribution": distribution, "n_runs": n_runs,
             "predicted": most_likely(distribution), "start_year": year,
@@ -356,8 +356,8 @@ def test_group_scores_by_hand_with_a_temporal_split():
 
 
 def test_compare_reports_calibration_use_baselines_and_the_split():
-    from experiments import baselines
-    from experiments.compare import format_comparison
+    from civres.experiments.history import baselines
+    from civres.experiments.history.compare import format_comparison
 
     catalogue = load_cases()
     ids = [c.id for c in catalogue]
@@ -398,7 +398,7 @@ def test_compare_reports_calibration_use_baselines_and_the_split():
 
 
 def test_compare_cli_split_and_calibration_record(tmp_path, capsys, monkeypatch):
-    from experiments import calibration_record
+    from civres.experiments.calibration import record as calibration_record
 
     assert calibration_record.calibration_cases() == frozenset()
     monkeypatch.setattr(calibration_record, "calibration_cases",

@@ -8,9 +8,9 @@ condition, a wrong table entry or a wrong era slope changes at least one literal
 import numpy as np
 import pytest
 
-from experiments import mapping
-from experiments.cases import Case, Conditions, Observed, load_cases
-from model import Params
+from civres.experiments.history import mapping
+from civres.experiments.history.cases import Case, Conditions, Observed, load_cases
+from civres.model import Params
 
 
 def make_case(case_id, start_year, regime_type, tactics, goal=None, **levels):

@@ -7,7 +7,7 @@ import mesa.visualization.solara_viz as solara_viz
 from mesa.discrete_space import CellAgent
 from mesa.experimental.scenarios import Scenario
 
-from model import CivilResistanceModel, Params, mesa_adapter
+from civres.model import CivilResistanceModel, Params, mesa_adapter
 
 
 def _model():

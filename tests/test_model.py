@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import Citizen, CivilResistanceModel, Params, Pillar, Regime, SecurityForce, rules
-from model.outcome import classify
-from model.presets import preset
-from model.recorder import TRAJECTORY_COLUMNS
-from model.space import MOVE_TRIES, box_sum, gather, move, scatter
-from model.streams import Site
-from model.vocabulary import BUSINESS, CITIZEN_STATES, CIVIL_SERVICE, PILLAR_NAMES, PUBLIC
+from civres.model import Citizen, CivilResistanceModel, Params, Pillar, Regime, SecurityForce, rules
+from civres.model.outcome import classify
+from civres.model.presets import preset
+from civres.model.recorder import TRAJECTORY_COLUMNS
+from civres.model.space import MOVE_TRIES, box_sum, gather, move, scatter
+from civres.model.streams import Site
+from civres.model.vocabulary import BUSINESS, CITIZEN_STATES, CIVIL_SERVICE, PILLAR_NAMES, PUBLIC
 
 SMALL = dict(width=20, height=20, max_steps=40)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import CivilResistanceModel, Params, preset
+from civres.model import CivilResistanceModel, Params, preset
 
 SMALL = dict(width=8, height=8, citizen_vision=2, security_vision=2, max_steps=15)
 _FIELDS = {row["name"]: row for row in Params.describe()}

@@ -9,13 +9,14 @@ default: everyone jailed), so the tables before issue 9's `crushed` rule still r
 they did.
 """
 
+import re
 import warnings
 
 import numpy as np
 import pytest
 
-from model import OUTCOMES, Thresholds, classify
-from model.outcome import _violent_fraction, peak_violent_fraction
+from civres.model import Outcome, Thresholds, classify
+from civres.model.outcome import _violent_fraction, peak_violent_fraction
 
 
 def runs(*pieces):
@@ -44,7 +45,16 @@ def test_default_thresholds():
 
 
 def test_outcome_names():
-    assert OUTCOMES == ("success", "stalled", "suppressed", "violent")
+    assert tuple(Outcome) == ("success", "stalled", "suppressed", "violent")
+    assert [o.name for o in Outcome] == ["SUCCESS", "STALLED", "SUPPRESSED", "VIOLENT"]
+
+
+def test_removed_outcome_names_say_what_to_use_in_one_line():
+    for module in ("civres.model", "civres.model.vocabulary"):
+        for name, use in (("OUTCOMES", "tuple(Outcome)"), ("OUTCOME_COLOURS", "Outcome.colour")):
+            with pytest.raises(ImportError, match=re.escape(use)) as raised:
+                exec(f"from {module} import {name}", {})
+            assert "\n" not in str(raised.value)
 
 
 # ---------------------------------------------------------------- success: the collapse

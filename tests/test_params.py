@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from model import CivilResistanceModel, Params
-from model.presets import PRESETS, preset
+from civres.model import CivilResistanceModel, Params
+from civres.model.presets import PRESETS, preset
 
 
 def test_defaults_build_and_are_frozen():

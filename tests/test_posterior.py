@@ -1,12 +1,12 @@
-"""The posterior that compare and facts draw coefficients from (experiments/posterior.py)."""
+"""The posterior that compare and facts draw coefficients from (history/posterior.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from experiments.cli import main
-from experiments.errors import UsageError
-from experiments.posterior import DEFAULT_POSTERIOR, load_posterior
+from civres.cli import main
+from civres.errors import UsageError
+from civres.experiments.history.posterior import DEFAULT_POSTERIOR, load_posterior
 
 
 def write(path, text):
@@ -55,7 +55,7 @@ def test_facts_refuses_both_posterior_options(tmp_path, capsys):
 
 
 def test_the_calibration_record_names_the_cases_it_used(tmp_path):
-    from experiments.calibration_record import calibration_cases
+    from civres.experiments.calibration.record import calibration_cases
 
     summary = tmp_path / "calibration.json"
     summary.write_text('{"training_cases": ["serbia-2000", "chile-1988"]}')
@@ -69,8 +69,8 @@ def test_the_calibration_record_names_the_cases_it_used(tmp_path):
 
 def test_compare_and_facts_runs_take_their_coefficients_from_the_posterior(tmp_path,
                                                                           monkeypatch):
-    from experiments import compare, facts
-    from experiments.cases import load_cases
+    from civres.experiments.history import compare, facts
+    from civres.experiments.history.cases import load_cases
 
     post = load_posterior(write(tmp_path / "p.csv", "fatigue,weight\n0.011,1\n0.033,1\n"))
     seen = []
@@ -108,8 +108,8 @@ def test_params_defaults_cite_where_they_stand_in_the_committed_posterior():
     import json
     from dataclasses import fields
 
-    from experiments.calibration_record import CALIBRATION_SUMMARY
-    from model import Params
+    from civres.experiments.calibration.record import CALIBRATION_SUMMARY
+    from civres.model import Params
 
     if not CALIBRATION_SUMMARY.exists():
         pytest.skip("no committed calibration")

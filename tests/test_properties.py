@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import CivilResistanceModel, Params
-from model.vocabulary import CitizenState
+from civres.model import CivilResistanceModel, Params
+from civres.model.vocabulary import CitizenState
 
 DEAD, JAILED = CitizenState.DEAD, CitizenState.JAILED
 

@@ -30,24 +30,24 @@ import pytest
 from case_samples import ONE_CASE
 from sweep_helpers import KILL_CONFIG, ROOT, TINY, comparable, tiny, write
 
-import experiments.commands as commands
-import experiments.designs as designs
-import experiments.executors as executors
-import experiments.seals as seals
-import experiments.store as store
-import experiments.tasks as tasks
-from experiments.analyze import analyze
-from experiments.checks import RANGES
-from experiments.chunks import rows_table
-from experiments.cli import main
-from experiments.designs import parse_config
-from experiments.errors import ConfigError, OutputError, ResultsError, SweepError
-from experiments.folders import locked
-from experiments.runner import run_sweep
-from experiments.seals import Damaged, read_sealed, write_parquet_atomic
-from experiments.store import ResultsWarning, load_runs
-from experiments.tasks import build_tasks, run_model, run_schema
-from model.summary import RUN_COLUMNS
+import civres.commands as commands
+import civres.experiments.sweeps.designs as designs
+import civres.experiments.sweeps.executors as executors
+import civres.experiments.sweeps.seals as seals
+import civres.experiments.sweeps.store as store
+import civres.experiments.sweeps.tasks as tasks
+from civres.cli import main
+from civres.errors import ConfigError, OutputError, ResultsError, SweepError
+from civres.experiments.analysis.analyze import analyze
+from civres.experiments.sweeps.checks import RANGES
+from civres.experiments.sweeps.chunks import rows_table
+from civres.experiments.sweeps.designs import parse_config
+from civres.experiments.sweeps.folders import locked
+from civres.experiments.sweeps.runner import run_sweep
+from civres.experiments.sweeps.seals import Damaged, read_sealed, write_parquet_atomic
+from civres.experiments.sweeps.store import ResultsWarning, load_runs
+from civres.experiments.sweeps.tasks import build_tasks, run_model, run_schema
+from civres.model.summary import RUN_COLUMNS
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -166,7 +166,7 @@ def test_resume_refuses_runs_of_other_model_code(tmp_path, monkeypatch, capsys):
 
 
 def test_the_code_fingerprint_covers_every_model_source_file(tmp_path, monkeypatch):
-    import model
+    from civres import model
 
     root = Path(model.__file__).resolve().parent
     nested = sorted(p for p in root.rglob("*.py") if p.parent != root)
@@ -339,7 +339,7 @@ def test_an_incomplete_sweep_is_said_and_its_figures_marked(tmp_path, monkeypatc
     out = tmp_path / "out"
     partial_sweep(out, k=5)  # point 0 has its 4 runs, point 1 one of 4
     titles = []
-    import experiments.analyze as analysis
+    import civres.experiments.analysis.analyze as analysis
 
     original = analysis._save
     monkeypatch.setattr(analysis, "_save", lambda fig, path: titles.append(
@@ -401,7 +401,7 @@ def test_a_signal_saves_finished_runs_and_exits_128_plus_n(tmp_path, monkeypatch
 
 
 def _start(config_path: Path, out: Path, **popen) -> subprocess.Popen:
-    command = [sys.executable, "-m", "experiments.cli", "sweep", str(config_path), "--out",
+    command = [sys.executable, "-m", "civres.cli", "sweep", str(config_path), "--out",
                str(out), "--workers", "2", "--chunk-runs", "4", "--no-progress"]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **popen)
@@ -416,7 +416,7 @@ def kill_reference(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
 
 
 def _resume_and_compare(config_path: Path, out: Path, expected: pd.DataFrame) -> None:
-    done = subprocess.run([sys.executable, "-m", "experiments.cli", "sweep", str(config_path),
+    done = subprocess.run([sys.executable, "-m", "civres.cli", "sweep", str(config_path),
                            "--out", str(out), "--workers", "2", "--no-progress", "--resume"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -633,10 +633,10 @@ def test_a_runs_files_are_written_together_or_not_at_all(tmp_path, monkeypatch, 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    import experiments.figures
+    import civres.experiments.analysis.figures
 
     if failing == "figure":
-        monkeypatch.setattr(experiments.figures, "campaign_figure", full)
+        monkeypatch.setattr(civres.experiments.analysis.figures, "campaign_figure", full)
     else:
         monkeypatch.setattr(commands, "write_manifest", full)
     assert main([*argv[:-1], str(out)]) == 1
@@ -822,7 +822,7 @@ def test_a_real_write_limit_in_a_subprocess(tmp_path, kill_reference):
     out = tmp_path / "out"
     code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
             "resource.setrlimit(resource.RLIMIT_FSIZE, (25_000, 25_000)); "
-            "from experiments.cli import main; sys.exit(main(sys.argv[1:]))")
+            "from civres.cli import main; sys.exit(main(sys.argv[1:]))")
     done = subprocess.run([sys.executable, "-c", code, "sweep", str(config_path), "--out",
                            str(out), "--workers", "2", "--chunk-runs", "4", "--no-progress"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -11,11 +11,11 @@ import math
 import numpy as np
 import pytest
 
-from model import CivilResistanceModel, rules, setup
-from model.phases import regime as regime_phase
-from model.phases import security as security_phase
-from model.phases.regime import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
-from model.presets import preset
+from civres.model import CivilResistanceModel, rules, setup
+from civres.model.phases import regime as regime_phase
+from civres.model.phases import security as security_phase
+from civres.model.phases.regime import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
+from civres.model.presets import preset
 
 LN2 = math.log(2.0)
 
@@ -793,7 +793,7 @@ def test_contest_share_with_no_fighting_divides_by_no_one():
     (0.5, 1.0, 4.0, 1 / 3),    # 1 / (1 + 2)
 ])
 def test_contest_share_follows_decisiveness(monkeypatch, m, rebels, loyal, expected):
-    from model.rules import conflict
+    from civres.model.rules import conflict
 
     monkeypatch.setattr(conflict, "DECISIVENESS", m)
     assert float(rules.contest_share(rebels, loyal)) == pytest.approx(expected)

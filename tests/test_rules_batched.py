@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 import pytest
 
-from model import rules
-from model.phases.regime import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
+from civres.model import rules
+from civres.model.phases.regime import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
 
 
 def rowwise(rule, *columns, **switches):

@@ -1,4 +1,4 @@
-"""The runner (experiments/runner.py, tasks.py, executors.py): sweeps from the command line,
+"""The runner (experiments/sweeps/runner.py, tasks.py, executors.py): sweeps from the command line,
 identical tables across executors, failed runs recorded as data (in sweeps and in
 run_many), a dead worker, and refusing to mix sweeps in one folder."""
 
@@ -19,12 +19,12 @@ from sweep_helpers import (
     write,
 )
 
-from experiments.cli import main
-from experiments.designs import parse_config, sample_matrix
-from experiments.errors import RunAborted, SweepAborted, SweepError
-from experiments.runner import run_many, run_sweep
-from experiments.store import load_runs
-from experiments.tasks import (
+from civres.cli import main
+from civres.errors import RunAborted, SweepAborted, SweepError
+from civres.experiments.sweeps.designs import parse_config, sample_matrix
+from civres.experiments.sweeps.runner import run_many, run_sweep
+from civres.experiments.sweeps.store import load_runs
+from civres.experiments.sweeps.tasks import (
     RunTask,
     batch_units,
     build_tasks,
@@ -33,8 +33,8 @@ from experiments.tasks import (
     run_tasks,
     spawn_seeds,
 )
-from model import Params
-from model.summary import RUN_COLUMN_NAMES
+from civres.model import Params
+from civres.model.summary import RUN_COLUMN_NAMES
 
 SMALL = dict(width=15, height=15, citizen_vision=4, security_vision=4, max_steps=30)
 
@@ -205,7 +205,7 @@ def test_existing_results_need_resume_and_the_same_config(tmp_path, capsys):
 
 
 def test_one_worker_runs_in_this_process():
-    from experiments.executors import SerialExecutor, open_executor
+    from civres.experiments.sweeps.executors import SerialExecutor, open_executor
 
     with open_executor("process", 1) as (pool, slots, name):
         assert isinstance(pool, SerialExecutor) and slots == 1 and name.startswith("serial")

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from experiments import baselines, scores
-from experiments.cases import load_cases
-from model.vocabulary import OUTCOMES
+from civres.experiments.history import baselines, scores
+from civres.experiments.history.cases import load_cases
+from civres.model.vocabulary import Outcome
 
 
 def dist(success=0.0, stalled=0.0, suppressed=0.0, violent=0.0):
@@ -31,7 +31,7 @@ def test_scores_of_single_forecasts_by_hand():
         scores.log_loss(dist(success=1), "violent")
     assert scores.hit(dist(0.4, 0.6), "stalled") == 1.0
     assert scores.hit(dist(0.4, 0.6), "success") == 0.0
-    # a tie goes to the outcome first in OUTCOMES, as in the comparison's table
+    # a tie goes to the outcome first in Outcome, as in the comparison's table
     assert scores.most_likely(dist(0.5, 0.0, 0.0, 0.5)) == "success"
 
 
@@ -137,7 +137,7 @@ def test_base_rates_are_add_half_by_hand():
     base = load_cases()[0]
     train = [_with(base, "success"), _with(base, "success"), _with(base, "violent")]
     (rates,) = baselines.base_rates(train, [base])
-    assert list(rates) == list(OUTCOMES)
+    assert list(rates) == list(Outcome)
     assert rates == pytest.approx(dist(2.5 / 5, 0.5 / 5, 0.5 / 5, 1.5 / 5))
 
 
@@ -145,7 +145,7 @@ def test_leave_one_out_forecast_does_not_depend_on_the_case_s_own_label():
     cases = load_cases()[:12]
     before = baselines.leave_one_out(cases)
     i = 4
-    new = next(k for k in OUTCOMES if k != cases[i].observed.outcome)
+    new = next(k for k in Outcome if k != cases[i].observed.outcome)
     flipped = [*cases[:i], _with(cases[i], new), *cases[i + 1:]]
     after = baselines.leave_one_out(flipped)
     for name in ("logistic", "rates"):

@@ -1,4 +1,4 @@
-"""Sealed Parquet files (experiments/seals.py): the seal's format is pinned (files written
+"""Sealed Parquet files (experiments/sweeps/seals.py): the seal's format is pinned (files written
 now stay readable), and every way a file can be changed or forged is reported as damage,
 with its reason, never read as results."""
 
@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import experiments.seals as seals
-from experiments.designs import canonical_json
-from experiments.seals import (
+import civres.experiments.sweeps.seals as seals
+from civres.experiments.sweeps.designs import canonical_json
+from civres.experiments.sweeps.seals import (
     SEAL_KEY,
     Damaged,
     data_digest,

@@ -13,7 +13,7 @@ def test_resourcez_answers_404_before_solaras_own_route():
     from solara.server import starlette as solara_starlette
     from starlette.routing import Match
 
-    from viz import serve
+    from civres.viz import serve
 
     serve.hide_solara_routes()
     serve.hide_solara_routes()  # idempotent: one route, not two
@@ -28,7 +28,7 @@ def test_resourcez_answers_404_before_solaras_own_route():
 
 
 def test_the_server_command_runs_solara_through_the_launcher():
-    from viz import serve
+    from civres.viz import serve
 
     command = serve.server_command("127.0.0.1", 8765)
-    assert command[1:4] == ["-m", "viz.serve", "run"]
+    assert command[1:4] == ["-m", "civres.viz.serve", "run"]

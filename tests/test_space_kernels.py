@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import streams
-from model.space import agent_maps, box_count, box_sum, gather, move
+from civres.model import streams
+from civres.model.space import agent_maps, box_count, box_sum, gather, move
 
 
 def brute_box(grid: np.ndarray, radius: int) -> np.ndarray:

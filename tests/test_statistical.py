@@ -19,8 +19,8 @@ from functools import cache
 import numpy as np
 import pytest
 
-from model.batch_run import run_campaigns
-from model.presets import preset
+from civres.model.batch_run import run_campaigns
+from civres.model.presets import preset
 
 pytestmark = pytest.mark.slow
 SEEDS = range(32)

@@ -1,4 +1,4 @@
-"""The result store (experiments/store.py): atomic files, chunked writes and their
+"""The result store (experiments/sweeps/store.py): atomic files, chunked writes and their
 consolidation, readers that skip temporary, partial and duplicate chunks, and resume after
 a real kill or Ctrl-C."""
 
@@ -22,15 +22,15 @@ from sweep_helpers import (
     write,
 )
 
-from experiments.chunks import ChunkWriter
-from experiments.cli import main
-from experiments.designs import load_config, parse_config
-from experiments.folders import write_atomic
-from experiments.manifest import write_manifest
-from experiments.runner import run_sweep
-from experiments.seals import write_parquet_atomic
-from experiments.store import ResultsWarning, load_runs, read_manifest
-from experiments.tasks import build_tasks, experiment_identity, run_schema
+from civres.cli import main
+from civres.experiments.sweeps.chunks import ChunkWriter
+from civres.experiments.sweeps.designs import load_config, parse_config
+from civres.experiments.sweeps.folders import write_atomic
+from civres.experiments.sweeps.manifest import write_manifest
+from civres.experiments.sweeps.runner import run_sweep
+from civres.experiments.sweeps.seals import write_parquet_atomic
+from civres.experiments.sweeps.store import ResultsWarning, load_runs, read_manifest
+from civres.experiments.sweeps.tasks import build_tasks, experiment_identity, run_schema
 
 
 def test_atomic_writes_leave_whole_files_only(tmp_path):
@@ -57,10 +57,10 @@ def test_a_failed_write_keeps_the_old_file(tmp_path):
 
 
 def test_manifests_use_the_atomic_writer(tmp_path, monkeypatch):
-    import experiments.manifest
+    import civres.experiments.sweeps.manifest
 
     written = []
-    monkeypatch.setattr(experiments.manifest, "write_atomic",
+    monkeypatch.setattr(civres.experiments.sweeps.manifest, "write_atomic",
                         lambda path, data: written.append(path) or write_atomic(path, data))
     write_manifest(tmp_path, {"kind": "test"})
     assert written == [tmp_path / "manifest.json"]

@@ -1,4 +1,4 @@
-"""Reading a result folder back (experiments/store.py): which files are considered and
+"""Reading a result folder back (experiments/sweeps/store.py): which files are considered and
 paired, how a scan sorts them into runs, trajectories and damage, how tables are
 combined (each run once), and what the loaders return. No model is run: the chunks
 hold made-up rows and trajectories."""
@@ -13,12 +13,12 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-import experiments.store as store
-from experiments.chunks import ChunkWriter, consolidate
-from experiments.errors import ResultsError
-from experiments.folders import locked
-from experiments.seals import write_parquet_atomic
-from experiments.store import (
+import civres.experiments.sweeps.store as store
+from civres.errors import ResultsError
+from civres.experiments.sweeps.chunks import ChunkWriter, consolidate
+from civres.experiments.sweeps.folders import locked
+from civres.experiments.sweeps.seals import write_parquet_atomic
+from civres.experiments.sweeps.store import (
     Scan,
     Source,
     chunk_matches,

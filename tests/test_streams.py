@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from model import streams
-from model.streams import Site
+from civres.model import streams
+from civres.model.streams import Site
 
 KEYS = np.array([[streams.seed_key(s)] for s in range(4)], dtype=np.uint64)
 

@@ -6,12 +6,17 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from model import RUN_COLUMNS, CivilResistanceModel, Params, RunSummary, Thresholds
-from model import summary as summary_module
-from model.outcome import Decision
-from model.recorder import TRAJECTORY_COLUMNS, BatchRecorder, Recorder
-from model.summary import RUN_COLUMN_NAMES, summarise
-from model.vocabulary import CITIZEN_STATES, OUTCOME_COLOURS, OUTCOMES, PILLAR_NAMES, CitizenState
+from civres.model import RUN_COLUMNS, CivilResistanceModel, Params, RunSummary, Thresholds
+from civres.model import summary as summary_module
+from civres.model.outcome import Decision
+from civres.model.recorder import TRAJECTORY_COLUMNS, BatchRecorder, Recorder
+from civres.model.summary import RUN_COLUMN_NAMES, summarise
+from civres.model.vocabulary import (
+    CITIZEN_STATES,
+    PILLAR_NAMES,
+    CitizenState,
+    Outcome,
+)
 
 
 def _small_run():
@@ -78,7 +83,8 @@ def test_recorder_refuses_rows_out_of_order_and_grows_past_its_horizon():
 def test_vocabulary_is_consistent():
     assert CITIZEN_STATES == ("quiet", "protesting", "violent", "jailed", "dead")
     assert [int(s) for s in CitizenState] == list(range(5))
-    assert set(OUTCOME_COLOURS) == set(OUTCOMES)
+    assert len({o.colour for o in Outcome}) == len(Outcome) == 4
+    assert all(o.description and o.colour.startswith("#") for o in Outcome)
     model = _small_run()
     assert model.citizens.state.dtype == np.int8
     assert {a.state for a in model.agents_by_type[type(model._citizen_agents[0])]} <= set(

@@ -16,11 +16,11 @@ import solara
 from mesa.visualization import SolaraViz
 from PIL import Image
 
-from model import Params
-from model.vocabulary import CitizenState
-from viz import drawing, presets
-from viz.adapter import MAIN_PARAMETERS, AppModel, build_params, model_params, parse_seed
-from viz.components import PANELS
+from civres.model import Params
+from civres.model.vocabulary import CitizenState
+from civres.viz import drawing, presets
+from civres.viz.adapter import MAIN_PARAMETERS, AppModel, build_params, model_params, parse_seed
+from civres.viz.components import PANELS
 
 #: A setting that decides quickly: low legitimacy on a small grid (success in ~40 steps).
 QUICK = {"width": 20, "height": 20, "legitimacy": 0.3}
@@ -86,7 +86,7 @@ def test_controls_come_from_params():
 
 
 def test_preset_dropdown_lists_presets_and_registered_sources():
-    from model.presets import PRESETS
+    from civres.model.presets import PRESETS
 
     assert controls_values() == list(presets.available_presets())
     assert set(PRESETS) <= set(controls_values())
@@ -287,7 +287,7 @@ def test_parameters_page_lists_every_parameter_in_use(render_page):
 
 # ---------------------------------------------------------------- civres app
 def test_cli_app_checks_its_arguments(capsys):
-    from experiments.cli import main
+    from civres.cli import main
 
     assert main(["app", "--port", "0"]) == 2
     assert "--port" in capsys.readouterr().err
@@ -298,7 +298,7 @@ def test_cli_app_checks_its_arguments(capsys):
 def test_cli_app_refuses_a_busy_port(capsys):
     import socket
 
-    from experiments.cli import main
+    from civres.cli import main
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -308,13 +308,13 @@ def test_cli_app_refuses_a_busy_port(capsys):
 
 
 def test_server_command_is_local_offline_and_production():
-    from viz import serve
+    from civres.viz import serve
 
-    parser = __import__("experiments.cli", fromlist=["build_parser"]).build_parser()
+    parser = __import__("civres.cli", fromlist=["build_parser"]).build_parser()
     args = parser.parse_args(["app"])
     assert (args.host, args.port) == ("127.0.0.1", 8765)
     command = serve.server_command(args.host, args.port)
-    assert command[1:4] == ["-m", "viz.serve", "run"] and command[4].endswith("viz/app.py")
+    assert command[1:4] == ["-m", "civres.viz.serve", "run"] and command[4].endswith("viz/app.py")
     assert {"--production", "--no-open"} <= set(command)
     assert command[command.index("--host") + 1] == "127.0.0.1"
     env = serve.server_env({})
@@ -325,7 +325,7 @@ def test_server_command_is_local_offline_and_production():
 
 
 def test_app_module_page_renders_with_a_model_per_session():
-    from viz import app
+    from civres.viz import app
 
     first, second = (solara.render(solara.AppLayout(children=[app.App()]),
                                    handle_error=False)[1] for _ in range(2))

@@ -104,7 +104,7 @@ def server(browser_available, tmp_path):
            "no_proxy": "127.0.0.1,localhost"}
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "experiments.cli", "app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "civres.cli", "app", "--host", "127.0.0.1",
              "--port", str(port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )

@@ -18,8 +18,8 @@ import math
 import random
 from typing import Any
 
-from model import CivilResistanceModel, Params
-from model.model import checked_seed
+from civres.model import CivilResistanceModel, Params
+from civres.model.model import checked_seed
 
 from .presets import available_presets
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import solara
 from mesa.visualization import SolaraViz
 
-from model.mesa_adapter import install_initial_layout
-from viz.adapter import AppModel, model_params
-from viz.components import PANELS, grid_layout
+from civres.model.mesa_adapter import install_initial_layout
+
+from .adapter import AppModel, model_params
+from .components import PANELS, grid_layout
 
 # SolaraViz gives every panel the same size and takes no layout argument (see
 # model/mesa_adapter.py): our panels start in grid_layout's places.

@@ -12,21 +12,13 @@ from html import escape
 import reacton.ipywidgets as rw
 import solara
 
-from model import Params
+from civres.model import Outcome, Params
 
 from . import drawing
 
-#: What each outcome means, for the banner (see model/outcome.py).
-OUTCOME_TEXT = {
-    "success": "the campaign won its goal (the regime fell, or granted the demand) while "
-               "mainly nonviolent",
-    "violent": "the campaign turned into sustained violence (or a violent uprising won)",
-    "suppressed": "the horizon was reached with the movement broken by repression",
-    "stalled": "the horizon was reached with the regime standing and the movement "
-               "neither winning nor crushed",
-}
-_OUTCOME_ALERT = {"success": solara.Success, "violent": solara.Error,
-                  "suppressed": solara.Warning, "stalled": solara.Warning}
+#: The banner's kind of alert for each outcome (its words are Outcome.description).
+_OUTCOME_ALERT = {Outcome.SUCCESS: solara.Success, Outcome.VIOLENT: solara.Error,
+                  Outcome.SUPPRESSED: solara.Warning, Outcome.STALLED: solara.Warning}
 
 
 def outcome(model) -> tuple[str | None, int | None]:
@@ -65,7 +57,7 @@ def OutcomeBanner(model):
         )
         return
     _OUTCOME_ALERT[name](
-        f"Outcome: {name.upper()}, decided at week {step}: {OUTCOME_TEXT[name]}.",
+        f"Outcome: {name.upper()}, decided at week {step}: {Outcome(name).description}.",
         dense=True, classes=["civres-outcome", f"civres-outcome-{name}"],
     )
 

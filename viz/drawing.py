@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from model.vocabulary import (
+from civres.model.vocabulary import (
     CITIZEN_COLOURS,
     PILLAR_COLOURS,
     PILLAR_NAMES,

@@ -3,7 +3,8 @@
 A source is a function returning ``{name: {parameter: value, ...}}``. The app reads
 ``model.presets.PRESETS`` first, then every source registered with
 :func:`register_preset_source`, then the historical cases
-(``experiments.mapping.case_presets``). Sources are called each time the list is read,
+(``civres.experiments.history.mapping.case_presets``). Sources are called each time the
+list is read,
 so a source may read files lazily; a source that fails raises, so a broken catalogue is
 not hidden.
 """
@@ -13,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from experiments.mapping import case_presets
-from model.presets import PRESETS
+from civres.experiments.history.mapping import case_presets
+from civres.model.presets import PRESETS
 
 PresetSource = Callable[[], Mapping[str, Mapping[str, Any]]]
 

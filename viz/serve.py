@@ -9,8 +9,8 @@ Solara serves a diagnostics page of its own at /resourcez (threads, kernels, web
 counts; no setting turns it off). It is not part of the app, so the server runs as
 `python -m viz.serve run ...`: Solara's own command line, with /resourcez answering 404.
 
-The command line (experiments/cli.py) registers `civres app` and calls `serve_app`;
-problems the user can fix are raised as `experiments.errors.UsageError` (exit status 2).
+The command line (civres/cli.py) registers `civres app` and calls `serve_app`;
+problems the user can fix are raised as `civres.errors.UsageError` (exit status 2).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import socket
 import sys
 from pathlib import Path
 
-from experiments.errors import UsageError
+from civres.errors import UsageError
 
 APP = Path(__file__).with_name("app.py")
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
@@ -40,7 +40,7 @@ HIDDEN_ROUTES = ("/resourcez",)
 
 def server_command(host: str, port: int) -> list[str]:
     """Return the command line that serves the app (`solara run`, via `solara_main`)."""
-    return [sys.executable, "-m", "viz.serve", "run", str(APP), "--host", host,
+    return [sys.executable, "-m", "civres.viz.serve", "run", str(APP), "--host", host,
             "--port", str(port), "--production", "--no-open"]
 
 

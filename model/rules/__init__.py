@@ -2,7 +2,7 @@
 
 Each function takes arrays (one entry per agent, or one per cell) and scalars and
 returns new arrays; none reads or writes model state, so each is unit-tested on
-hand-picked inputs. `from model import rules` gives every rule and constant by name
+hand-picked inputs. `from civres.model import rules` gives every rule and constant by name
 (rules.grievance, rules.LETHAL_LEVEL, ...).
 
 Every function broadcasts, so a batch of B replicates can be stepped at once by adding a

@@ -1,4 +1,4 @@
-"""Shape helpers shared by the rules (private: not exported by `from model import rules`)."""
+"""Shape helpers shared by the rules (private: not exported by `from civres.model import rules`)."""
 
 from __future__ import annotations
 

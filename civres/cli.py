@@ -1,0 +1,225 @@
+"""The `civres` command line: run a campaign, list parameters, and the tools built on them.
+
+Every sub-command (run, params, sweep, analyze, compare, facts, app) is registered here;
+its handler (`cmd_*`) is in civres/commands.py, which also says where results go.
+Handlers raise errors and never print them: `main` turns any `CivresError` into one line
+on stderr and exit status 2 (never a traceback), and `RunAborted` (the executor failed, a
+write failed part-way) into one line and exit status 1. Ctrl-C, SIGTERM and SIGHUP stop
+every command alike (a sweep saves its finished runs first): exit status 128 + n.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from civres.experiments.history.compare import SPLIT_YEAR
+from civres.experiments.sweeps.interrupts import handle_signals
+from civres.model.model import checked_seed
+
+from .commands import (
+    cmd_analyze,
+    cmd_app,
+    cmd_compare,
+    cmd_facts,
+    cmd_params,
+    cmd_run,
+    cmd_sweep,
+)
+from .errors import CivresError, RunAborted, Terminated, UsageError
+from .model import PRESETS
+from .viz import serve
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # noqa: D102
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _seed(text: str) -> int:
+    """Argparse type: a seed, a whole number of at least 0."""
+    try:
+        return checked_seed(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}"
+                                         ) from None
+
+
+def _positive(text: str) -> int:
+    """Argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _add_sweep_commands(sub: argparse._SubParsersAction) -> None:
+    """`sweep` and `analyze`."""
+    sweep = sub.add_parser("sweep", help="run a parameter sweep from a TOML config")
+    sweep.add_argument("config", help="sweep config (TOML), e.g. experiments/smoke.toml")
+    sweep.add_argument("--workers", type=int, default=None,
+                       help="local workers (default: all cores); ignored with --scheduler")
+    sweep.add_argument("--executor", choices=("process", "dask"), default=None,
+                       help="process pool (default) or a Dask LocalCluster")
+    sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on an existing Dask cluster, e.g. tcp://host:8786")
+    sweep.add_argument("--out", default=None,
+                       help="result folder (default results/sweeps/<name>)")
+    sweep.add_argument("--resume", action="store_true",
+                       help="finish an interrupted sweep in --out, skipping finished runs")
+    sweep.add_argument("--chunk-runs", type=int, default=50, metavar="N",
+                       help="write results every N finished runs (default 50)")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.add_argument("--allow-large", action="store_true",
+                       help="run a design above the limits (more than 1,000,000 runs, or "
+                            "an estimated memory above half this machine's)")
+    sweep.set_defaults(func=cmd_sweep)
+    analyze = sub.add_parser("analyze", help="outcome probabilities and figures of a "
+                             "sweep's results")
+    analyze.add_argument("result_dir", help="a sweep's result folder")
+    analyze.add_argument("--x", default=None, help="parameter on the map's x axis")
+    analyze.add_argument("--y", default=None, help="parameter on the map's y axis")
+    analyze.add_argument("--out", default=None,
+                         help="folder for CSV and figures (default RESULT_DIR/analysis)")
+    analyze.set_defaults(func=cmd_analyze)
+
+
+def _add_history_commands(sub: argparse._SubParsersAction) -> None:
+    """`compare` and `facts`."""
+    compare = sub.add_parser("compare", help="run the case catalogue and score it")
+    compare.add_argument("--cases", default=None, help="case file (default: the catalogue)")
+    compare.add_argument("--reps", type=_positive, default=10, help="runs per case")
+    compare.add_argument("--no-coding-uncertainty", action="store_true",
+                         help="use each level's central value in every run")
+    compare.add_argument("--split", action="store_true",
+                         help=f"also score a temporal split: campaigns starting up to "
+                              f"{SPLIT_YEAR} against later ones, the baselines fitted on "
+                              "the early ones only")
+    _add_run_options(compare, "results/compare, or results/compare-<stem> for --cases "
+                              "FILE")
+    compare.set_defaults(func=cmd_compare)
+    facts_ = sub.add_parser("facts", help="aggregate facts of the model beside published ones")
+    facts_.add_argument("--samples", type=_positive, default=400, help="sampled campaigns")
+    _add_run_options(facts_, "results/facts")
+    facts_.set_defaults(func=cmd_facts)
+
+
+def _add_run_options(parser: argparse.ArgumentParser, out: str) -> None:
+    """Options shared by compare and facts: seed, workers, JSON, output folder."""
+    parser.add_argument("--seed", type=_seed, default=0, help="master seed")
+    parser.add_argument("--workers", type=_positive, default=None,
+                        help="worker processes (at most the cores this machine has)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--posterior", default=None, metavar="CSV",
+                        help="draw each run's coefficients from this posterior (default: "
+                             "the committed calibration, results/calibration/posterior.csv)")
+    parser.add_argument("--no-posterior", action="store_true",
+                        help="use the Params defaults instead of a posterior")
+    parser.add_argument("--allow-large", action="store_true",
+                        help="run more than 1,000,000 runs (the limit otherwise)")
+    parser.add_argument("--out", default=None,
+                        help=f"folder for tables and figures (default {out}; a default "
+                             "folder holding other inputs' results is not replaced)")
+
+
+def _add_calibrate_command(sub: argparse._SubParsersAction) -> None:
+    """`calibrate`."""
+    from .calibration_command import cmd_calibrate
+
+    calibrate = sub.add_parser("calibrate", help="fit coefficients to the published facts "
+                               "(ABC-SMC with pyabc); rerun to resume")
+    calibrate.add_argument("config", help="calibration config (TOML), e.g. "
+                                          "experiments/calibration.toml")
+    calibrate.add_argument("--workers", type=_positive, default=None,
+                           help="worker processes (default: all cores)")
+    calibrate.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="run on an existing Dask cluster, e.g. tcp://host:8786")
+    calibrate.add_argument("--out", default=None,
+                           help="folder for the history and results (default "
+                                "results/calibration); rerunning resumes it")
+    calibrate.add_argument("--json", action="store_true", help="print the report as JSON")
+    calibrate.set_defaults(func=cmd_calibrate)
+
+
+def _add_app_command(sub: argparse._SubParsersAction) -> None:
+    """`app`."""
+    app = sub.add_parser("app", help="watch a campaign in the browser (SolaraViz)",
+                         description=serve.__doc__.splitlines()[0])
+    app.add_argument("--host", default=serve.DEFAULT_HOST,
+                     help=f"address to listen on (default {serve.DEFAULT_HOST}: this machine "
+                          "only)")
+    app.add_argument("--port", type=int, default=serve.DEFAULT_PORT,
+                     help=f"port to listen on (default {serve.DEFAULT_PORT})")
+    app.set_defaults(func=cmd_app)
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command-line parser."""
+    parser = _Parser(prog="civres", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="simulate one campaign")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a parameter (repeatable); see `civres params`")
+    run.add_argument("--preset", default="default", choices=sorted(PRESETS),
+                     help="start from a named preset")
+    run.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("--out", default="results/run",
+                     help="folder for trajectory, figure and manifest (default results/run); "
+                          "written whole, and holding nothing else")
+    run.set_defaults(func=cmd_run)
+    params = sub.add_parser("params", help="list every parameter")
+    params.add_argument("--json", action="store_true", help="print as JSON")
+    params.set_defaults(func=cmd_params)
+    _add_sweep_commands(sub)
+    _add_history_commands(sub)
+    _add_calibrate_command(sub)
+    _add_app_command(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `civres`: the one place where errors become messages and exit codes."""
+    try:
+        with handle_signals():
+            args = build_parser().parse_args(argv)
+            return args.func(args)
+    except CivresError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except RunAborted as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as err:
+        print(_stopped(err), file=sys.stderr)
+        return 128 + (err.signum if isinstance(err, Terminated) else 2)
+    except MemoryError:
+        print("error: out of memory; run fewer runs at once (a smaller design, fewer "
+              "--workers) or on a machine with more memory", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+
+
+def _stopped(err: KeyboardInterrupt) -> str:
+    """One line on what a signal stopped, and what was kept."""
+    said = (f"terminated ({err.name})" if isinstance(err, Terminated)
+            and err.name != "SIGINT" else "interrupted")
+    saved = getattr(err, "saved", None)
+    if saved is None:
+        return said
+    return (f"{said}: {saved} finished runs are saved in {err.out_dir}; rerun with --resume "
+            "to finish")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Figures of a single campaign."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from civres.model.vocabulary import PILLAR_COLOURS, PILLAR_NAMES  # noqa: E402
+
+
+def save_figure(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
+    """Lay out, write (creating the folder) and close a figure; return its path."""
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def campaign_figure(trajectory: pd.DataFrame, summary: dict, path: Path) -> Path:
+    """Plot participation, pillar loyalties and the regime's standing over time."""
+    fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
+    t = trajectory["step"]
+    ax = axes[0]
+    ax.plot(t, trajectory["participation"], label="participating (share of citizens)")
+    ax.plot(t, trajectory["violent_share"], label="violent", color="tab:red")
+    ax.plot(t, trajectory["jailed"], label="jailed", color="tab:gray", ls="--")
+    ax.set_ylabel("share of citizens")
+    ax.legend(loc="upper right", fontsize=8)
+    ax = axes[1]
+    for name in PILLAR_NAMES:
+        ax.plot(t, trajectory[f"pillar_{name}"], label=name, color=PILLAR_COLOURS[name])
+    ax.plot(t, trajectory["regime_support"], color="black", lw=2, label="regime support")
+    ax.set_ylabel("loyalty")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower left", fontsize=8, ncol=2)
+    ax = axes[2]
+    ax.plot(t, trajectory["legitimacy"], label="legitimacy")
+    ax.plot(t, trajectory["repression_level"], label="repression level")
+    ax.plot(t, trajectory["security_defected_share"], label="security forces defected")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("week")
+    ax.legend(loc="upper right", fontsize=8)
+    fig.suptitle(f"Outcome: {summary['outcome']} (decided at week {summary['decided_step']})")
+    return save_figure(fig, path, dpi=100)

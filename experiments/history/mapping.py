@@ -1,0 +1,129 @@
+"""From a historical case's conditions to model parameters: one general mapping.
+
+Every case goes through the same function; there are no per-case overrides, so the
+comparison with history tests the model rather than a fit. Levels map to values chosen
+from the model's mechanisms and aggregate facts (docs/ODD.md, "From cases to
+parameters"), never from a case's outcome.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from civres.model import Params
+
+from .cases import Case, load_cases
+
+#: low / medium / high -> parameter value, for each condition that maps one-to-one.
+LEVEL_VALUES: dict[str, tuple[str, dict[str, float]]] = {
+    # Legitimacy 0.9 leaves no grievance above the threshold (G <= 0.1); 0.6 lets most
+    # of the aggrieved act once risk is low (the success preset).
+    "legitimacy": ("legitimacy", {"low": 0.62, "medium": 0.74, "high": 0.84}),
+    "security_cohesion": ("security_loyalty", {"low": 0.65, "medium": 0.8, "high": 0.92}),
+    "repression_capacity": ("repression", {"low": 0.3, "medium": 0.6, "high": 0.95}),
+    "discipline": ("discipline", {"low": 0.4, "medium": 0.65, "high": 0.9}),
+    "breadth": ("breadth", {"low": 0.1, "medium": 0.3, "high": 0.6}),
+    "media_freedom": ("media_freedom", {"low": 0.1, "medium": 0.5, "high": 0.9}),
+}
+#: Grievance shifts legitimacy: in Epstein's model grievance is H (1 - L), so hardship
+#: acts through the same term.
+GRIEVANCE_SHIFT = {"low": 0.04, "medium": 0.0, "high": -0.04}
+#: Jail room grows with repression capacity.
+JAIL_CAPACITY = {"low": 0.02, "medium": 0.05, "high": 0.1}
+#: Outside pressure cuts the regime's resources for patronage.
+PATRONAGE = {"low": 0.8, "medium": 0.5, "high": 0.2}
+TACTICS_SHARE = {"concentrated": 0.1, "mixed": 0.3, "dispersed": 0.6}
+#: Second entropy word of the generator that draws coded parameters within their levels,
+#: kept apart from the SeedSequence that seeds the runs.
+JITTER_STREAM = 1
+
+#: Loyalty of civilian pillars by regime type: ruling parties and monarchies bind elites
+#: tightly; personalist and hybrid regimes less; occupiers rule a hostile society.
+PILLAR_LOYALTY = {"single_party": 0.85, "monarchy": 0.8, "military": 0.8, "personalist": 0.72,
+                  "hybrid": 0.7, "democracy": 0.65, "occupation": 0.55}
+#: Institutional responsiveness by regime type: democracies answer demands through their
+#: institutions; hybrid regimes sometimes; closed autocracies and occupiers rarely
+#: (Chenoweth & Stephan 2011 on regime type; Dahl's responsiveness).
+RESPONSIVENESS = {"democracy": 0.8, "hybrid": 0.4, "monarchy": 0.15, "single_party": 0.1,
+                  "personalist": 0.1, "military": 0.1, "occupation": 0.05}
+#: Readiness of outside powers to back armed rebels, by international pressure.
+INTERVENTION = {"low": 0.02, "medium": 0.15, "high": 0.4}
+#: Arms at hand for the movement, by armed_groups.
+ARMED_CAPACITY = {"low": 0.03, "medium": 0.12, "high": 0.35}
+
+
+def learning_for_year(year: int) -> float:
+    """Authoritarian learning by era: low until 1990, rising to 0.6 by 2020.
+
+    Chenoweth (2020) dates the decline of nonviolent success rates to the 2010s and
+    attributes part of it to regimes learning from earlier campaigns.
+    """
+    return float(min(0.6, max(0.1, 0.1 + 0.5 * (year - 1990) / 30)))
+
+
+def level_interval(table: dict[str, float], level: str) -> tuple[float, float]:
+    """The interval a coded level stands for: halfway to the neighbouring levels.
+
+    "low" / "medium" / "high" are coarse codings of a continuous condition, so a case
+    coded "medium" may lie anywhere between the midpoints to "low" and to "high"; the
+    outer levels extend as far beyond their value as halfway to their one neighbour.
+    """
+    values = [table[name] for name in ("low", "medium", "high")]
+    i = ("low", "medium", "high").index(level)
+    below = (values[i] - values[i - 1]) / 2 if i > 0 else (values[1] - values[0]) / 2
+    above = (values[i + 1] - values[i]) / 2 if i < 2 else (values[2] - values[1]) / 2
+    return values[i] - below, values[i] + above
+
+
+def coding_rng(seed: int) -> np.random.Generator:
+    """The generator that draws level-coded parameters within their intervals.
+
+    compare and facts seed it with their master seed on a stream of its own
+    (JITTER_STREAM), apart from the SeedSequence that seeds the runs.
+    """
+    return np.random.default_rng([seed, JITTER_STREAM])
+
+
+def case_overrides(case: Case, rng: np.random.Generator | None = None) -> dict[str, Any]:
+    """The parameter values that a case's conditions and era imply.
+
+    Args:
+        case: the case.
+        rng: if given, each level-coded parameter is drawn uniformly from the interval
+            its level stands for (coding uncertainty, `level_interval`); if None, the
+            level's central value is used.
+    """
+    cond = case.conditions
+    values: dict[str, Any] = {}
+    for condition, (param, table) in LEVEL_VALUES.items():
+        level = getattr(cond, condition)
+        if rng is None:
+            values[param] = table[level]
+        else:
+            lo, hi = level_interval(table, level)
+            values[param] = float(np.clip(rng.uniform(lo, hi), 0.0, 1.0))
+    values["legitimacy"] = min(1.0, max(0.0, values["legitimacy"]
+                                        + GRIEVANCE_SHIFT[cond.grievance]))
+    values["jail_capacity"] = JAIL_CAPACITY[cond.repression_capacity]
+    values["patronage"] = PATRONAGE[cond.international_pressure]
+    values["dispersed_share"] = TACTICS_SHARE[case.tactics]
+    values["pillar_loyalty"] = PILLAR_LOYALTY[case.regime_type]
+    values["learning"] = learning_for_year(case.start_year)
+    values["responsiveness"] = RESPONSIVENESS[case.regime_type]
+    values["intervention"] = INTERVENTION[cond.international_pressure]
+    values["armed_capacity"] = ARMED_CAPACITY[cond.armed_groups]
+    values["reform_goal"] = case.goal == "reform"
+    return values
+
+
+def case_params(case: Case, rng: np.random.Generator | None = None,
+                **overrides: Any) -> Params:
+    """Params for a case: the general mapping, plus run settings such as grid size."""
+    return Params(**{**case_overrides(case, rng), **overrides})
+
+
+def case_presets() -> dict[str, dict[str, Any]]:
+    """Every catalogue case as a preset for the app: "case: <id>" -> overrides."""
+    return {f"case: {case.id}": case_overrides(case) for case in load_cases()}
