@@ -28,7 +28,7 @@ from civres.experiments.sweeps.folders import TMP_PREFIX, check_out_dir, write_a
 from civres.experiments.sweeps.manifest import write_manifest
 from civres.experiments.sweeps.store import MANIFEST_FILE
 
-from .commands import RESULTS, _workers
+from .commands import RESULTS, capped_workers
 from .errors import OutputError
 
 DEFAULT_OUT = RESULTS / "calibration"
@@ -60,7 +60,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Calibrate (or resume), then write posterior, predictive check, figures, manifest."""
     config = load_config(args.config)
     out = _calibration_folder(args.out if args.out is not None else DEFAULT_OUT)
-    workers = _workers(args.workers) or cap_workers(None)[0]
+    workers = capped_workers(args.workers) or cap_workers(None)[0]
     result = run_calibration(config, out, workers=workers, scheduler=args.scheduler)
     history = result.history
     post = posterior(history)

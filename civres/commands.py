@@ -59,7 +59,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return overrides
 
 
-def _workers(requested: int | None) -> int | None:
+def capped_workers(requested: int | None) -> int | None:
     """Cap --workers at the machine's cores, with a note on stderr if it was lowered."""
     if requested is None:
         return None
@@ -150,7 +150,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     executor = "dask" if args.scheduler else (args.executor or "process")
     config = load_config(args.config, allow_large=args.allow_large)
     out = args.out if args.out is not None else _sweep_folder(config.name)  # "" refused
-    workers = args.workers if args.scheduler else _workers(args.workers)
+    workers = args.workers if args.scheduler else capped_workers(args.workers)
     result = run_sweep(config, out, executor=executor, workers=workers,
                        scheduler=args.scheduler, resume=args.resume,
                        progress=not args.no_progress, chunk_runs=args.chunk_runs)
@@ -220,7 +220,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     inputs["posterior_sha256"] = posterior.digest if posterior else None
     default = RESULTS / (f"compare-{_stem(args.cases)}" if own else "compare")
     out = _out_folder(args.out, default, inputs, COMPARE_FILES)
-    workers = _workers(args.workers)
+    workers = capped_workers(args.workers)
     with folder_written_whole(out, COMPARE_FILES) as stage:
         used = calibration_cases()
         result = compare_cases(cases, args.reps, args.seed, workers,
@@ -301,7 +301,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
     inputs = {"samples": args.samples, "seed": args.seed,
               "posterior_sha256": posterior.digest if posterior else None}
     out = _out_folder(args.out, RESULTS / "facts", inputs, FACTS_FILES)
-    workers = _workers(args.workers)
+    workers = capped_workers(args.workers)
     with folder_written_whole(out, FACTS_FILES) as stage:
         runs = run_facts(args.samples, args.seed, workers, posterior=posterior)
         result = {**facts(runs), **posterior_note(posterior)}

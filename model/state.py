@@ -4,7 +4,8 @@ Per-agent state has shape (B, N) (citizens) or (B, M) (officers); the regime's s
 have shape (B,) and its pillars (B, 6). Every campaign in a batch has the same grid and
 the same numbers of citizens and officers, so no row needs padding. Kept apart from the
 Mesa agents so that each step updates every agent of every replicate at once; the Mesa
-model (model.model) is a batch of one and shows its row through `model.views`.
+model (model/model.py) is a batch of one and shows its row through array views and
+its Mesa agents (model/agents.py).
 """
 
 from __future__ import annotations

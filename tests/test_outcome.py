@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from civres.model import Outcome, Thresholds, classify
-from civres.model.outcome import _violent_fraction, peak_violent_fraction
+from civres.model.outcome import Decision, _violent_fraction, peak_violent_fraction, reported
 
 
 def runs(*pieces):
@@ -374,3 +374,21 @@ def test_a_quiet_end_is_suppressed_only_after_mass_arrests(level, outcome):
         "repression_level": np.r_[[0.2] * 10, [level], [0.2] * (n - 11)],
     }
     assert classify(trajectory, final=True).outcome == outcome
+
+
+# ---------------------------------------------------------------- reported: the judge's rule
+
+
+def test_reported_judges_a_stopped_undecided_campaign_as_at_the_horizon():
+    # a quiet campaign after mass arrests: suppressed once judged at the horizon
+    t = trajectory(runs((0.3, 5), (0.0, 40)), [0.0], [0.9], jailed=runs((0.0, 5), (0.2, 40)),
+                   repression_level=[0.5])
+    open_ = Decision(None, None)
+    assert reported(open_, False, t) == open_  # still running: nothing decided yet
+    assert reported(open_, True, t) == Decision(Outcome.SUPPRESSED, 44)
+    # a decided campaign keeps its verdict, stopped or not
+    won = Decision(Outcome.SUCCESS, 3)
+    assert reported(won, True, t) is won and reported(won, False, t) is won
+    # the thresholds reach the final judgement: a longer quiet window finds it stalled
+    assert reported(open_, True, t, Thresholds(quiet_window=41)) == Decision(Outcome.STALLED, 44)
+    assert reported(open_, True, t, Thresholds(mass_arrests=0.6)).outcome == Outcome.STALLED

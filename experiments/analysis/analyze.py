@@ -34,24 +34,22 @@ import json
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from civres.errors import AnalysisError
+from civres.experiments.sweeps.checks import check_run_table, completeness, sweep_config
+from civres.experiments.sweeps.designs import SweepConfig
+from civres.experiments.sweeps.folders import folder_written_whole
+from civres.experiments.sweeps.store import read_results, to_pandas
+from civres.model.vocabulary import Outcome
 
-from civres.errors import AnalysisError  # noqa: E402
-from civres.experiments.sweeps.checks import check_run_table, completeness, sweep_config  # noqa: E402
-from civres.experiments.sweeps.designs import SweepConfig  # noqa: E402
-from civres.experiments.sweeps.folders import folder_written_whole  # noqa: E402
-from civres.experiments.sweeps.store import _to_pandas, read_results  # noqa: E402
-from civres.model.vocabulary import Outcome  # noqa: E402
-
-from .figures import save_figure  # noqa: E402
-from .sensitivity import sensitivity  # noqa: E402
+from .figures import new_figure, save_figure
+from .sensitivity import sensitivity
 
 Z95 = 1.959963984540054
 # Chenoweth & Stephan: no campaign that drew 3.5% of the population at its peak failed.
@@ -163,7 +161,7 @@ def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None
         damaged = f" (damaged: {results.damage_report()})" if results.damaged else ""
         raise AnalysisError(f"{result_dir} holds no finished runs{damaged}")
     check_run_table(results, config, notes)
-    runs = _to_pandas(results.runs)
+    runs = to_pandas(results.runs)
     status = completeness(runs, config)
     if not status.complete:
         notes.append(f"{result_dir} is an incomplete sweep: {status.runs_done} of "
@@ -239,7 +237,7 @@ def outcome_map(runs: pd.DataFrame, config: SweepConfig, x: str, y: str | None,
     sampled design shows one marker per design point.
     """
     cols = [x] if y is None else [x, y]
-    fig, ax = plt.subplots(figsize=(6.5, 5))
+    fig, ax = new_figure(figsize=(6.5, 5))
     if config.design == "grid":
         cells = outcome_probabilities(runs, cols)
         xs = sorted(cells[x].unique())
@@ -273,7 +271,7 @@ def success_vs_participation(runs: pd.DataFrame, path: Path, bins: int = 12,
     ok = runs[runs["error"].isna()]
     share = ok["peak_participation_pct"].to_numpy(dtype=float)
     success = (ok["outcome"] == Outcome.SUCCESS).to_numpy()
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    fig, ax = new_figure(figsize=(6.5, 4.5))
     positive = share > 0
     if positive.any():
         lo_edge = max(share[positive].min(), 1e-4)
@@ -318,7 +316,7 @@ def defections_figure(runs: pd.DataFrame, path: Path, mark: str = "") -> Path:
         errs[0].append(max(rate - float(lo), 0.0))
         errs[1].append(max(float(hi) - rate, 0.0))
         ns.append(n)
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    fig, ax = new_figure(figsize=(5, 4.5))
     bars = ax.bar(labels, rates, yerr=errs, capsize=5, color=["0.6", Outcome.SUCCESS.colour])
     for bar, n in zip(bars, ns, strict=True):
         ax.text(bar.get_x() + bar.get_width() / 2, 0.02, f"n = {n}", ha="center", fontsize=9)
@@ -328,11 +326,11 @@ def defections_figure(runs: pd.DataFrame, path: Path, mark: str = "") -> Path:
     return _save(fig, path)
 
 
-def _title(ax: plt.Axes, title: str, mark: str) -> None:
+def _title(ax: Axes, title: str, mark: str) -> None:
     """A figure's title, with the incomplete-sweep mark on a line of its own."""
     ax.set_title(title + (f"\n{mark}" if mark else ""),
                  color="tab:red" if mark else "black")
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     return save_figure(fig, path, dpi=120)

@@ -1,30 +1,38 @@
-"""Figures of a single campaign."""
+"""Figures: a pyplot-free way to make and save them, and the figure of one campaign.
+
+Figures are built on matplotlib's object API (`Figure`, drawn by the Agg canvas when
+saved), never through pyplot: no backend is chosen at import, no global figure state is
+kept, and a library user's own matplotlib set-up is left alone.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from civres.model.vocabulary import PILLAR_COLOURS, PILLAR_NAMES  # noqa: E402
+from civres.model.vocabulary import PILLAR_COLOURS, PILLAR_NAMES
 
 
-def save_figure(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
-    """Lay out, write (creating the folder) and close a figure; return its path."""
+def new_figure(*args: Any, figsize: tuple[float, float], **kwargs: Any) -> tuple[Figure, Any]:
+    """A new figure and its axes: `plt.subplots` without pyplot (same arguments)."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*args, **kwargs)
+
+
+def save_figure(fig: Figure, path: Path, dpi: int = 110) -> Path:
+    """Lay out and write a figure (creating the folder); return its path."""
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
-    plt.close(fig)
     return path
 
 
 def campaign_figure(trajectory: pd.DataFrame, summary: dict, path: Path) -> Path:
     """Plot participation, pillar loyalties and the regime's standing over time."""
-    fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
+    fig, axes = new_figure(3, 1, figsize=(8, 9), sharex=True)
     t = trajectory["step"]
     ax = axes[0]
     ax.plot(t, trajectory["participation"], label="participating (share of citizens)")

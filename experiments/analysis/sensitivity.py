@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from civres.experiments.sweeps.designs import (  # noqa: E402
+from civres.experiments.sweeps.designs import (
     MORRIS_LEVELS,
     SweepConfig,
     salib_problem,
     sample_matrix,
 )
 
-from .figures import save_figure  # noqa: E402
+from .figures import new_figure, save_figure
 
 
 def sensitivity(runs: pd.DataFrame, config: SweepConfig, out: Path) -> list[Path]:
@@ -67,7 +63,7 @@ def sensitivity(runs: pd.DataFrame, config: SweepConfig, out: Path) -> list[Path
 def _sensitivity_figure(table: pd.DataFrame, design: str, path: Path) -> Path:
     """Bar charts of the indices, one panel per output."""
     outputs = list(dict.fromkeys(table["output"]))
-    fig, axes = plt.subplots(1, len(outputs), figsize=(5 * len(outputs), 4), squeeze=False)
+    fig, axes = new_figure(1, len(outputs), figsize=(5 * len(outputs), 4), squeeze=False)
     keys = [("S1", "S1_conf"), ("ST", "ST_conf")] if design == "sobol" else [
         ("mu_star", "mu_star_conf"), ("sigma", None)]
     for ax, output in zip(axes[0], outputs, strict=True):

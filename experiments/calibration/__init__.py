@@ -7,5 +7,5 @@
     record      which catalogue cases a committed calibration used
 
 May import: `civres.model`, `civres.errors`, `civres.experiments.sweeps` and
-`civres.experiments.history`.
+`civres.experiments.history` and `civres.experiments.analysis` (figures).
 """

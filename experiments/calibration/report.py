@@ -103,14 +103,12 @@ def format_report(report: dict[str, Any]) -> str:
 
 def posterior_figure(post: pd.DataFrame, config: CalibrationConfig, path: Path) -> Path:
     """One weighted histogram per coefficient over its prior's range."""
-    import matplotlib.pyplot as plt
-
-    from civres.experiments.analysis.figures import save_figure
+    from civres.experiments.analysis.figures import new_figure, save_figure
 
     names = list(config.priors)
     columns = min(4, len(names))
     rows = -(-len(names) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2.6 * rows), squeeze=False)
+    fig, axes = new_figure(rows, columns, figsize=(3 * columns, 2.6 * rows), squeeze=False)
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     for ax, name in zip(axes.flat, names, strict=False):
@@ -129,12 +127,10 @@ def posterior_figure(post: pd.DataFrame, config: CalibrationConfig, path: Path) 
 
 def predictive_figure(check: dict[str, Any], path: Path) -> Path:
     """Each target: the posterior's 90% predictive interval and median, the target marked."""
-    import matplotlib.pyplot as plt
-
-    from civres.experiments.analysis.figures import save_figure
+    from civres.experiments.analysis.figures import new_figure, save_figure
 
     names = list(check)
-    fig, ax = plt.subplots(figsize=(7, 0.4 * len(names) + 1.2))
+    fig, ax = new_figure(figsize=(7, 0.4 * len(names) + 1.2))
     for i, name in enumerate(names):
         c = check[name]
         scale = STATISTICS[name].scale

@@ -22,11 +22,11 @@ import pandas as pd
 from civres.experiments.history.cases import Case
 from civres.experiments.history.facts import (
     WEEKS,
-    _median,
-    _numbers,
+    as_numbers,
     facts,
+    median_or_none,
     random_case,
-    run_campaigns,
+    run_case_campaigns,
 )
 
 #: Start years of the campaigns: the published period and the decade of the decline.
@@ -98,7 +98,7 @@ STATISTICS: dict[str, Statistic] = {
     "median_peak_pct": Statistic(
         "median peak participation, % of the population (not published: for tests and "
         "users' own data)", float("nan"), "-", 1.0,
-        lambda _, runs: _median(_numbers(runs["peak_participation_pct"]))),
+        lambda _, runs: median_or_none(as_numbers(runs["peak_participation_pct"]))),
 }
 
 
@@ -123,7 +123,7 @@ def simulate(coefficients: dict[str, float], campaigns: int, seed: int,
     measured over the early campaigns; a statistic whose group is empty is None.
     """
     cases = sampled_campaigns(campaigns, seed if design_seed is None else design_seed)
-    runs = run_campaigns(cases, seed, workers, paired=False,
+    runs = run_case_campaigns(cases, seed, workers, paired=False,
                          coefficients=[dict(coefficients)] * len(cases), **run_settings)
     early = runs[runs["start_year"] <= EARLY_YEARS[1]]
     summary = facts(early)

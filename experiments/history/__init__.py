@@ -8,5 +8,6 @@
     compare     `civres compare`: every case simulated and scored beside the baselines
     facts       `civres facts`: sampled campaigns set beside the published figures
 
-May import: `civres.model`, `civres.errors`, `civres.experiments.sweeps`.
+May import: `civres.model`, `civres.errors`, `civres.experiments.sweeps` and
+`civres.experiments.analysis` (figures).
 """

@@ -342,12 +342,10 @@ def _number(value: float | None, spec: str) -> str:
 
 def comparison_figure(result: dict[str, Any], path: Path) -> Path:
     """Per case: the simulated outcome distribution as a bar, the observed outcome marked."""
-    import matplotlib.pyplot as plt
-
-    from civres.experiments.analysis.figures import save_figure
+    from civres.experiments.analysis.figures import new_figure, save_figure
 
     rows = result["cases"]
-    fig, ax = plt.subplots(figsize=(8, 0.28 * len(rows) + 1.5))
+    fig, ax = new_figure(figsize=(8, 0.28 * len(rows) + 1.5))
     for i, r in enumerate(rows):
         left = 0.0
         for k in Outcome:

@@ -106,10 +106,10 @@ def run_facts(samples: int, seed: int, workers: int | None, posterior: Posterior
     """
     cases = sample_cases(samples, seed)
     drawn = posterior.draw(len(cases), seed) if posterior is not None else None
-    return run_campaigns(cases, seed, workers, coefficients=drawn, **run_overrides)
+    return run_case_campaigns(cases, seed, workers, coefficients=drawn, **run_overrides)
 
 
-def run_campaigns(cases: list[Case], seed: int, workers: int | None, paired: bool = True,
+def run_case_campaigns(cases: list[Case], seed: int, workers: int | None, paired: bool = True,
                   coefficients: list[dict[str, float]] | None = None,
                   **run_overrides: Any) -> pd.DataFrame:
     """Run one model per campaign and add what the facts need; a row per campaign.
@@ -132,8 +132,8 @@ def run_campaigns(cases: list[Case], seed: int, workers: int | None, paired: boo
     runs["success"] = runs["outcome"] == Outcome.SUCCESS
     # Primarily violent, as NAVCO codes it: violent participants were the majority at some
     # step with a sizeable violent flank (a flank alone does not make a campaign violent).
-    runs["turned_violent"] = ok & (_numbers(runs["peak_violent_fraction"]) >= VIOLENT_MAJORITY)
-    runs["defections"] = ok & (_numbers(runs["security_defected_share"]) > 0)
+    runs["turned_violent"] = ok & (as_numbers(runs["peak_violent_fraction"]) >= VIOLENT_MAJORITY)
+    runs["defections"] = ok & (as_numbers(runs["security_defected_share"]) > 0)
     runs["fell_by_horizon"], runs["war_weeks"] = _fell_by_horizon(runs, params, workers)
     runs["won"] = np.where(runs["turned_violent"], runs["fell_by_horizon"], runs["success"])
     runs["goal"] = [case.goal for case in cases]
@@ -164,7 +164,7 @@ def _learning_counterfactual(runs: pd.DataFrame, params: list[dict[str, Any]],
         runs.loc[chosen, column] = won.to_numpy()
 
 
-def _numbers(column: pd.Series) -> pd.Series:
+def as_numbers(column: pd.Series) -> pd.Series:
     """A summary column as floats (NaN for failed runs, whatever the column's dtype)."""
     return pd.to_numeric(column, errors="coerce")
 
@@ -186,8 +186,9 @@ def _fell_by_horizon(runs: pd.DataFrame, params: list[dict[str, Any]],
         longer = [{**params[i], "run_to_horizon": True} for i in again]
         rerun = run_many(longer, 0, workers, seeds=runs.loc[again, "seed"].tolist())
         fell.loc[again] = rerun["regime_fell"].eq(True).to_numpy()
-        start = _numbers(runs.loc[again, "decided_step"]) - _numbers(runs.loc[again, "duration"])
-        end = _numbers(rerun["fell_step"]).fillna(_numbers(rerun["steps"]))
+        start = (as_numbers(runs.loc[again, "decided_step"])
+                 - as_numbers(runs.loc[again, "duration"]))
+        end = as_numbers(rerun["fell_step"]).fillna(as_numbers(rerun["steps"]))
         weeks.loc[again] = end.to_numpy() - start.to_numpy()
         failed = rerun["error"].notna().to_numpy()
         if failed.any():
@@ -218,8 +219,8 @@ def facts(runs: pd.DataFrame) -> dict[str, Any]:
     low = runs["learning"] <= LOW_LEARNING
     high = runs["learning"] >= HIGH_LEARNING
     defections = runs["defections"].astype(bool)
-    years = _numbers(runs["duration"]) / WEEKS
-    war_years = _numbers(runs["war_weeks"]) / WEEKS
+    years = as_numbers(runs["duration"]) / WEEKS
+    war_years = as_numbers(runs["war_weeks"]) / WEEKS
     return {
         "nonviolent_success": _rate(won[~violent]), "n_nonviolent": int((~violent).sum()),
         "violent_success": _rate(won[violent]), "n_violent": int(violent.sum()),
@@ -233,10 +234,10 @@ def facts(runs: pd.DataFrame) -> dict[str, Any]:
         "success_by_learning_paired": {
             str(level): _rate_of_known(runs.get(f"success_at_learning_{level}"))
             for level in PAIRED_LEARNING},
-        "median_years_nonviolent": _median(years[~violent & (runs["duration"] > 0)]),
-        "median_years_violent": _median(war_years[violent]),
+        "median_years_nonviolent": median_or_none(years[~violent & (runs["duration"] > 0)]),
+        "median_years_violent": median_or_none(war_years[violent]),
         "median_years_by_outcome": {
-            o: _median(years[(runs["outcome"] == o) & (runs["duration"] > 0)])
+            o: median_or_none(years[(runs["outcome"] == o) & (runs["duration"] > 0)])
             for o in Outcome},
         "n_maximalist": len(runs),
         "outcome_shares": {o: _rate(every["outcome"] == o) for o in Outcome},
@@ -257,7 +258,7 @@ def _rate_of_known(values: pd.Series | None) -> float | None:
     return float(values.mean()) if len(values) else None
 
 
-def _median(values: pd.Series) -> float | None:
+def median_or_none(values: pd.Series) -> float | None:
     """Median of a series (NaN left out), None when empty."""
     values = values.dropna()
     return float(values.median()) if len(values) else None
@@ -315,11 +316,9 @@ def format_facts(result: dict[str, Any]) -> str:
 
 def facts_figure(result: dict[str, Any], path: Path) -> Path:
     """Bars: the model's aggregate facts, with the published figures marked."""
-    import matplotlib.pyplot as plt
+    from civres.experiments.analysis.figures import new_figure, save_figure
 
-    from civres.experiments.analysis.figures import save_figure
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (left, right) = new_figure(1, 2, figsize=(10, 4))
     labels = ["nonviolent", "violent", "defections", "no defections", "low learning",
               "high learning"]
     keys = ["nonviolent_success", "violent_success", "success_with_defection",

@@ -24,7 +24,7 @@ from civres.model import Params
 from civres.model.vocabulary import PILLAR_NAMES, Outcome
 
 from .designs import ConfigError, SweepConfig, design_points, parse_config
-from .store import MANIFEST_FILE, Results, _to_pandas, read_manifest
+from .store import MANIFEST_FILE, Results, read_manifest, to_pandas
 from .tasks import run_schema
 
 #: Declared ranges of the summary columns (inclusive; None: unbounded). Every numeric
@@ -144,7 +144,7 @@ def check_run_table(results: Results, config: SweepConfig, notes: list[str]) -> 
 
 def _value_problems(table: pa.Table, config: SweepConfig) -> list[str]:
     """Values outside the vocabulary or the declared ranges, one phrase each."""
-    runs = _to_pandas(table)
+    runs = to_pandas(table)
     problems = []
     ids = runs["run_id"]
 

@@ -9,7 +9,6 @@ sweep holds its folder's lock (`locked`: flock on OUT/.lock) while it writes.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import secrets
@@ -30,7 +29,7 @@ LOCK_FILE = ".lock"
 
 
 @contextmanager
-def _atomic(path: Path) -> Iterator[IO[bytes]]:
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
     """Open a hidden temporary file beside `path`; on success fsync it and rename it.
 
     Readers see the old file or the whole new one, never half of it, even after a crash.
@@ -72,7 +71,7 @@ def _fsync_folder(folder: Path) -> None:
 
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write a text (UTF-8) or binary file atomically: readers never see it half-written."""
-    with _atomic(Path(path)) as handle:
+    with atomic_file(Path(path)) as handle:
         handle.write(data.encode() if isinstance(data, str) else data)
 
 
@@ -232,11 +231,3 @@ def is_locked(out_dir: Path) -> bool:
         os.close(fd)
     return False
 
-
-def is_disk_full(err: BaseException) -> bool:
-    """Whether an error (or its cause) is a full disk or quota."""
-    while err is not None:
-        if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        err = err.__cause__
-    return False

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .designs import canonical_json
-from .folders import _atomic, write_atomic
+from .folders import atomic_file, write_atomic
 
 #: The Parquet key-value metadata key of a file's seal.
 SEAL_KEY = b"civres.seal"
@@ -42,7 +42,7 @@ def write_parquet_atomic(table: pa.Table, path: Path, identity: dict[str, Any] |
     With an `identity` the file is sealed (see the module's docstring).
     """
     if identity is None:
-        with _atomic(Path(path)) as handle:
+        with atomic_file(Path(path)) as handle:
             pq.write_table(table, handle, write_page_checksum=True)
         return
     buffer = io.BytesIO()

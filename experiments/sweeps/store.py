@@ -247,7 +247,7 @@ def combine_trajectories(sources: list[pa.Table], keep: set[int]) -> pa.Table | 
     return table.take(pa.array(order))
 
 
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
+def to_pandas(table: pa.Table) -> pd.DataFrame:
     """Arrow to pandas with nullable ints and bools, so failed runs do not turn ints float."""
     mapping = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype(),
                pa.bool_(): pd.BooleanDtype()}
@@ -304,7 +304,7 @@ def load_runs(out_dir: str | Path) -> pd.DataFrame:
     """
     results = read_results(out_dir)
     _warn_damaged(results)
-    return pd.DataFrame() if results.runs is None else _to_pandas(results.runs)
+    return pd.DataFrame() if results.runs is None else to_pandas(results.runs)
 
 
 def load_trajectories(out_dir: str | Path) -> pd.DataFrame:
@@ -320,7 +320,7 @@ def load_trajectories(out_dir: str | Path) -> pd.DataFrame:
     runs = combine_runs([s.table for s in found.runs])
     keep = set() if runs is None else set(runs["run_id"].to_pylist())
     table = combine_trajectories([s.table for s in found.trajectories], keep)
-    return pd.DataFrame() if table is None else _to_pandas(table)
+    return pd.DataFrame() if table is None else to_pandas(table)
 
 
 def has_results(out_dir: Path) -> bool:

@@ -8,22 +8,12 @@ import numpy as np
 
 from ._batch import scalar_or_array
 
-#: Extra weight of the risk of arrest under the harshest (lethal) orders: fear of death.
-LETHAL_FEAR = 2.0
-#: Share of its fatigue a quiet citizen keeps each week (recovery).
-FATIGUE_KEPT = 0.99
-#: Fall in regime support over the progress window that counts as full progress: the
-#: campaign visibly winning, or a demand granted.
-FULL_PROGRESS = 0.05
-#: Per-week pull of a citizen's view of legitimacy towards the regime's standing (what
-#: the regime does and says), and the view lost per unit of nonviolent repression
-#: witnessed per citizen present (lasting, unlike outrage).
-VIEW_INERTIA, VIEW_SHOCK = 0.05, 0.05
-#: Most of the citizens that arms can equip, at armed_capacity 1 (a society at war).
-ARMS_MAX = 0.5
-#: Citizens a defected officer's weapons can arm.
-ARMS_PER_DEFECTOR = 3.0
-
+__all__ = [
+    "ARMS_MAX", "ARMS_PER_DEFECTOR", "FATIGUE_KEPT", "FULL_PROGRESS", "LETHAL_FEAR", "VIEW_INERTIA",
+    "VIEW_SHOCK", "armed_places", "armed_subset", "arrest_probability", "fear_of_force",
+    "grievance", "next_fatigue", "next_views", "opposition_signal", "progress", "social_pull",
+    "thresholds", "turns_violent", "wants_to_act",
+]
 
 def grievance(hardship, legitimacy, outrage=0.0):
     """Epstein's grievance G = H (1 - L), plus outrage at repression witnessed (backfire)."""
@@ -61,6 +51,10 @@ def wants_to_act(grievance_, risk_aversion, arrest_prob, pull, threshold, fatigu
             > threshold)
 
 
+#: Extra weight of the risk of arrest under the harshest (lethal) orders: fear of death.
+LETHAL_FEAR = 2.0
+
+
 def fear_of_force(lethal_share_, max_lethal):
     """How much more the risk of arrest weighs when arrests may end in death."""
     return 1.0 + LETHAL_FEAR * lethal_share_ / max_lethal
@@ -90,6 +84,11 @@ def opposition_signal(weight, media_freedom, participation):
     return weight * media_freedom * participation
 
 
+#: Fall in regime support over the progress window that counts as full progress: the
+#: campaign visibly winning, or a demand granted.
+FULL_PROGRESS = 0.05
+
+
 def progress(support_before, support_now, granted=False):
     """The campaign's progress as its participants see it, in [0, 1].
 
@@ -102,6 +101,10 @@ def progress(support_before, support_now, granted=False):
     return scalar_or_array(np.where(granted, 1.0, judged))
 
 
+#: Share of its fatigue a quiet citizen keeps each week (recovery).
+FATIGUE_KEPT = 0.99
+
+
 def next_fatigue(fatigue, active, rate, progress_):
     """Participation wears people down unless the campaign visibly gets somewhere.
 
@@ -110,6 +113,12 @@ def next_fatigue(fatigue, active, rate, progress_):
     """
     tiring = fatigue + rate * (1.0 - progress_) * (1.0 - fatigue)
     return np.where(active, tiring, fatigue * FATIGUE_KEPT)
+
+
+#: Per-week pull of a citizen's view of legitimacy towards the regime's standing (what
+#: the regime does and says), and the view lost per unit of nonviolent repression
+#: witnessed per citizen present (lasting, unlike outrage).
+VIEW_INERTIA, VIEW_SHOCK = 0.05, 0.05
 
 
 def next_views(views, legitimacy, repression_seen, propaganda):
@@ -122,6 +131,12 @@ def next_views(views, legitimacy, repression_seen, propaganda):
     """
     drift = VIEW_INERTIA * (legitimacy - views)
     return np.clip(views + drift - VIEW_SHOCK * repression_seen * (1.0 - propaganda), 0.0, 1.0)
+
+
+#: Most of the citizens that arms can equip, at armed_capacity 1 (a society at war).
+ARMS_MAX = 0.5
+#: Citizens a defected officer's weapons can arm.
+ARMS_PER_DEFECTOR = 3.0
 
 
 def armed_places(armed_capacity, n_citizens, defected_officers):

@@ -6,57 +6,21 @@ import numpy as np
 
 from ._batch import per_pillar, scalar_or_array
 
-#: Share of its willingness to repress that a regime uses when all is quiet.
-CALM_POLICING = 0.5
-#: Threat a regime reads per active share of citizens (a tenth active: full threat) and
-#: per violent share (a twentieth violent: full threat), on top of CALM_POLICING.
-THREAT_PER_ACTIVE, THREAT_PER_VIOLENT = 5.0, 10.0
+__all__ = [
+    "BACKFIRE_BLUNTING", "BACKFIRE_CEILING", "CALM_POLICING", "CONCEDE_BELOW", "CONCESSION_RATE",
+    "CONCESSION_WILL", "FLANK_LEGITIMACY", "FRUSTRATION_GAIN", "FRUSTRATION_KEPT", "GRANT_RATE",
+    "INCOME", "LEGITIMACY_INERTIA", "MAXIMALIST_GRANT", "MAX_CONCESSION", "MOBILISED", "NOTICED",
+    "ORDER_GAIN", "PATRONAGE_EFFICIENCY", "PATRONAGE_RATE", "PILLAR_RALLY", "PROGRESS",
+    "PROGRESS_WINDOW", "PROPAGANDA_BASE", "PROPAGANDA_LEARNING", "REPRESSION_SPEED",
+    "REPRESSION_SPEED_LEARNING", "STRIKE_LOSS", "STRIKE_PRESSURE", "TARGETING", "THREAT_PER_ACTIVE",
+    "THREAT_PER_VIOLENT", "backfire_signal", "conceded_baseline", "grant_probability", "income",
+    "legitimacy_change", "next_frustration", "next_repression_level", "patronage",
+    "patronage_shares", "pillar_change", "pressure", "propaganda_reach", "publicity",
+    "regime_support", "repression_target",
+]
+
 #: Pillar loyalty gained per step per violent share of living citizens (radical flank).
 PILLAR_RALLY = 0.2
-#: Regime support below which it starts conceding (and raising legitimacy).
-CONCEDE_BELOW = 0.65
-#: Baseline legitimacy a regime buys back per step per unit of support lost below
-#: CONCEDE_BELOW, by concessions; scaled by CONCESSION_WILL + learning.
-CONCESSION_RATE = 0.02
-#: Willingness to concede of a regime that has learnt nothing.
-CONCESSION_WILL = 0.5
-#: Most legitimacy concessions can buy back: reforms short of giving up power.
-MAX_CONCESSION = 0.1
-#: Per-step pull of legitimacy back to its baseline: the regime's ordinary legitimation.
-LEGITIMACY_INERTIA = 0.05
-#: Legitimacy gained per share of citizens repressed while violent, per unit of
-#: `backfire`: repressing the violent looks like restoring order.
-ORDER_GAIN = 0.2
-#: Legitimacy gained per step per violent share of citizens (radical flank).
-FLANK_LEGITIMACY = 0.05
-#: Most publicised repression (share of citizens) a week of backfire can count: the
-#: saturation of outrage.
-BACKFIRE_CEILING = 0.005
-#: Share of backfire that a fully learnt regime's low-publicity repression avoids.
-BACKFIRE_BLUNTING = 0.5
-#: How fast the repression level moves to its target per step: REPRESSION_SPEED plus
-#: REPRESSION_SPEED_LEARNING per unit of learning (learnt regimes react faster).
-REPRESSION_SPEED, REPRESSION_SPEED_LEARNING = 0.1, 0.4
-#: Reach of propaganda: PROPAGANDA_BASE plus PROPAGANDA_LEARNING per unit of learning,
-#: times the unfree share of the media and the media pillar's loyalty.
-PROPAGANDA_BASE, PROPAGANDA_LEARNING = 0.3, 0.6
-#: Patronage spent per step (loyalty units) while resources last.
-PATRONAGE_RATE = 0.01
-#: Share of patronage that reaches the pillars: PATRONAGE_EFFICIENCY plus as much
-#: again times learning (targeted co-optation).
-PATRONAGE_EFFICIENCY = 0.5
-#: Resources earned per step from a loyal business pillar.
-INCOME = 0.002
-#: Income lost per share of citizens on strike or boycott: a tenth of citizens on
-#: strike stops the economy.
-STRIKE_LOSS = 10.0
-#: Steps over which the movement judges its progress (perceived failure).
-PROGRESS_WINDOW = 20
-#: Participation above which the movement counts as mobilised, and the fall in regime
-#: support over PROGRESS_WINDOW below which it sees no progress.
-MOBILISED, PROGRESS = 0.02, 0.01
-#: Frustration gained per step without progress, and kept per step otherwise.
-FRUSTRATION_GAIN, FRUSTRATION_KEPT = 0.01, 0.95
 
 
 def pillar_change(
@@ -102,6 +66,13 @@ def regime_support(pillar_loyalty, weights):
     return np.sum(pillar_loyalty * weights, axis=-1) / np.sum(weights)
 
 
+#: Share of its willingness to repress that a regime uses when all is quiet.
+CALM_POLICING = 0.5
+#: Threat a regime reads per active share of citizens (a tenth active: full threat) and
+#: per violent share (a twentieth violent: full threat), on top of CALM_POLICING.
+THREAT_PER_ACTIVE, THREAT_PER_VIOLENT = 5.0, 10.0
+
+
 def repression_target(willingness, participation, violent_share, defected_share):
     """Repression level the regime wants: escalate with mobilisation and violence.
 
@@ -112,6 +83,13 @@ def repression_target(willingness, participation, violent_share, defected_share)
     threat = np.clip(CALM_POLICING + THREAT_PER_ACTIVE * participation
                      + THREAT_PER_VIOLENT * violent_share, 0.0, 1.0)
     return willingness * threat * (1.0 - defected_share)
+
+
+#: Most publicised repression (share of citizens) a week of backfire can count: the
+#: saturation of outrage.
+BACKFIRE_CEILING = 0.005
+#: Share of backfire that a fully learnt regime's low-publicity repression avoids.
+BACKFIRE_BLUNTING = 0.5
 
 
 def backfire_signal(backfire, publicised_repression, propaganda, learning):
@@ -140,6 +118,15 @@ def publicity(crowd_seen, crowd_scale):
     return crowd_seen / (crowd_seen + crowd_scale)
 
 
+#: Per-step pull of legitimacy back to its baseline: the regime's ordinary legitimation.
+LEGITIMACY_INERTIA = 0.05
+#: Legitimacy gained per share of citizens repressed while violent, per unit of
+#: `backfire`: repressing the violent looks like restoring order.
+ORDER_GAIN = 0.2
+#: Legitimacy gained per step per violent share of citizens (radical flank).
+FLANK_LEGITIMACY = 0.05
+
+
 def legitimacy_change(legitimacy, baseline, backfire_loss, violent_repressed, violent_share,
                       backfire, backfire_on, flank_on):
     """One step's change in the regime's legitimacy.
@@ -160,6 +147,17 @@ def legitimacy_change(legitimacy, baseline, backfire_loss, violent_repressed, vi
     return change
 
 
+#: Regime support below which it starts conceding (and raising legitimacy).
+CONCEDE_BELOW = 0.65
+#: Baseline legitimacy a regime buys back per step per unit of support lost below
+#: CONCEDE_BELOW, by concessions; scaled by CONCESSION_WILL + learning.
+CONCESSION_RATE = 0.02
+#: Willingness to concede of a regime that has learnt nothing.
+CONCESSION_WILL = 0.5
+#: Most legitimacy concessions can buy back: reforms short of giving up power.
+MAX_CONCESSION = 0.1
+
+
 def conceded_baseline(baseline, initial_legitimacy, support, learning):
     """The legitimacy baseline after a step's concessions.
 
@@ -174,15 +172,32 @@ def conceded_baseline(baseline, initial_legitimacy, support, learning):
     return scalar_or_array(np.where(support >= CONCEDE_BELOW, baseline, conceded))
 
 
+#: How fast the repression level moves to its target per step: REPRESSION_SPEED plus
+#: REPRESSION_SPEED_LEARNING per unit of learning (learnt regimes react faster).
+REPRESSION_SPEED, REPRESSION_SPEED_LEARNING = 0.1, 0.4
+
+
 def next_repression_level(level, target, learning):
     """The repression level moves part of the way to its target each step."""
     return level + (REPRESSION_SPEED + REPRESSION_SPEED_LEARNING * learning) * (target - level)
+
+
+#: Reach of propaganda: PROPAGANDA_BASE plus PROPAGANDA_LEARNING per unit of learning,
+#: times the unfree share of the media and the media pillar's loyalty.
+PROPAGANDA_BASE, PROPAGANDA_LEARNING = 0.3, 0.6
 
 
 def propaganda_reach(media_freedom, media_loyalty, learning):
     """Share of backfire propaganda absorbs: needs unfree media and a loyal media pillar."""
     skill = PROPAGANDA_BASE + PROPAGANDA_LEARNING * learning
     return (1.0 - media_freedom) * media_loyalty * skill
+
+
+#: Patronage spent per step (loyalty units) while resources last.
+PATRONAGE_RATE = 0.01
+#: Share of patronage that reaches the pillars: PATRONAGE_EFFICIENCY plus as much
+#: again times learning (targeted co-optation).
+PATRONAGE_EFFICIENCY = 0.5
 
 
 def patronage(resources, pillar_loyalty, learning):
@@ -204,9 +219,25 @@ def patronage(resources, pillar_loyalty, learning):
     return given, scalar_or_array(np.where(pays, spend, 0.0))
 
 
+#: Resources earned per step from a loyal business pillar.
+INCOME = 0.002
+#: Income lost per share of citizens on strike or boycott: a tenth of citizens on
+#: strike stops the economy.
+STRIKE_LOSS = 10.0
+
+
 def income(business_loyalty, strike_share):
     """Resources the regime earns in a step: a loyal business pillar pays, strikes cost."""
     return INCOME * business_loyalty * (1.0 - STRIKE_LOSS * strike_share)
+
+
+#: Steps over which the movement judges its progress (perceived failure).
+PROGRESS_WINDOW = 20
+#: Participation above which the movement counts as mobilised, and the fall in regime
+#: support over PROGRESS_WINDOW below which it sees no progress.
+MOBILISED, PROGRESS = 0.02, 0.01
+#: Frustration gained per step without progress, and kept per step otherwise.
+FRUSTRATION_GAIN, FRUSTRATION_KEPT = 0.01, 0.95
 
 
 def next_frustration(frustration, participation, support_now, support_before, judged):
@@ -227,16 +258,9 @@ def next_frustration(frustration, participation, support_now, support_before, ju
         np.where(stuck, frustration + FRUSTRATION_GAIN, frustration * FRUSTRATION_KEPT))
 
 
-#: Weekly hazard of granting a reform demand per unit of pressure, at responsiveness 1.
-GRANT_RATE = 0.2
-#: Pressure a regime ignores: a campaign of half a per cent of citizens.
-NOTICED = 0.005
 #: Weight of strikes and boycotts (dispersed active share) in the pressure on the
 #: regime, against that of participation as a whole.
 STRIKE_PRESSURE = 2.0
-#: How much more the most disloyal pillar gets of patronage per unit of learning
-#: (targeting: the exponent on need).
-TARGETING = 3.0
 
 
 def pressure(participation, dispersed_share, support_lost):
@@ -244,6 +268,10 @@ def pressure(participation, dispersed_share, support_lost):
     return participation + STRIKE_PRESSURE * dispersed_share + support_lost
 
 
+#: Weekly hazard of granting a reform demand per unit of pressure, at responsiveness 1.
+GRANT_RATE = 0.2
+#: Pressure a regime ignores: a campaign of half a per cent of citizens.
+NOTICED = 0.005
 #: How much less readily a regime grants a maximalist demand (its own exit, a transition,
 #: independence) than a policy: negotiated transitions happen (Poland's Round Table,
 #: Chile's plebiscite), but rarely.
@@ -258,6 +286,11 @@ def grant_probability(responsiveness, pressure_):
     campaigns (Chenoweth & Stephan 2011).
     """
     return 1.0 - np.exp(-GRANT_RATE * responsiveness * np.maximum(pressure_ - NOTICED, 0.0))
+
+
+#: How much more the most disloyal pillar gets of patronage per unit of learning
+#: (targeting: the exponent on need).
+TARGETING = 3.0
 
 
 def patronage_shares(pillar_loyalty, learning):

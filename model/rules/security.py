@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Repression level above which the regime orders lethal force.
-LETHAL_LEVEL = 0.75
-#: Share of arrests that end in a killing under the harshest orders.
-MAX_LETHAL = 0.2
-#: Ratio of nonviolent protesters to officers at which the moral cost is half its peak.
-CROWD_HALF = 2.0
-#: Share of the moral cost that a fully learnt regime's loyal elite units and selective
-#: deployment spare its officers.
-MORAL_BLUNTING = 0.5
-#: Loyalty officers lose per step per unit of legitimacy below LEGITIMACY_FLOOR.
-LOYALTY_DRIFT, LEGITIMACY_FLOOR = 0.01, 0.5
-
+__all__ = [
+    "COUP_PROOFING", "CROWD_HALF", "LEGITIMACY_FLOOR", "LETHAL_LEVEL", "LOYALTY_DRIFT",
+    "LOYALTY_REVERSION", "MAX_LETHAL", "MORAL_BLUNTING", "PREEMPT_BELOW", "SURVEILLANCE", "TIES",
+    "arrest_hazard_per_officer", "arrest_rate", "arrested", "coup_proofed", "lethal_share",
+    "loyalty_change", "loyalty_reversion", "social_ties", "surveillance_hazard",
+]
 
 def arrest_hazard_per_officer(repression_level, capacity, visible_in_vision):
     """Arrests an officer makes per visible active in its vision, per step.
@@ -41,9 +35,24 @@ def arrest_rate(repression_level):
     return np.minimum(1.0, 2.0 * repression_level)
 
 
+#: Repression level above which the regime orders lethal force.
+LETHAL_LEVEL = 0.75
+#: Share of arrests that end in a killing under the harshest orders.
+MAX_LETHAL = 0.2
+
+
 def lethal_share(repression_level):
     """Share of arrests that are killings: none below LETHAL_LEVEL, MAX_LETHAL at 1."""
     return MAX_LETHAL * np.clip((repression_level - LETHAL_LEVEL) / (1.0 - LETHAL_LEVEL), 0.0, 1.0)
+
+
+#: Ratio of nonviolent protesters to officers at which the moral cost is half its peak.
+CROWD_HALF = 2.0
+#: Share of the moral cost that a fully learnt regime's loyal elite units and selective
+#: deployment spare its officers.
+MORAL_BLUNTING = 0.5
+#: Loyalty officers lose per step per unit of legitimacy below LEGITIMACY_FLOOR.
+LOYALTY_DRIFT, LEGITIMACY_FLOOR = 0.01, 0.5
 
 
 def loyalty_change(
@@ -82,17 +91,8 @@ def loyalty_change(
     return cohesion - moral - peers - drift
 
 
-#: Weekly arrest hazard the secret police put on each active citizen when a campaign is
-#: just starting, at full authoritarian learning (pre-emptive, targeted arrests of the
-#: earliest risers; it needs no officer in vision).
-SURVEILLANCE = 0.5
-#: Participation (active share of citizens) at which pre-emptive arrests stop: beyond
-#: it the campaign is too large for targeted policing.
-PREEMPT_BELOW = 0.05
 #: Loyalty officers (and soldiers) lose per week per share of citizens taking part.
 TIES = 0.01
-#: Per-week pull of an officer's loyalty back to their baseline.
-LOYALTY_REVERSION = 0.02
 #: Share of the pull of defected peers, and of officers' ties to the movement, that a
 #: fully coup-proofed force resists (ethnic stacking, parallel units, rotation: slower
 #: defection cascades, forces recruited apart from the population).
@@ -110,6 +110,15 @@ def social_ties(participation, learning=0.0):
     return TIES * participation * (1.0 - COUP_PROOFING * learning)
 
 
+#: Weekly arrest hazard the secret police put on each active citizen when a campaign is
+#: just starting, at full authoritarian learning (pre-emptive, targeted arrests of the
+#: earliest risers; it needs no officer in vision).
+SURVEILLANCE = 0.5
+#: Participation (active share of citizens) at which pre-emptive arrests stop: beyond
+#: it the campaign is too large for targeted policing.
+PREEMPT_BELOW = 0.05
+
+
 def surveillance_hazard(learning, participation):
     """Weekly hazard of a pre-emptive arrest for each active citizen.
 
@@ -117,6 +126,10 @@ def surveillance_hazard(learning, participation):
     they draw crowds (Chenoweth 2020), and the hazard fades as the campaign grows.
     """
     return learning * SURVEILLANCE * np.maximum(0.0, 1.0 - participation / PREEMPT_BELOW)
+
+
+#: Per-week pull of an officer's loyalty back to their baseline.
+LOYALTY_REVERSION = 0.02
 
 
 def loyalty_reversion(loyalty, baseline):
