@@ -1,8 +1,9 @@
 """Mutation score of `make mutate`: mutmut's verdicts less the listed equivalent mutants.
 
-Reads the verdict of every mutant (`mutmut results --all true`, run in the repository
-root after `mutmut run`) and the equivalent mutants listed in mutation/EQUIVALENT.md
-(first column of its table, each with the reason it cannot be killed). Prints the score
+Reads the verdict of every mutant (`mutmut results --all true`, run in the staged
+copy build/mutation after `mutmut run`; see mutation/stage.py) and the equivalent
+mutants listed in mutation/EQUIVALENT.md (first column of its table, each with the
+reason it cannot be killed). Prints the score
 and every survivor that is neither killed nor listed, and exits 1 below MINIMUM.
 """
 

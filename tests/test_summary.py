@@ -309,3 +309,14 @@ def test_refusals_list_what_is_allowed():
     with pytest.raises(ValueError, match="must name police, military, civil_service, business, "
                                          "clergy, media in order$"):
         RunSummary.from_dict({**values, "pillar_loyalty": {"police": 1.0}})
+
+
+def test_a_summary_holds_an_outcome_member_and_its_plain_forms_the_word():
+    plain = _small_run().run_summary().to_dict()
+    for word in ("success", "violent"):
+        summary = RunSummary.from_dict({**plain, "outcome": word})
+        assert type(summary.outcome) is Outcome and summary.outcome is Outcome(word)
+        assert type(summary.to_dict()["outcome"]) is str and summary.row()["outcome"] == word
+    assert RunSummary.from_dict({**plain, "outcome": None}).outcome is None
+    with pytest.raises(ValueError, match="is not one of success, stalled, suppressed, violent"):
+        RunSummary.from_dict({**plain, "outcome": "won"})

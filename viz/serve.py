@@ -7,7 +7,8 @@ telemetry is switched off, so the page works without internet access.
 
 Solara serves a diagnostics page of its own at /resourcez (threads, kernels, websocket
 counts; no setting turns it off). It is not part of the app, so the server runs as
-`python -m viz.serve run ...`: Solara's own command line, with /resourcez answering 404.
+`python -m civres.viz.serve run ...`: Solara's own command line, with /resourcez
+answering 404.
 
 The command line (civres/cli.py) registers `civres app` and calls `serve_app`;
 problems the user can fix are raised as `civres.errors.UsageError` (exit status 2).

@@ -1,7 +1,7 @@
 """`civres calibrate CONFIG`: approximate Bayesian computation (ABC-SMC) with pyabc.
 
 Each particle is a set of coefficients drawn from the config's uniform priors; its
-simulation runs `campaigns` sampled maximalist campaigns (`calibration_stats.simulate`;
+simulation runs `campaigns` sampled maximalist campaigns (`statistics.simulate`;
 the same campaigns for every particle, drawn with the config's seed, each run with its
 own seed) and measures the aggregate facts; the distance to the targets is a weighted RMS of
 scaled differences; pyabc's sequential Monte Carlo shrinks the tolerance each
