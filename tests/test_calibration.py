@@ -259,9 +259,9 @@ def test_calibrate_resumes_after_kill_9(tmp_path):
         "[run]\nwidth = 16\nheight = 16\nmax_steps = 60\n"
         "[priors]\nfatigue = [0.0, 0.1]\n[targets]\nnonviolent_success = 1.0\n")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "experiments", "calibrate", str(config), "--out",
+    command = [sys.executable, "-m", "civres", "calibrate", str(config), "--out",
                str(out), "--workers", "1"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
