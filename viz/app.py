@@ -12,9 +12,9 @@ import solara
 from mesa.visualization import SolaraViz
 
 from civres.model.mesa_adapter import install_initial_layout
-
-from .adapter import AppModel, model_params
-from .components import PANELS, grid_layout
+from civres.viz.adapter import AppModel, model_params
+# Absolute imports: `solara run` executes this file as a script, not as part of the package.
+from civres.viz.components import PANELS, grid_layout
 
 # SolaraViz gives every panel the same size and takes no layout argument (see
 # model/mesa_adapter.py): our panels start in grid_layout's places.
