@@ -11,9 +11,9 @@ from __future__ import annotations
 import solara
 from mesa.visualization import SolaraViz
 
+# Absolute imports: `solara run` executes this file as a script, not as part of the package.
 from civres.model.mesa_adapter import install_initial_layout
 from civres.viz.adapter import AppModel, model_params
-# Absolute imports: `solara run` executes this file as a script, not as part of the package.
 from civres.viz.components import PANELS, grid_layout
 
 # SolaraViz gives every panel the same size and takes no layout argument (see
