@@ -19,7 +19,7 @@ from .batch_params import BatchParams
 from .phases import CitizenPhases, ConflictPhases, RegimePhases, SecurityPhases
 from .recorder import BatchRecorder, observe
 from .setup import initial_regime, place_population
-from .vocabulary import PILLARS
+from .state import StepMemory
 
 
 class Draws:
@@ -76,18 +76,11 @@ class Batch(CitizenPhases, SecurityPhases, RegimePhases, ConflictPhases):
         self.n_citizens = p.n_citizens
         self.citizens, self.security, self.occupied = place_population(p, self.keys)
         self.regime_state = initial_regime(p, self.security.police_loyalty(p.security_loyalty))
-        self._pillar_baseline = self.regime_state.pillar_loyalty.copy()
-        self._events = np.zeros((p.size, 2, *self.shape))  # nonviolent, all repression
-        self._arrests = np.zeros(p.size, dtype=np.int64)
-        self._killings = np.zeros(p.size, dtype=np.int64)
-        self._battle_deaths = np.zeros(p.size, dtype=np.int64)
-        self._backfire_hit = np.zeros(p.size)
-        self._violent_hit = np.zeros(p.size)
-        self._patronage = np.zeros((p.size, len(PILLARS)))
-        self._crowd_seen = np.zeros((p.size, self.n_citizens))
+        self.memory = StepMemory.start(self.regime_state.pillar_loyalty, self.shape,
+                                       self.n_citizens)
         self.recorder = BatchRecorder(p.size, int(p.max_steps.max()))
-        self._take_stock()
-        self._initial_support = self._support()
+        self.take_stock()
+        self.memory.initial_support = self._support()
         self._record()
 
     @property
@@ -98,23 +91,23 @@ class Batch(CitizenPhases, SecurityPhases, RegimePhases, ConflictPhases):
     def step(self) -> None:
         """Advance every campaign by one step, as a schedule of named phases."""
         self.steps += 1
-        self._citizens_decide()
-        self._security_repress()
-        self._security_shift_loyalty()
-        self._pillars_shift_loyalty()
-        self._regime_adapts()
-        self._armed_conflict()
-        self._serve_jail_terms()
+        self.citizens_decide()
+        self.security_repress()
+        self.security_shift_loyalty()
+        self.pillars_shift_loyalty()
+        self.regime_adapts()
+        self.armed_conflict()
+        self.serve_jail_terms()
         if self.params.movement:
-            self._move()
-        self._take_stock()
+            self.move()
+        self.take_stock()
         self._record()
 
     def _record(self) -> None:
         """Write this step's row of every replicate's trajectory."""
         self.recorder.record(self.steps, observe(
-            self.steps, self.citizens, self.security, self.regime_state, self._arrests,
-            self._killings, self._battle_deaths, self.params.represented_share))
+            self.steps, self.citizens, self.security, self.regime_state, self.memory.arrests,
+            self.memory.killings, self.memory.battle_deaths, self.params.represented_share))
 
     def take(self, rows: np.ndarray) -> None:
         """Keep only the replicates `rows` (the others are done): every array shrinks."""
@@ -125,8 +118,5 @@ class Batch(CitizenPhases, SecurityPhases, RegimePhases, ConflictPhases):
         self.security = self.security.take(rows)
         self.occupied = self.occupied[rows]
         self.regime_state = self.regime_state.take(rows)
-        for name in ("_pillar_baseline", "_events", "_arrests", "_killings", "_battle_deaths",
-                     "_backfire_hit", "_violent_hit", "_patronage", "_crowd_seen",
-                     "_initial_support"):
-            setattr(self, name, getattr(self, name)[rows])
+        self.memory = self.memory.take(rows)
         self.recorder.take(rows)

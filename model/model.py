@@ -24,6 +24,7 @@ from .mesa_adapter import mesa_cell, scenario_with_seed
 from .outcome import Decision, Thresholds, reported
 from .params import Params
 from .recorder import Recorder
+from .state import ReplicateView
 from .summary import RunSummary, summarise
 from .vocabulary import PILLARS
 
@@ -46,28 +47,6 @@ def checked_seed(rng: Any) -> Any:
                 or word < 0:
             raise ValueError(f"seed must be a whole number >= 0 (got {rng!r})")
     return int(rng) if isinstance(rng, np.integer) else rng
-
-
-class _Row:
-    """A model attribute that is replicate 0's entry of the engine's array of that name.
-
-    Scalars (`scalar=True`) read as Python numbers and can be set; arrays read as views.
-    """
-
-    def __init__(self, scalar: bool = False) -> None:
-        self.scalar = scalar
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, model: Any, owner: type | None = None) -> Any:
-        if model is None:
-            return self
-        value = getattr(model.engine, self.name)[0]
-        return value.item() if self.scalar else value
-
-    def __set__(self, model: Any, value: Any) -> None:
-        getattr(model.engine, self.name)[0] = value
 
 
 def _delegate(name: str) -> Any:
@@ -146,17 +125,6 @@ class CivilResistanceModel(mesa.Model):
         scenario: a Mesa Scenario (the app's Reset passes one); it gets the run's seed.
     """
 
-    _events = _Row()
-    _crowd_seen = _Row()
-    _patronage = _Row()
-    _pillar_baseline = _Row()
-    _arrests = _Row(scalar=True)
-    _killings = _Row(scalar=True)
-    _battle_deaths = _Row(scalar=True)
-    _backfire_hit = _Row(scalar=True)
-    _violent_hit = _Row(scalar=True)
-    _initial_support = _Row(scalar=True)
-
     def __init__(
         self,
         params: Params | None = None,
@@ -189,6 +157,11 @@ class CivilResistanceModel(mesa.Model):
         self.pillars = [Pillar(self, i) for i in range(len(PILLARS))]
 
     @property
+    def memory(self) -> ReplicateView:
+        """This campaign's step memory (model.state.StepMemory), read and written by name."""
+        return ReplicateView(self.engine.memory)
+
+    @property
     def decision(self) -> Decision:
         """The outcome as decided so far (None while undecided)."""
         return self.judge.decisions[0]
@@ -206,15 +179,15 @@ class CivilResistanceModel(mesa.Model):
             self.step()
         return self.summary()
 
-    _citizens_decide = _delegate("_citizens_decide")
-    _security_repress = _delegate("_security_repress")
-    _security_shift_loyalty = _delegate("_security_shift_loyalty")
-    _pillars_shift_loyalty = _delegate("_pillars_shift_loyalty")
-    _regime_adapts = _delegate("_regime_adapts")
-    _armed_conflict = _delegate("_armed_conflict")
-    _serve_jail_terms = _delegate("_serve_jail_terms")
-    _move = _delegate("_move")
-    _take_stock = _delegate("_take_stock")
+    citizens_decide = _delegate("citizens_decide")
+    security_repress = _delegate("security_repress")
+    security_shift_loyalty = _delegate("security_shift_loyalty")
+    pillars_shift_loyalty = _delegate("pillars_shift_loyalty")
+    regime_adapts = _delegate("regime_adapts")
+    armed_conflict = _delegate("armed_conflict")
+    serve_jail_terms = _delegate("serve_jail_terms")
+    move = _delegate("move")
+    take_stock = _delegate("take_stock")
 
     # ------------------------------------------------------------------ records
     def outcome_decision(self) -> Decision:

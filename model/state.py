@@ -146,3 +146,62 @@ class RegimeState:
         """The regime of the replicates `rows` (copies)."""
         values = {k: (v[rows] if isinstance(v, np.ndarray) else v) for k, v in vars(self).items()}
         return RegimeState(**values)
+
+
+@dataclass
+class StepMemory:
+    """What one phase leaves for a later phase or step, per replicate (declared once).
+
+    `pillar_baseline` (B, 6): the pillars' loyalty at the start, which they drift back to;
+    `initial_support` (B,): the regime's support at the start (the grant of a demand
+    weighs the support lost since); `events` (B, 2, W, H): this step's repression per
+    cell (nonviolent targets, all targets), which citizens see next step;
+    `arrests`, `killings`, `battle_deaths` (B,): running totals; `backfire_hit`,
+    `violent_hit` (B,): this step's repression of nonviolent and violent citizens per
+    citizen; `patronage` (B, 6): this step's patronage per pillar; `crowd_seen` (B, N):
+    the nonviolent crowd each free citizen saw (publicity of their arrest).
+    """
+
+    pillar_baseline: np.ndarray
+    initial_support: np.ndarray
+    events: np.ndarray
+    arrests: np.ndarray
+    killings: np.ndarray
+    battle_deaths: np.ndarray
+    backfire_hit: np.ndarray
+    violent_hit: np.ndarray
+    patronage: np.ndarray
+    crowd_seen: np.ndarray
+
+    @classmethod
+    def start(cls, pillar_loyalty: np.ndarray, shape: tuple[int, int],
+              n_citizens: int) -> StepMemory:
+        """Empty memory for a batch whose pillars start at `pillar_loyalty` (B, 6)."""
+        size = len(pillar_loyalty)
+        counts = [np.zeros(size, dtype=np.int64) for _ in range(3)]
+        return cls(pillar_loyalty.copy(), np.zeros(size), np.zeros((size, 2, *shape)),
+                   *counts, np.zeros(size), np.zeros(size), np.zeros_like(pillar_loyalty),
+                   np.zeros((size, n_citizens)))
+
+    def take(self, rows: np.ndarray) -> StepMemory:
+        """The memory of the replicates `rows` (copies)."""
+        return StepMemory(**{k: v[rows] for k, v in vars(self).items()})
+
+
+class ReplicateView:
+    """One replicate's entries of a batch's arrays, read and written by attribute.
+
+    `view.name` is `arrays.name[row]`: a Python number for a per-replicate scalar,
+    otherwise a view whose writes go through to the batch; `view.name = value` writes.
+    """
+
+    def __init__(self, arrays: object, row: int = 0) -> None:
+        object.__setattr__(self, "_arrays", arrays)
+        object.__setattr__(self, "_row", row)
+
+    def __getattr__(self, name: str) -> object:
+        value = getattr(self._arrays, name)[self._row]
+        return value.item() if np.ndim(value) == 0 else value
+
+    def __setattr__(self, name: str, value: object) -> None:
+        getattr(self._arrays, name)[self._row] = value

@@ -290,7 +290,7 @@ def _tiny_model(citizen_states=(0, 0, 0), officers=(12, 22), defected=(False, Fa
 ])
 def test_citizens_decide_counts_officers_and_actives_in_vision(setting, expected):
     m = _tiny_model(**setting)
-    m._citizens_decide()
+    m.citizens_decide()
     assert [CITIZEN_STATES[s] for s in m.citizens.state] == expected
 
 
@@ -298,12 +298,12 @@ def test_citizens_remember_repression_they_witness():
     # last step: one nonviolent arrest at (2,3) and a killing of a violent citizen's
     # weight 2 at (1,3); the first two citizens see both cells and each other
     m = _tiny_model(anger_memory=0.9)
-    m._events[0, 2, 3] = 1.0
-    m._events[1, 2, 3] = 1.0
-    m._events[1, 1, 3] = 2.0
+    m.memory.events[0, 2, 3] = 1.0
+    m.memory.events[1, 2, 3] = 1.0
+    m.memory.events[1, 1, 3] = 2.0
     m.citizens.outrage[:] = 0.5
     m.citizens.anger[:] = 0.5
-    m._citizens_decide()
+    m.citizens_decide()
     # outrage 0.9 * 0.5 + 1 / 2 present; anger 0.9 * 0.5 + 3 / 2; unseen: only decays
     assert m.citizens.outrage == pytest.approx([0.95, 0.95, 0.45])
     assert m.citizens.anger == pytest.approx([1.95, 1.95, 0.45])
@@ -313,14 +313,14 @@ def test_propaganda_absorbs_outrage():
     # grievance 0.5 + outrage 1 * memory 0.95 * (1 - propaganda 0.5) = 0.975; the risk
     # 0.8997 leaves 0.075 < 0.1: quiet. Without the propaganda factor: 1.45, acts
     m = _tiny_model(backfire_on=True, outrage=1.0, anger_memory=0.9)
-    m._events[0, 2, 3] = m._events[1, 2, 3] = 1.0
+    m.memory.events[0, 2, 3] = m.memory.events[1, 2, 3] = 1.0
     m.citizens.outrage[:] = 0.5
     m.regime_state.propaganda = 0.5
-    m._citizens_decide()
+    m.citizens_decide()
     assert CITIZEN_STATES[m.citizens.state[0]] == "quiet"
     m.regime_state.propaganda = 0.0
     m.citizens.state[:] = 0
-    m._citizens_decide()   # outrage now 0.9 * 0.95 + 0.5 (events kept): 1.355 > 1
+    m.citizens_decide()   # outrage now 0.9 * 0.95 + 0.5 (events kept): 1.355 > 1
     assert CITIZEN_STATES[m.citizens.state[0]] == "protesting"
 
 
@@ -352,7 +352,7 @@ def _repress(m, caught, killed, secret=None):
     # a draw of 0.99 never arrests), then killings
     secret = [0.99] * len(caught) if secret is None else secret
     m.engine.draws = FixedDraws(caught, *([secret] if m.params.adaptive_regime else []), killed)
-    m._security_repress()
+    m.security_repress()
     return [CITIZEN_STATES[s] for s in m.citizens.state]
 
 
@@ -367,7 +367,7 @@ def test_officers_arrest_with_their_capacity(learning, uniform, expected):
     m = _tiny_model(citizen_states=(1, 0, 0), learning=learning)
     assert _repress(m, [uniform], [0.99])[0] == expected
     # the phase's counter (the summary reads the recorded rows since issue 9)
-    assert m._arrests == (expected == "jailed")
+    assert m.memory.arrests == (expected == "jailed")
     if expected == "jailed":
         assert m.citizens.jail[0] == 30   # terms U{0..30}: the longest is 30
 
@@ -383,35 +383,35 @@ def test_dispersed_actives_are_harder_to_see():
 
 def test_a_killing_in_a_crowd_weighs_five_arrests_and_backfires_by_publicity():
     m = _tiny_model(citizen_states=(1, 0, 0), repression=1.0)   # lethal share 0.2
-    m._crowd_seen[:] = [20.0, 0.0, 0.0]
+    m.memory.crowd_seen[:] = [20.0, 0.0, 0.0]
     assert _repress(m, [0.0], [0.19])[0] == "dead"
     assert m.citizens.pos[0] == -1 and not m.occupied[13]      # off the grid
-    assert (m._arrests, m._killings) == (0, 1)
-    assert m._events[0, 2, 3] == m._events[1, 2, 3] == 5.0       # KILLING_WEIGHT
+    assert (m.memory.arrests, m.memory.killings) == (0, 1)
+    assert m.memory.events[0, 2, 3] == m.memory.events[1, 2, 3] == 5.0       # KILLING_WEIGHT
     # backfire: weight 5 x publicity 20 / (20 + 20) per 3 citizens
-    assert m._backfire_hit == pytest.approx(5 * 0.5 / 3)
-    assert m._violent_hit == 0.0
+    assert m.memory.backfire_hit == pytest.approx(5 * 0.5 / 3)
+    assert m.memory.violent_hit == 0.0
 
 
 def test_repressing_the_violent_counts_as_restoring_order():
     m = _tiny_model(citizen_states=(2, 0, 0))
-    m._crowd_seen[:] = [20.0, 0.0, 0.0]
+    m.memory.crowd_seen[:] = [20.0, 0.0, 0.0]
     assert _repress(m, [0.0], [0.99])[0] == "jailed"
-    assert m._events[0].sum() == 0.0 and m._events[1, 2, 3] == 1.0
-    assert m._backfire_hit == 0.0 and m._violent_hit == pytest.approx(1 / 3)
+    assert m.memory.events[0].sum() == 0.0 and m.memory.events[1, 2, 3] == 1.0
+    assert m.memory.backfire_hit == 0.0 and m.memory.violent_hit == pytest.approx(1 / 3)
 
 
 def test_arrests_stop_when_the_jails_are_full():
     # room for int(0.34 * 3) = 1 prisoner, and the third citizen already holds it
     m = _tiny_model(citizen_states=(1, 0, 3), jail_capacity=0.34)
     assert _repress(m, [0.0], [0.99]) == ["protesting", "quiet", "jailed"]
-    assert m._arrests == 0
+    assert m.memory.arrests == 0
 
 
 def test_jail_terms_run_out():
     m = _tiny_model(citizen_states=(3, 3, 0))
     m.citizens.jail[:] = [0, 2, 0]
-    m._serve_jail_terms()
+    m.serve_jail_terms()
     assert [CITIZEN_STATES[s] for s in m.citizens.state] == ["quiet", "jailed", "quiet"]
     assert m.citizens.jail.tolist() == [0, 1, 0]
 
@@ -425,9 +425,9 @@ def test_officers_loyalty_moves_with_the_rule_patronage_and_noise():
     m = _tiny_model(citizen_states=(1, 1, 0), defection_on=True, moral_cost=0.04)
     m.security.loyalty[:] = 0.5
     m.security.baseline[:] = 0.6
-    m._patronage[:] = [0.003, 0, 0, 0, 0, 0]
+    m.memory.patronage[:] = [0.003, 0, 0, 0, 0, 0]
     m.engine.draws = FixedDraws()
-    m._security_shift_loyalty()
+    m.security_shift_loyalty()
     common = 0.003 + 0.005 - 0.01 * 2 / 3 + 0.002
     assert m.security.loyalty == pytest.approx([0.5 - 0.01 + common, 0.5 + common])
     assert m.security.loyalty == pytest.approx([0.49333333333, 0.50333333333])
@@ -442,7 +442,7 @@ def test_officers_desert_a_losing_war_and_revert_to_their_own_baseline():
     m.security.baseline[:] = [0.9, 0.4]
     m.regime_state.war_share = 0.5
     m.engine.draws = FixedDraws()
-    m._security_shift_loyalty()
+    m.security_shift_loyalty()
     assert m.security.loyalty == pytest.approx([0.5 + 0.008 - 0.015 + 0.005,
                                                 0.5 - 0.002 - 0.015 + 0.005])
 
@@ -458,7 +458,7 @@ def test_coup_proofing_slows_the_pull_of_defected_peers():
         m.security.loyalty[:] = 0.5
         m.security.baseline[:] = 0.5
         m.engine.draws = FixedDraws()
-        m._security_shift_loyalty()
+        m.security_shift_loyalty()
         assert m.security.loyalty[0] == pytest.approx(0.5 - pull + 0.005)
 
 
@@ -469,10 +469,10 @@ def test_pillars_erode_with_their_constituency_strikes_and_defections():
     c, reg = m.citizens, m.regime_state
     c.constituency[:] = [PUBLIC, CIVIL_SERVICE, BUSINESS]   # a civil servant protests
     m.security.loyalty[:] = [0.6, 0.9]
-    m._pillar_baseline[:] = 0.8
+    m.memory.pillar_baseline[:] = 0.8
     reg.pillar_loyalty[:] = [0.8, 0.7, 0.6, 0.6, 0.8, 0.9]
-    m._backfire_hit = 0.0
-    m._pillars_shift_loyalty()
+    m.memory.backfire_hit = 0.0
+    m.pillars_shift_loyalty()
     # erosion -0.1 (constituency share + exposure x 1/3 dispersed active), the army
     # -0.2 x 0.5 defected and (issue 9) ties to the movement TIES x 2/3 active, inertia
     # 0.02 x (0.8 - loyalty); police: the officers' mean loyalty with the defector at 0
@@ -490,7 +490,7 @@ def test_pillars_hold_without_erosion_but_the_police_pillar_follows_officers():
     m = _tiny_model(citizen_states=(1, 1, 0), defected=(False, True), erosion=0.1)
     m.security.loyalty[:] = [0.6, 0.9]
     before = m.regime_state.pillar_loyalty.copy()
-    m._pillars_shift_loyalty()
+    m.pillars_shift_loyalty()
     assert m.regime_state.pillar_loyalty.tolist() == [0.3, *before[1:]]
 
 
@@ -505,10 +505,10 @@ def test_the_regime_adapts_legitimacy_repression_propaganda_patronage_frustratio
     reg.repression_level, reg.resources, reg.frustration = 0.2, 0.5, 0.1
     reg.support_history.clear()
     reg.support_history.append(0.48)
-    m._initial_support = 0.5
-    m._backfire_hit = m._violent_hit = 0.0
+    m.memory.initial_support = 0.5
+    m.memory.backfire_hit = m.memory.violent_hit = 0.0
     m.engine.draws = FixedDraws(0.0132)   # the grant's draw, just above its chance (below)
-    m._regime_adapts()
+    m.regime_adapts()
     # legitimacy: inertia 0.05 x (0.79 - 0.6); the baseline concedes 0.02 x (0.5 + 0.5)
     # x (0.65 - 0.48) = 0.0034, capped at the initial 0.7 + 0.1
     assert reg.legitimacy == pytest.approx(0.6095)
@@ -521,7 +521,7 @@ def test_the_regime_adapts_legitimacy_repression_propaganda_patronage_frustratio
     # patronage: 0.01 spent at efficiency 0.75, by need raised to 1 + 3 x 0.5 (issue 9:
     # targeted at the least loyal): 0.5^2.5 = 0.17678 five times, 0.7^2.5 = 0.40997;
     # income from business 0.3 with a third of citizens on strike (see rules.income)
-    assert m._patronage == pytest.approx(
+    assert m.memory.patronage == pytest.approx(
         [0.0010247, 0.0010247, 0.0010247, 0.0023764, 0.0010247, 0.0010247], abs=1e-7)
     assert reg.resources == pytest.approx(max(0.5 - 0.01 + rules.income(0.3, 1 / 3), 0.0))
     # frustration: not yet PROGRESS_WINDOW steps to judge by: it decays; no progress
@@ -542,9 +542,9 @@ def test_the_regime_grants_a_demand_under_pressure(reform, uniform, granted):
     m = _tiny_model(citizen_states=(1, 1, 0), dispersed=(True, False, False),
                     adaptive_regime=True, reform_goal=reform, responsiveness=0.2)
     m.regime_state.pillar_loyalty[:] = [0.5, 0.5, 0.5, 0.3, 0.5, 0.5]   # support 0.48
-    m._initial_support = 0.5
+    m.memory.initial_support = 0.5
     m.engine.draws = FixedDraws(uniform)
-    m._regime_adapts()
+    m.regime_adapts()
     assert m.regime_state.granted is granted
     # before the 20-week window a campaign has no progress to judge, unless its demand
     # was just granted: that is full progress at once
@@ -555,7 +555,7 @@ def test_a_granted_demand_is_never_reconsidered():
     m = _tiny_model(citizen_states=(1, 1, 0), adaptive_regime=True)
     m.regime_state.granted = True
     m.engine.draws = FixedDraws()   # no draw at all
-    m._regime_adapts()
+    m.regime_adapts()
     assert m.regime_state.granted is True
 
 
@@ -564,7 +564,7 @@ def test_officers_move_too():
     before = m.security.pos.copy()
     for week in range(1, 6):   # draws are keyed by the step: a new week, new proposals
         m.engine.steps = week
-        m._move()
+        m.move()
     assert (m.security.pos != before).any()
 
 
@@ -585,7 +585,7 @@ def test_a_stuck_movement_grows_frustrated(history, expected, progress, granted)
     reg.granted = granted
     reg.support_history.clear()
     reg.support_history.extend(history)
-    m._regime_adapts()
+    m.regime_adapts()
     assert reg.frustration == pytest.approx(expected)
     assert reg.progress == pytest.approx(progress)
 
@@ -596,7 +596,7 @@ def test_violent_crowds_deter_only_with_the_radical_flank_on():
     for flank, expected in ((True, "quiet"), (False, "protesting")):
         m = _tiny_model(citizen_states=(0, 2, 0), officers=(22, 23), threshold_on=True,
                         social_pull=1.0, radical_flank_on=flank, active_threshold=0.3)
-        m._citizens_decide()
+        m.citizens_decide()
         assert CITIZEN_STATES[m.citizens.state[0]] == expected
 
 
@@ -616,7 +616,7 @@ def _states(m):
 ])
 def test_continuous_risk_deters_where_rounding_sees_none(round_risk, expected):
     m = _tiny_model(citizen_states=(0, 1, 0), round_risk=round_risk)
-    m._citizens_decide()
+    m.citizens_decide()
     assert _states(m)[0] == expected
 
 
@@ -625,7 +625,7 @@ def test_each_citizen_acts_on_her_own_threshold(threshold, expected):
     # the third citizen sees nobody: grievance 0.5 against her own threshold
     m = _tiny_model()
     m.citizens.threshold[2] = threshold
-    m._citizens_decide()
+    m.citizens_decide()
     assert _states(m)[2] == expected
 
 
@@ -644,7 +644,7 @@ def test_fatigue_discounts_what_acting_is_worth(fatigue, expected):
     # the unseen third citizen: 0.5 x (1 - F) > 0.1 while F < 0.8
     m = _tiny_model(fatigue=0.1)
     m.citizens.fatigue[:] = [0.5, 0.0, fatigue]
-    m._citizens_decide()
+    m.citizens_decide()
     assert _states(m) == ["quiet", "quiet", expected]
     # the active tire by 0.1 x (1 - progress 0) of what is left; the quiet recover (x 0.99)
     tired = fatigue + 0.1 * (1 - fatigue) if expected == "protesting" else fatigue * 0.99
@@ -655,7 +655,7 @@ def test_progress_spares_the_active_from_fatigue():
     m = _tiny_model(fatigue=0.1)
     m.citizens.fatigue[:] = 0.2
     m.regime_state.progress = 0.5
-    m._citizens_decide()
+    m.citizens_decide()
     assert _states(m)[2] == "protesting"
     assert m.citizens.fatigue[2] == pytest.approx(0.2 + 0.1 * 0.5 * 0.8)   # 0.24
 
@@ -672,7 +672,7 @@ def test_the_opposition_signal_emboldens_through_free_media(weight, media, expec
                     active_threshold=0.3)
     m.citizens.hardship[2] = 0.4
     m.citizens.threshold[:] = 0.3
-    m._citizens_decide()
+    m.citizens_decide()
     assert _states(m)[2] == expected
 
 
@@ -685,7 +685,7 @@ def test_the_opposition_signal_emboldens_through_free_media(weight, media, expec
 def test_citizens_act_on_their_own_view_of_legitimacy(view, expected_view, expected):
     m = _tiny_model(views_on=True)
     m.citizens.view[2] = view
-    m._citizens_decide()
+    m.citizens_decide()
     assert m.citizens.view[2] == pytest.approx(expected_view)
     assert _states(m)[2] == expected
 
@@ -699,8 +699,8 @@ def test_repression_witnessed_lowers_views(propaganda, expected):
     m = _tiny_model(views_on=True)
     m.citizens.view[:] = 0.5
     m.regime_state.propaganda = propaganda
-    m._events[0, 2, 3] = m._events[1, 2, 3] = 1.0
-    m._citizens_decide()
+    m.memory.events[0, 2, 3] = m.memory.events[1, 2, 3] = 1.0
+    m.citizens_decide()
     assert m.citizens.view == pytest.approx([expected, expected, 0.5])
 
 
@@ -708,8 +708,8 @@ def test_repressing_the_violent_leaves_views_alone():
     # a killing of a violent citizen (weight 5) seen by both: anger, not a lower view
     m = _tiny_model(views_on=True)
     m.citizens.view[:] = 0.5
-    m._events[1, 2, 3] = 5.0
-    m._citizens_decide()
+    m.memory.events[1, 2, 3] = 5.0
+    m.citizens_decide()
     assert m.citizens.view == pytest.approx([0.5, 0.5, 0.5])
     assert m.citizens.anger == pytest.approx([2.5, 2.5, 0.0])
 
@@ -717,8 +717,8 @@ def test_repressing_the_violent_leaves_views_alone():
 def test_views_are_left_alone_when_switched_off():
     m = _tiny_model(views_on=False)
     m.citizens.view[:] = 0.95   # ignored: everyone sees the regime's 0.5
-    m._events[0, 2, 3] = m._events[1, 2, 3] = 1.0
-    m._citizens_decide()
+    m.memory.events[0, 2, 3] = m.memory.events[1, 2, 3] = 1.0
+    m.citizens_decide()
     assert m.citizens.view.tolist() == [0.95] * 3 and _states(m)[2] == "protesting"
 
 
@@ -731,7 +731,7 @@ def test_views_are_left_alone_when_switched_off():
 def test_fear_of_lethal_force_weighs_the_risk(level, expected):
     m = _tiny_model(dispersed=(True, False, False), adaptive_regime=True, repression=1.0)
     m.regime_state.repression_level = level
-    m._citizens_decide()
+    m.citizens_decide()
     assert _states(m)[0] == expected
 
 
@@ -749,7 +749,7 @@ def test_turning_violent_needs_arms(setting, expected):
     m = _tiny_model(**{"radicalisation_on": True, "arms_needed_on": True, **setting})
     m.citizens.anger[:] = [1.0, 2.0, 1.5]
     m.citizens.discipline[:] = 0.5
-    m._citizens_decide()
+    m.citizens_decide()
     assert _states(m) == expected
 
 
@@ -760,7 +760,7 @@ def test_the_readiest_take_the_arms_anger_less_discipline():
     m = _tiny_model(radicalisation_on=True, arms_needed_on=True, armed_capacity=1.0)
     m.citizens.anger[:] = [1.0, 2.0, 1.5]
     m.citizens.discipline[:] = [0.2, 1.7, 0.5]
-    m._citizens_decide()
+    m.citizens_decide()
     assert _states(m) == ["quiet", "quiet", "violent"]
 
 
@@ -772,14 +772,14 @@ def test_fighters_fight_on_while_angry_and_armed():
                         armed_capacity=1.0)
         m.citizens.anger[:] = [anger, 0.0, 0.0]
         m.citizens.discipline[:] = 0.5
-        m._citizens_decide()
+        m.citizens_decide()
         assert _states(m)[0] == expected
 
 
 def _war(states=(2, 2, 1), uniforms=([0.5, 0.5], 0.99), **overrides):
     m = _tiny_model(citizen_states=states, armed_conflict_on=True, **overrides)
     m.engine.draws = FixedDraws(*uniforms)
-    m._armed_conflict()
+    m.armed_conflict()
     return m
 
 
@@ -789,7 +789,7 @@ def test_a_week_of_war_by_hand():
     assert m.regime_state.war_share == pytest.approx(0.25)
     # each fighter falls with probability 0.01 x (1 - 0.25) = 0.0075
     assert _states(m) == ["dead", "violent", "protesting"]
-    assert m._battle_deaths == 1 and m.citizens.pos[0] == -1 and not m.occupied[13]
+    assert m.memory.battle_deaths == 1 and m.citizens.pos[0] == -1 and not m.occupied[13]
 
 
 def test_defectors_fight_for_the_rebels():
@@ -804,13 +804,13 @@ def test_defectors_fight_for_the_rebels():
 ])
 def test_outside_powers_intervene_against_a_regime_that_kills(uniform, intervened):
     m = _tiny_model(citizen_states=(2, 2, 1), armed_conflict_on=True, intervention=0.5)
-    m._killings = 1
+    m.memory.killings = 1
     m.engine.draws = FixedDraws([0.5, 0.5], uniform)
-    m._armed_conflict()
+    m.armed_conflict()
     assert m.regime_state.intervened is intervened
     # the intervention counts from the next week: rebels 2 + 1.0 x 6 against 6
     m.engine.draws = FixedDraws([0.5, 0.5], 0.99)   # (a second chance to intervene if none yet)
-    m._armed_conflict()
+    m.armed_conflict()
     assert m.regime_state.war_share == pytest.approx(8 / 14 if intervened else 0.25)
 
 
@@ -825,11 +825,11 @@ def test_soldiers_desert_a_losing_war():
     # the military pillar loses DESERTION x the rebels' share (0.03 x 0.5) besides its
     # ties to the movement (0.01 x 2/3 active) and its inertia (0.02 x (0.8 - 0.7))
     m = _tiny_model(citizen_states=(1, 1, 0), pillar_erosion_on=True, erosion=0.0)
-    m._pillar_baseline[:] = 0.8
+    m.memory.pillar_baseline[:] = 0.8
     m.regime_state.pillar_loyalty[:] = 0.7
     m.regime_state.war_share = 0.5
-    m._backfire_hit = 0.0
-    m._pillars_shift_loyalty()
+    m.memory.backfire_hit = 0.0
+    m.pillars_shift_loyalty()
     assert m.regime_state.pillar_loyalty[1] == pytest.approx(0.7 - 0.015 - 0.01 * 2 / 3 + 0.002)
     assert m.regime_state.pillar_loyalty[2:] == pytest.approx([0.702] * 4)
 
@@ -844,8 +844,8 @@ def test_no_war_without_a_primarily_violent_campaign(setting):
     m = _tiny_model(citizen_states=states, **{"armed_conflict_on": True, **setting})
     m.regime_state.war_share = 0.7   # last week's
     m.engine.draws = FixedDraws()             # no draw at all
-    m._armed_conflict()
-    assert m.regime_state.war_share == 0.0 and m._battle_deaths == 0
+    m.armed_conflict()
+    assert m.regime_state.war_share == 0.0 and m.memory.battle_deaths == 0
 
 
 def _surveilled(learning, adaptive, uniform):
@@ -864,7 +864,7 @@ def _surveilled(learning, adaptive, uniform):
     c.state[:] = 0
     c.state[0] = 1
     m.engine.draws = FixedDraws([0.0], [uniform], [0.99])
-    m._security_repress()
+    m.security_repress()
     return CITIZEN_STATES[c.state[0]]
 
 

@@ -23,7 +23,7 @@ class CitizenPhases:
         state = self.citizens.state
         return (state == QUIET) | (state == PROTESTING) | (state == VIOLENT)
 
-    def _citizens_decide(self) -> None:
+    def citizens_decide(self) -> None:
         """Free citizens perceive their vision and choose quiet, protest or violence."""
         p, c, reg = self.params, self.citizens, self.regime_state
         free = self._free()
@@ -31,7 +31,7 @@ class CitizenPhases:
         participation, _ = c.shares()
         maps = agent_maps([(c.pos, c.state == PROTESTING), (c.pos, c.state == VIOLENT),
                            (self.security.pos, loyal), (self.security.pos, ~loyal),
-                           (c.pos, free)], self.shape, extra=self._events)
+                           (c.pos, free)], self.shape, extra=self.memory.events)
         seen = gather(box_count(maps, p.citizen_vision), c.pos).astype(np.float64)
         nonviolent, violent, officers, defected, present, nv_events, all_events = seen
         was_active = (c.state == PROTESTING) | (c.state == VIOLENT)
@@ -74,7 +74,7 @@ class CitizenPhases:
         act = act | violent_now
         fatigue = rules.next_fatigue(c.fatigue, act, col(p.fatigue), col(reg.progress))
         c.fatigue[...] = np.where(free, fatigue, c.fatigue)
-        self._crowd_seen[...] = np.where(free, nonviolent, 0.0)
+        self.memory.crowd_seen[...] = np.where(free, nonviolent, 0.0)
 
     def _armed(self, candidates: np.ndarray) -> np.ndarray:
         """Which of the free citizens who act (or already fight) turn or stay violent.
@@ -94,7 +94,7 @@ class CitizenPhases:
                                     self.security.defected.sum(axis=-1))
         return rules.armed_subset(would, c.anger + frustration - c.discipline, places)
 
-    def _serve_jail_terms(self) -> None:
+    def serve_jail_terms(self) -> None:
         """Jailed citizens serve a step; those whose term is over go home quiet."""
         c = self.citizens
         jailed = c.state == JAILED
@@ -102,7 +102,7 @@ class CitizenPhases:
         c.state[done] = QUIET
         c.jail[jailed & ~done] -= 1
 
-    def _move(self) -> None:
+    def move(self) -> None:
         """Free citizens and all officers move to a random free cell in vision."""
         p, c, s = self.params, self.citizens, self.security
         n = self.n_citizens

@@ -12,7 +12,7 @@ from .codes import PROTESTING, VIOLENT
 class ConflictPhases:
     """The war between an armed movement and the regime (mixed into the batch engine)."""
 
-    def _armed_conflict(self) -> None:
+    def armed_conflict(self) -> None:
         """Fight a week of war where the campaign is primarily violent; else no war."""
         p, c, s, reg = self.params, self.citizens, self.security, self.regime_state
         fighters = c.state == VIOLENT
@@ -31,11 +31,11 @@ class ConflictPhases:
         death = rules.BATTLE_DEATH * (1.0 - reg.war_share[b])
         fallen = self.draws.uniform(Site.BATTLE, b, i) < death
         self._remove_dead(b[fallen], i[fallen])
-        self._battle_deaths += np.bincount(b[fallen], minlength=p.size)
+        self.memory.battle_deaths += np.bincount(b[fallen], minlength=p.size)
         # Killings by repression (not battle deaths) move outside powers to act.
         rows = np.flatnonzero(at_war & ~reg.intervened & (p.intervention > 0))
         if rows.size:
-            killed_share = self._killings[rows] / max(self.n_citizens, 1)
+            killed_share = self.memory.killings[rows] / max(self.n_citizens, 1)
             chance = rules.intervention_chance(p.intervention[rows], killed_share)
             drawn = self.draws.uniform(Site.INTERVENTION, rows, np.zeros_like(rows))
             reg.intervened[rows] = drawn < chance

@@ -38,7 +38,7 @@ class RegimePhases:
         joined = np.bincount(code[tied & active], minlength=size).reshape(-1, groups)
         return joined / np.maximum(members, 1)
 
-    def _pillars_shift_loyalty(self) -> None:
+    def pillars_shift_loyalty(self) -> None:
         """Pillars erode with their constituency's participation, strikes and backfire."""
         p, c, reg = self.params, self.citizens, self.regime_state
         reg.pillar_loyalty[:, POLICE] = self.security.police_loyalty(p.security_loyalty)
@@ -51,7 +51,7 @@ class RegimePhases:
         violent_share = (c.state == VIOLENT).sum(axis=-1) / n_alive
         change = rules.pillar_change(
             self._constituency_share(active, alive), col(dispersed_share), ECONOMIC_EXPOSURE,
-            col(self._backfire_signal()), col(violent_share), self._patronage,
+            col(self._backfire_signal()), col(violent_share), self.memory.patronage,
             col(p.erosion), p.backfire_on, p.radical_flank_on,
         )
         if p.defection_on:
@@ -61,11 +61,11 @@ class RegimePhases:
         learning = p.learning if p.adaptive_regime else 0.0
         change[:, MILITARY] -= rules.DESERTION * reg.war_share + rules.social_ties(
             active.sum(axis=-1) / n_alive, learning)
-        change += PILLAR_INERTIA * (self._pillar_baseline - reg.pillar_loyalty)
+        change += PILLAR_INERTIA * (self.memory.pillar_baseline - reg.pillar_loyalty)
         change[:, POLICE] = 0.0  # the police pillar is read from the officers themselves
         reg.pillar_loyalty[...] = np.clip(reg.pillar_loyalty + change, 0.0, 1.0)
 
-    def _regime_adapts(self) -> None:
+    def regime_adapts(self) -> None:
         """The regime updates legitimacy, repression, concessions, patronage, propaganda.
 
         The movement then judges its progress (and grows frustrated without it).
@@ -76,7 +76,8 @@ class RegimePhases:
         if not p.fixed_legitimacy:
             change = rules.legitimacy_change(
                 reg.legitimacy, reg.legitimacy_baseline, self._backfire_signal(),
-                self._violent_hit, violent_share, p.backfire, p.backfire_on, p.radical_flank_on)
+                self.memory.violent_hit, violent_share, p.backfire, p.backfire_on,
+                p.radical_flank_on)
             if p.adaptive_regime:
                 reg.legitimacy_baseline[...] = rules.conceded_baseline(
                     reg.legitimacy_baseline, p.legitimacy, support, p.learning)
@@ -108,7 +109,7 @@ class RegimePhases:
         """
         p, reg = self.params, self.regime_state
         pressure = rules.pressure(participation, self._strike_share(),
-                                  np.maximum(self._initial_support - support, 0))
+                                  np.maximum(self.memory.initial_support - support, 0))
         chance = rules.grant_probability(p.responsiveness, pressure)
         if not p.reform_goal:
             chance = chance * rules.MAXIMALIST_GRANT
@@ -120,11 +121,11 @@ class RegimePhases:
     def _spend_patronage(self) -> None:
         """Buy back the least loyal pillars while resources last; earn from business."""
         p, reg = self.params, self.regime_state
-        self._patronage[...] = 0.0
+        self.memory.patronage[...] = 0.0
         if not p.adaptive_regime:
             return
         patronage, spent = rules.patronage(reg.resources, reg.pillar_loyalty, p.learning)
-        self._patronage[...] = patronage
+        self.memory.patronage[...] = patronage
         reg.resources[...] = reg.resources - spent
         earned = rules.income(reg.pillar_loyalty[:, BUSINESS], self._strike_share())
         reg.resources[...] = np.maximum(reg.resources + earned, 0.0)
@@ -143,8 +144,9 @@ class RegimePhases:
         p, reg = self.params, self.regime_state
         if not p.backfire_on:
             return np.zeros(p.size)
-        return rules.backfire_signal(p.backfire, self._backfire_hit, reg.propaganda, p.learning)
+        return rules.backfire_signal(p.backfire, self.memory.backfire_hit, reg.propaganda,
+                                     p.learning)
 
-    def _take_stock(self) -> None:
+    def take_stock(self) -> None:
         """The regime's support at the end of the step, remembered for judging progress."""
         self.regime_state.remember_support(self._support())

@@ -33,16 +33,16 @@ class SecurityPhases:
         """Sum of `weights` (or a count) over the entries of each replicate in `rows`."""
         return np.bincount(rows, weights=weights, minlength=self.params.size)
 
-    def _security_repress(self) -> None:
+    def security_repress(self) -> None:
         """Loyal officers arrest (or, under lethal orders, kill) actives they can see.
 
         A learnt regime's secret police also arrest early risers anywhere. A replicate
         with nobody active, no loyal officer or an arrest rate of zero arrests nobody.
         """
         p, c, s, reg = self.params, self.citizens, self.security, self.regime_state
-        self._events[...] = 0.0
-        self._backfire_hit[...] = 0.0
-        self._violent_hit[...] = 0.0
+        self.memory.events[...] = 0.0
+        self.memory.backfire_hit[...] = 0.0
+        self.memory.violent_hit[...] = 0.0
         participation, _ = c.shares()
         loyal = ~s.defected
         rate = rules.arrest_rate(reg.repression_level)
@@ -102,20 +102,21 @@ class SecurityPhases:
         """Jail or kill citizens (b, i); remember the events for outrage, anger, backfire."""
         c, p = self.citizens, self.params
         weight = np.where(killed, KILLING_WEIGHT, 1.0)
-        flat = self._events.reshape(p.size, 2, -1)
+        flat = self.memory.events.reshape(p.size, 2, -1)
         pos = c.pos[b, i]
         nv = ~violent
         flat[b[nv], 0, pos[nv]] = weight[nv]  # one citizen per cell: no sums needed
         flat[b, 1, pos] = weight
-        publicity = rules.publicity(self._crowd_seen[b[nv], i[nv]], CROWD_SCALE)
+        publicity = rules.publicity(self.memory.crowd_seen[b[nv], i[nv]], CROWD_SCALE)
         per_citizen = 1.0 / max(self.n_citizens, 1)
-        self._backfire_hit[...] = self._per_replicate(b[nv], weight[nv] * publicity) * per_citizen
-        self._violent_hit[...] = self._per_replicate(b[violent], weight[violent]) * per_citizen
+        memory = self.memory
+        memory.backfire_hit[...] = self._per_replicate(b[nv], weight[nv] * publicity) * per_citizen
+        memory.violent_hit[...] = self._per_replicate(b[violent], weight[violent]) * per_citizen
         c.state[b, i] = np.where(killed, DEAD, JAILED)
         c.jail[b, i] = self.draws.integers(Site.JAIL_TERM, b, i, 0, p.max_jail_term[b])
         self._remove_dead(b[killed], i[killed])
-        self._arrests += self._per_replicate(b[~killed]).astype(np.int64)
-        self._killings += self._per_replicate(b[killed]).astype(np.int64)
+        self.memory.arrests += self._per_replicate(b[~killed]).astype(np.int64)
+        self.memory.killings += self._per_replicate(b[killed]).astype(np.int64)
 
     def _remove_dead(self, b: np.ndarray, i: np.ndarray) -> None:
         """Take the dead (entries b, i) off their grids."""
@@ -124,7 +125,7 @@ class SecurityPhases:
         self.occupied[b, c.pos[b, i]] = False
         c.pos[b, i] = -1
 
-    def _security_shift_loyalty(self) -> None:
+    def security_shift_loyalty(self) -> None:
         """Officers' loyalty moves with moral cost, peers, threat, war and patronage."""
         p, c, s, reg = self.params, self.citizens, self.security, self.regime_state
         loyal = ~s.defected
@@ -146,7 +147,7 @@ class SecurityPhases:
         )
         participation, _ = c.shares()
         learning = p.learning if p.adaptive_regime else 0.0
-        change += col(self._patronage[:, POLICE] - rules.DESERTION * reg.war_share
+        change += col(self.memory.patronage[:, POLICE] - rules.DESERTION * reg.war_share
                       - rules.social_ties(participation, learning))
         change += rules.loyalty_reversion(s.loyalty, s.baseline)
         change += LOYALTY_NOISE * self.draws.normal(Site.LOYALTY_NOISE, None,
