@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from civres.experiments.history.compare import SPLIT_YEAR
+from civres.experiments.sweeps.executors import EXECUTOR_KINDS
 from civres.experiments.sweeps.interrupts import handle_signals
 from civres.model.model import checked_seed
 
@@ -64,7 +65,7 @@ def _add_sweep_commands(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("config", help="sweep config (TOML), e.g. experiments/smoke.toml")
     sweep.add_argument("--workers", type=int, default=None,
                        help="local workers (default: all cores); ignored with --scheduler")
-    sweep.add_argument("--executor", choices=("process", "dask"), default=None,
+    sweep.add_argument("--executor", choices=EXECUTOR_KINDS, default=None,
                        help="process pool (default) or a Dask LocalCluster")
     sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on an existing Dask cluster, e.g. tcp://host:8786")

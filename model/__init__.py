@@ -11,12 +11,12 @@ from .outcome import Thresholds, classify
 from .params import Params
 from .presets import PRESETS, preset
 from .summary import RUN_COLUMNS, RunSummary
-from .vocabulary import REMOVED, CitizenState, Outcome
+from .vocabulary import REMOVED, CitizenState, Outcome, PillarName
 
 __all__ = [
     "PRESETS", "RUN_COLUMNS", "Citizen", "CitizenState", "CivilResistanceModel", "Outcome",
-    "Params", "Pillar", "Regime", "RunSummary", "SecurityForce", "Thresholds", "classify",
-    "preset", "run_campaigns",
+    "Params", "Pillar", "PillarName", "Regime", "RunSummary", "SecurityForce", "Thresholds",
+    "classify", "preset", "run_campaigns",
 ]
 
 

@@ -12,7 +12,7 @@ from mesa import Agent
 from mesa.discrete_space import CellAgent
 
 from .mesa_adapter import mesa_cell, set_mesa_cell
-from .vocabulary import CITIZEN_STATES, PILLAR_NAMES, PILLARS, PUBLIC
+from .vocabulary import CITIZEN_STATES, PILLAR_NAMES, PUBLIC, PillarName
 
 
 class GridAgent(CellAgent):
@@ -101,10 +101,12 @@ class Pillar(Agent):
     """A pillar of support of the regime (Sharp): its loyalty and weight."""
 
     def __init__(self, model, index: int) -> None:
-        """Create the view of pillar `index` in PILLARS."""
+        """Create the view of pillar `index` (its place in PillarName)."""
         super().__init__(model)
         self.index = index
-        self.name, self.weight, self.economic_exposure = PILLARS[index]
+        self.kind = list(PillarName)[index]
+        self.name, self.weight, self.economic_exposure = (
+            self.kind.value, self.kind.weight, self.kind.exposure)
 
     @property
     def loyalty(self) -> float:

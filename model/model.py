@@ -26,7 +26,7 @@ from .params import Params
 from .recorder import Recorder
 from .state import ReplicateView
 from .summary import RunSummary, summarise
-from .vocabulary import PILLARS
+from .vocabulary import PillarName
 
 
 def checked_seed(rng: Any) -> Any:
@@ -154,7 +154,7 @@ class CivilResistanceModel(mesa.Model):
         self._citizen_agents = [Citizen(self, i) for i in range(self.n_citizens)]
         self._security_agents = [SecurityForce(self, i) for i in range(len(self.security.pos))]
         self.regime = Regime(self)
-        self.pillars = [Pillar(self, i) for i in range(len(PILLARS))]
+        self.pillars = [Pillar(self, i) for i in range(len(PillarName))]
 
     @property
     def memory(self) -> ReplicateView:

@@ -12,7 +12,7 @@ from . import rules, streams
 from .batch_params import BatchParams, col
 from .state import CitizenArrays, RegimeState, SecurityArrays
 from .streams import Site
-from .vocabulary import CIVIL_SERVICE, MILITARY, PILLARS, POLICE, PUBLIC, CitizenState
+from .vocabulary import CIVIL_SERVICE, MILITARY, POLICE, PUBLIC, CitizenState, PillarName
 
 #: Spread of individual discipline and officer loyalty around their means.
 DISCIPLINE_SD, LOYALTY_SD = 0.15, 0.1
@@ -48,7 +48,7 @@ def place_population(
     # A random permutation of the cells: sort them by a random key (ties: never, 53 bits).
     cells = np.argsort(uniform(Site.CELLS, np.arange(n_cells)), axis=-1, kind="stable")
     tied = uniform(Site.TIED, cit) < col(p.breadth)
-    pillar = streams.integers(keys, 0, Site.PILLAR, cit, FIRST_CIVILIAN, len(PILLARS) - 1)
+    pillar = streams.integers(keys, 0, Site.PILLAR, cit, FIRST_CIVILIAN, len(PillarName) - 1)
     shape = (p.size, n_cit)
     citizens = CitizenArrays(
         pos=cells[:, :n_cit].copy(),
@@ -84,7 +84,7 @@ def place_population(
 def initial_regime(params: BatchParams, police_loyalty: np.ndarray) -> RegimeState:
     """The regimes at the start: pillars at their initial loyalty, policing calm."""
     p = params
-    loyalty = np.repeat(p.pillar_loyalty[:, None], len(PILLARS), axis=1).astype(float)
+    loyalty = np.repeat(p.pillar_loyalty[:, None], len(PillarName), axis=1).astype(float)
     loyalty[:, POLICE] = police_loyalty
     loyalty[:, MILITARY] = p.security_loyalty
     repression = p.repression * (rules.CALM_POLICING if p.adaptive_regime else 1.0)

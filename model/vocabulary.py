@@ -57,6 +57,10 @@ REMOVED = {
                 "(from civres.model import Outcome)",
     "OUTCOME_COLOURS": "OUTCOME_COLOURS was replaced by Outcome.colour "
                        "(from civres.model import Outcome)",
+    "PILLARS": "PILLARS was replaced by the enum PillarName: use tuple(PillarName), whose "
+               "members carry .weight and .exposure (from civres.model import PillarName)",
+    "PILLAR_COLOURS": "PILLAR_COLOURS was replaced by PillarName.colour "
+                      "(from civres.model import PillarName)",
 }
 
 
@@ -80,24 +84,41 @@ class CitizenState(IntEnum):
 #: Names of the citizen states, indexed by code.
 CITIZEN_STATES = tuple(state.name.lower() for state in CitizenState)
 
-#: Pillars of support (Sharp): name, weight in the regime's support, economic exposure
-#: to strikes and boycotts. The police pillar is the SecurityForce agents themselves.
-PILLARS = (
-    ("police", 0.30, 0.0),
-    ("military", 0.30, 0.0),
-    ("civil_service", 0.15, 0.5),
-    ("business", 0.10, 1.0),
-    ("clergy", 0.05, 0.0),
-    ("media", 0.10, 0.2),
-)
-PILLAR_NAMES = tuple(name for name, _, _ in PILLARS)
-POLICE, MILITARY, CIVIL_SERVICE, BUSINESS, CLERGY, MEDIA = range(len(PILLARS))
+class PillarName(StrEnum):
+    """A pillar of support (Sharp), in the order of the model's pillar arrays.
+
+    Each member is its name as a string (``PillarName.CIVIL_SERVICE == "civil_service"``)
+    and carries its weight in the regime's support, its economic exposure to strikes and
+    boycotts, and its colour (matplotlib's tab10) in figures and the app. The police pillar
+    is the SecurityForce agents themselves. (The Mesa agent that shows a pillar's loyalty
+    is `model.agents.Pillar`.)
+    """
+
+    weight: float
+    exposure: float
+    colour: str
+
+    def __new__(cls, value: str, weight: float, exposure: float,  # noqa: D102
+                colour: str) -> PillarName:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.weight, member.exposure, member.colour = weight, exposure, colour
+        return member
+
+    POLICE = ("police", 0.30, 0.0, "tab:blue")
+    MILITARY = ("military", 0.30, 0.0, "tab:orange")
+    CIVIL_SERVICE = ("civil_service", 0.15, 0.5, "tab:green")
+    BUSINESS = ("business", 0.10, 1.0, "tab:red")
+    CLERGY = ("clergy", 0.05, 0.0, "tab:purple")
+    MEDIA = ("media", 0.10, 0.2, "tab:brown")
+
+
+#: The pillars' names as plain strings, in array order (trajectory columns `pillar_<name>`).
+PILLAR_NAMES = tuple(pillar.value for pillar in PillarName)
+#: Indices of the pillars in the model's pillar arrays.
+POLICE, MILITARY, CIVIL_SERVICE, BUSINESS, CLERGY, MEDIA = range(len(PillarName))
 #: Constituency code of citizens tied to no pillar (the general public).
 PUBLIC = -1
-
-#: One colour per pillar (matplotlib's tab10, in pillar order), for figures and the app.
-PILLAR_COLOURS = dict(zip(PILLAR_NAMES, ("tab:blue", "tab:orange", "tab:green", "tab:red",
-                                         "tab:purple", "tab:brown"), strict=True))
 
 #: Colours of the app's grid image (RGB): citizens by state, officers by allegiance.
 CITIZEN_COLOURS = {

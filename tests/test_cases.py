@@ -11,11 +11,16 @@ from hypothesis import strategies as st
 
 from civres.experiments.history.cases import (
     CONDITION_FIELDS,
+    GOALS,
     LEVELS,
     REGIME_TYPES,
     TACTICS,
     Case,
     CaseFileError,
+    Goal,
+    Level,
+    RegimeType,
+    Tactics,
     default_catalogue_path,
     load_cases,
     parse_cases,
@@ -136,6 +141,32 @@ def test_catalogue_values_are_within_the_vocabularies(catalogue):
         assert case.tactics in TACTICS
         assert all(level in LEVELS for level in dataclasses.astuple(case.conditions))
         assert case.start_year <= case.end_year
+
+
+def test_loaded_cases_hold_their_coded_words_as_enums(catalogue):
+    """Every coded field is its enum member, equal to the word the file holds."""
+    serbia = catalogue["serbia-2000"]
+    assert isinstance(serbia.regime_type, RegimeType) and serbia.regime_type == "personalist"
+    assert isinstance(serbia.tactics, Tactics) and isinstance(serbia.goal, Goal)
+    assert isinstance(serbia.observed.outcome, Outcome)
+    assert all(isinstance(level, Level) for level in dataclasses.astuple(serbia.conditions))
+    assert (LEVELS, TACTICS, GOALS) == (("low", "medium", "high"),
+                                        ("concentrated", "mixed", "dispersed"),
+                                        ("maximalist", "reform"))
+
+
+def test_a_case_built_in_code_turns_words_into_enums_and_refuses_unknown_ones(catalogue):
+    serbia = catalogue["serbia-2000"]
+    built = dataclasses.replace(serbia, regime_type="military", tactics="mixed", goal="reform")
+    assert (built.regime_type, built.tactics, built.goal) == (
+        RegimeType.MILITARY, Tactics.MIXED, Goal.REFORM)
+    assert dataclasses.replace(serbia.conditions, breadth="low").breadth is Level.LOW
+    with pytest.raises(ValueError, match=r"^regime_type is 'junta'; allowed: personalist, "):
+        dataclasses.replace(serbia, regime_type="junta")
+    with pytest.raises(ValueError, match=r"^breadth is 'huge'; allowed: low, medium, high$"):
+        dataclasses.replace(serbia.conditions, breadth="huge")
+    with pytest.raises(ValueError, match=r"^outcome is 'won'; allowed: success, "):
+        dataclasses.replace(serbia.observed, outcome="won")
 
 
 def test_cases_are_frozen(catalogue):

@@ -4,6 +4,7 @@ naming the key, design points, and the run tasks and seeds built from them."""
 from __future__ import annotations
 
 import json
+import tomllib
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from civres.errors import CivresError, SweepError
 from civres.experiments.sweeps.designs import (
     MORRIS_LEVELS,
     ConfigError,
+    Design,
     SweepConfigError,
     design_points,
     load_config,
@@ -27,7 +29,8 @@ from civres.model import Params
 def test_smoke_config_is_a_40_run_grid():
     config = load_config(SMOKE)
     tasks = build_tasks(config)
-    assert config.design == "grid" and len(design_points(config)) == 4
+    assert config.design is Design.GRID and len(design_points(config)) == 4
+    assert not Design.GRID.sampled and all(d.sampled for d in Design if d != "grid")
     assert len(tasks) == 40
     assert [t.run_id for t in tasks] == list(range(40))
     assert {t.params["width"] for t in tasks} == {20}
@@ -164,6 +167,17 @@ def test_bad_config_exits_2_with_one_line_naming_the_key(tmp_path, capsys, text,
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert key in err
     assert not out.exists()  # validated before any run
+
+
+@pytest.mark.parametrize("body, message", [
+    ('design = "morris"\n', "sweep.samples: missing; design 'morris' needs a positive integer"),
+    ('design = "lhs"\nsamples = 4', "vary: design 'lhs' needs at least one range"),
+    ('design = "latin"', "sweep.design: 'latin' is not allowed; allowed: grid, lhs, sobol, "
+                         "morris")])
+def test_design_errors_name_the_design_as_its_word(body, message):
+    with pytest.raises(ConfigError) as error:
+        parse_config(tomllib.loads(SAMPLED_HEAD + body))
+    assert str(error.value).startswith(message)
 
 
 def test_missing_config_file_exits_2(tmp_path, capsys):

@@ -212,6 +212,15 @@ def test_one_worker_runs_in_this_process():
         assert pool.submit(os.getpid).result() == os.getpid()
 
 
+def test_an_unknown_executor_is_one_line_naming_the_allowed_ones():
+    from civres.experiments.sweeps.executors import open_executor
+
+    with pytest.raises(ValueError, match=r"^executor: 'threads' is not allowed; "
+                                         r"allowed: process, dask$"), \
+            open_executor("threads", 1):  # type: ignore[arg-type]
+        pass
+
+
 # ---------------------------------------------------------------------------- model calls
 
 

@@ -14,8 +14,10 @@ from civres.model.summary import RUN_COLUMN_NAMES, summarise
 from civres.model.vocabulary import (
     CITIZEN_STATES,
     PILLAR_NAMES,
+    POLICE,
     CitizenState,
     Outcome,
+    PillarName,
 )
 
 
@@ -85,6 +87,10 @@ def test_vocabulary_is_consistent():
     assert [int(s) for s in CitizenState] == list(range(5))
     assert len({o.colour for o in Outcome}) == len(Outcome) == 4
     assert all(o.description and o.colour.startswith("#") for o in Outcome)
+    # the pillars' weights make up the regime's support; the police pillar is the officers
+    assert sum(p.weight for p in PillarName) == pytest.approx(1.0)
+    assert PILLAR_NAMES == tuple(PillarName) and list(PillarName)[POLICE] == "police"
+    assert len({p.colour for p in PillarName}) == len(PillarName) == 6
     model = _small_run()
     assert model.citizens.state.dtype == np.int8
     assert {a.state for a in model.agents_by_type[type(model._citizen_agents[0])]} <= set(

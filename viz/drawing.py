@@ -18,10 +18,9 @@ from PIL import Image
 
 from civres.model.vocabulary import (
     CITIZEN_COLOURS,
-    PILLAR_COLOURS,
-    PILLAR_NAMES,
     SECURITY_COLOURS,
     CitizenState,
+    PillarName,
 )
 
 _CITIZEN_LABEL = {CitizenState.QUIET: "quiet citizen",
@@ -83,7 +82,7 @@ def legend_html() -> str:
 #: Series drawn as a thick dashed black line (the summary of the others).
 EMPHASIS = {"regime_support"}
 #: Series with a colour of their own (the pillars keep theirs in every figure).
-SERIES_COLOURS = {f"pillar_{name}": colour for name, colour in PILLAR_COLOURS.items()}
+SERIES_COLOURS = {f"pillar_{pillar}": pillar.colour for pillar in PillarName}
 
 
 class LineChart:
@@ -179,7 +178,7 @@ def participation_chart() -> LineChart:
 def pillar_chart() -> LineChart:
     """Loyalty of each pillar of support over time."""
     return LineChart("Pillars of support: loyalty",
-                     [(f"pillar_{name}", name.replace("_", " ")) for name in PILLAR_NAMES]
+                     [(f"pillar_{pillar}", pillar.replace("_", " ")) for pillar in PillarName]
                      + [("regime_support", "regime support")], "loyalty")
 
 

@@ -43,7 +43,7 @@ from matplotlib.patches import Patch
 
 from civres.errors import AnalysisError
 from civres.experiments.sweeps.checks import check_run_table, completeness, sweep_config
-from civres.experiments.sweeps.designs import SweepConfig
+from civres.experiments.sweeps.designs import Design, SweepConfig
 from civres.experiments.sweeps.folders import folder_written_whole
 from civres.experiments.sweeps.store import read_results, to_pandas
 from civres.model.vocabulary import Outcome
@@ -190,7 +190,7 @@ def analyze(result_dir: str | Path, out: str | Path | None = None, x: str | None
         written.append(success_vs_participation(runs, stage / "success_vs_participation.png",
                                                 mark=mark))
         written.append(defections_figure(runs, stage / "defections.png", mark))
-        if config.design in ("sobol", "morris"):
+        if config.design in (Design.SOBOL, Design.MORRIS):
             if status.complete:
                 written.extend(sensitivity(runs, config, stage))
             else:
@@ -238,7 +238,7 @@ def outcome_map(runs: pd.DataFrame, config: SweepConfig, x: str, y: str | None,
     """
     cols = [x] if y is None else [x, y]
     fig, ax = new_figure(figsize=(6.5, 5))
-    if config.design == "grid":
+    if config.design is Design.GRID:
         cells = outcome_probabilities(runs, cols)
         xs = sorted(cells[x].unique())
         ys = sorted(cells[y].unique()) if y else [0]

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from civres.model.vocabulary import PILLAR_COLOURS, PILLAR_NAMES
+from civres.model.vocabulary import PillarName
 
 
 def new_figure(*args: Any, figsize: tuple[float, float], **kwargs: Any) -> tuple[Figure, Any]:
@@ -41,8 +41,8 @@ def campaign_figure(trajectory: pd.DataFrame, summary: dict, path: Path) -> Path
     ax.set_ylabel("share of citizens")
     ax.legend(loc="upper right", fontsize=8)
     ax = axes[1]
-    for name in PILLAR_NAMES:
-        ax.plot(t, trajectory[f"pillar_{name}"], label=name, color=PILLAR_COLOURS[name])
+    for pillar in PillarName:
+        ax.plot(t, trajectory[f"pillar_{pillar}"], label=pillar.value, color=pillar.colour)
     ax.plot(t, trajectory["regime_support"], color="black", lw=2, label="regime support")
     ax.set_ylabel("loyalty")
     ax.set_ylim(0, 1)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from civres.experiments.sweeps.designs import (
     MORRIS_LEVELS,
+    Design,
     SweepConfig,
     salib_problem,
     sample_matrix,
@@ -42,7 +43,7 @@ def sensitivity(runs: pd.DataFrame, config: SweepConfig, out: Path) -> list[Path
     rows = []
     for output in per_point.columns:
         values = per_point[output].to_numpy(dtype=float)
-        if config.design == "sobol":
+        if config.design is Design.SOBOL:
             res = sobol.analyze(problem, values, calc_second_order=False, seed=seed)
             stats = {"S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],
                      "ST_conf": res["ST_conf"]}

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -22,21 +23,49 @@ from civres.errors import CaseFileError
 from civres.model.vocabulary import Outcome
 
 __all__ = ["CONDITION_FIELDS", "ENTRY_DEFAULTS", "GOALS", "LEVELS", "REGIME_TYPES",
-           "TACTICS", "Case", "CaseFileError", "Conditions", "Observed",
-           "default_catalogue_path", "load_cases", "parse_cases"]
+           "TACTICS", "Case", "CaseFileError", "Conditions", "Goal", "Level", "Observed",
+           "RegimeType", "Tactics", "default_catalogue_path", "load_cases", "parse_cases"]
 
-LEVELS = ("low", "medium", "high")
-REGIME_TYPES = (
-    "personalist",
-    "military",
-    "single_party",
-    "monarchy",
-    "hybrid",
-    "democracy",
-    "occupation",
-)
-TACTICS = ("concentrated", "mixed", "dispersed")
-GOALS = ("maximalist", "reform")
+class Level(StrEnum):
+    """How much of a condition a campaign started with (the catalogue's coding scale)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class RegimeType(StrEnum):
+    """The kind of regime the campaign faced (Geddes, Wright & Frantz's types, plus two)."""
+
+    PERSONALIST = "personalist"
+    MILITARY = "military"
+    SINGLE_PARTY = "single_party"
+    MONARCHY = "monarchy"
+    HYBRID = "hybrid"
+    DEMOCRACY = "democracy"
+    OCCUPATION = "occupation"
+
+
+class Tactics(StrEnum):
+    """Whether the campaign gathered in crowds, spread out (strikes, boycotts) or both."""
+
+    CONCENTRATED = "concentrated"
+    MIXED = "mixed"
+    DISPERSED = "dispersed"
+
+
+class Goal(StrEnum):
+    """What the campaign demanded: the regime's fall, or a reform within it."""
+
+    MAXIMALIST = "maximalist"
+    REFORM = "reform"
+
+
+#: The allowed words of each coded field, as plain strings in the enums' order.
+LEVELS = tuple(level.value for level in Level)
+REGIME_TYPES = tuple(kind.value for kind in RegimeType)
+TACTICS = tuple(tactic.value for tactic in Tactics)
+GOALS = tuple(goal.value for goal in Goal)
 
 # The conditions coded on the LEVELS scale, in catalogue order (armed_groups is optional).
 CONDITION_FIELDS = (
@@ -58,19 +87,38 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 Checker = Callable[[Any], str | None]
 
 
+def _coerce(record: object, types: Mapping[str, type[StrEnum]]) -> None:
+    """Turn the named fields of a frozen record from words into their enum members.
+
+    Raises:
+        ValueError: naming the field and its allowed words, for a word not allowed.
+    """
+    for name, kind in types.items():
+        value = getattr(record, name)
+        if not isinstance(value, kind):
+            allowed = ", ".join(member.value for member in kind)
+            if value not in tuple(kind):
+                raise ValueError(f"{name} is {value!r}; allowed: {allowed}")
+            object.__setattr__(record, name, kind(value))
+
+
 @dataclass(frozen=True)
 class Conditions:
-    """Conditions at the start of a campaign, each one of :data:`LEVELS`."""
+    """Conditions at the start of a campaign, each a :class:`Level` (a word works too)."""
 
-    legitimacy: str
-    security_cohesion: str
-    repression_capacity: str
-    grievance: str
-    discipline: str
-    breadth: str
-    media_freedom: str
-    international_pressure: str
-    armed_groups: str = "low"
+    legitimacy: Level
+    security_cohesion: Level
+    repression_capacity: Level
+    grievance: Level
+    discipline: Level
+    breadth: Level
+    media_freedom: Level
+    international_pressure: Level
+    armed_groups: Level = Level.LOW
+
+    def __post_init__(self) -> None:
+        """Hold every condition as a Level."""
+        _coerce(self, dict.fromkeys(CONDITION_FIELDS, Level))
 
 
 @dataclass(frozen=True)
@@ -85,10 +133,14 @@ class Observed:
         security_defections: Whether security forces defected; None when not known.
     """
 
-    outcome: str
+    outcome: Outcome
     sources: tuple[str, ...]
     peak_participation_pct: float | None = None
     security_defections: bool | None = None
+
+    def __post_init__(self) -> None:
+        """Hold the outcome as an Outcome."""
+        _coerce(self, {"outcome": Outcome})
 
 
 @dataclass(frozen=True)
@@ -100,11 +152,15 @@ class Case:
     country: str
     start_year: int
     end_year: int
-    regime_type: str
+    regime_type: RegimeType
     conditions: Conditions
-    tactics: str
+    tactics: Tactics
     observed: Observed
-    goal: str = "maximalist"
+    goal: Goal = Goal.MAXIMALIST
+
+    def __post_init__(self) -> None:
+        """Hold the regime type, tactics and goal as their enums."""
+        _coerce(self, {"regime_type": RegimeType, "tactics": Tactics, "goal": Goal})
 
 
 def _one_of(allowed: tuple[str, ...]) -> Checker:

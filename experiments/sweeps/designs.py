@@ -16,6 +16,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,28 @@ import numpy as np
 from civres.errors import ConfigError, SweepConfigError
 from civres.model import Params
 
-__all__ = ["DESIGNS", "MAX_CONFIG_BYTES", "MAX_RUNS", "MORRIS_LEVELS", "SAMPLED",
+__all__ = ["DESIGNS", "Design", "MAX_CONFIG_BYTES", "MAX_RUNS", "MORRIS_LEVELS", "SAMPLED",
            "ConfigError", "SweepConfig", "SweepConfigError", "canonical_json", "design_points",
            "design_size", "estimate_memory", "load_config", "memory_cap", "parse_config",
            "salib_problem", "sample_matrix"]
 
-DESIGNS = ("grid", "lhs", "sobol", "morris")
-SAMPLED = ("lhs", "sobol", "morris")
+class Design(StrEnum):
+    """How a sweep chooses its design points: every combination, or sampled by SALib."""
+
+    GRID = "grid"
+    LHS = "lhs"
+    SOBOL = "sobol"
+    MORRIS = "morris"
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the points are sampled from ranges (all but the grid)."""
+        return self is not Design.GRID
+
+
+#: The designs' names, and those of the sampled ones, as plain strings.
+DESIGNS = tuple(design.value for design in Design)
+SAMPLED = tuple(design.value for design in Design if design.sampled)
 SWEEP_KEYS = {
     "name": "a name of letters, digits, '_', '-' or '.' that starts with a letter or digit "
             "(at most 100 characters)",
@@ -68,7 +84,7 @@ class SweepConfig:
         name: sweep name (also the default output folder name).
         master_seed: root of every run's seed.
         replications: runs per design point.
-        design: one of DESIGNS.
+        design: how the design points are chosen (a Design).
         samples: for lhs the number of points; for sobol the base sample N (points =
             N * (D + 2)); for morris the number of trajectories (points = N * (D + 1)).
         record_trajectories: whether to store per-step trajectories.
@@ -81,7 +97,7 @@ class SweepConfig:
     name: str
     master_seed: int
     replications: int
-    design: str
+    design: Design
     samples: int | None
     record_trajectories: bool
     fixed: dict[str, Any]
@@ -206,9 +222,9 @@ def _check_int(sweep: dict[str, Any], key: str, minimum: int) -> int:
     return value
 
 
-def design_size(design: str, samples: int | None, vary: dict[str, Any]) -> int:
+def design_size(design: Design, samples: int | None, vary: dict[str, Any]) -> int:
     """How many design points a design has, computed without building them."""
-    if design == "grid":
+    if design == Design.GRID:
         return math.prod(len(values) for values in vary.values())
     assert samples is not None
     dims = len(vary)
@@ -233,7 +249,7 @@ def _gib(n: int) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**28 else f"{n / 2**20:.0f} MiB"
 
 
-def _check_size(design: str, samples: int | None, vary: dict[str, Any],
+def _check_size(design: Design, samples: int | None, vary: dict[str, Any],
                 fixed: dict[str, Any], replications: int, record: bool) -> None:
     """Refuse a design above MAX_RUNS runs or memory_cap() bytes, before building it."""
     points = design_size(design, samples, vary)
@@ -259,26 +275,26 @@ def _check_bool(sweep: dict[str, Any], key: str, default: bool) -> bool:
     return value
 
 
-def _check_design(sweep: dict[str, Any]) -> str:
+def _check_design(sweep: dict[str, Any]) -> Design:
     design = sweep["design"]
-    if design not in DESIGNS:
+    if not isinstance(design, str) or design not in DESIGNS:
         raise ConfigError(f"sweep.design: {design!r} is not allowed; allowed: "
                           + ", ".join(DESIGNS))
-    return design
+    return Design(design)
 
 
-def _check_samples(sweep: dict[str, Any], design: str) -> int | None:
-    if design == "grid":
+def _check_samples(sweep: dict[str, Any], design: Design) -> int | None:
+    if design is Design.GRID:
         if "samples" in sweep:
             raise ConfigError("sweep.samples: only for sampled designs "
                               f"({', '.join(SAMPLED)}); a grid runs every combination")
         return None
     if "samples" not in sweep:
-        raise ConfigError(f"sweep.samples: missing; design {design!r} needs "
+        raise ConfigError(f"sweep.samples: missing; design '{design}' needs "
                           "a positive integer")
     samples = _check_int(sweep, "samples", minimum=1)
     # Sobol' sequences keep their balance properties only for powers of two.
-    if design == "sobol" and samples & (samples - 1):
+    if design is Design.SOBOL and samples & (samples - 1):
         raise ConfigError(f"sweep.samples: design 'sobol' needs a power of 2 "
                           f"(got {samples})")
     return samples
@@ -308,15 +324,15 @@ def _check_value(key: str, name: str, value: Any) -> Any:
     return _FIELD_TYPES[name](value)
 
 
-def _check_vary(vary: dict[str, Any], design: str, fixed: dict[str, Any]) -> dict[str, Any]:
-    if design in SAMPLED and not vary:
-        raise ConfigError(f"vary: design {design!r} needs at least one range "
+def _check_vary(vary: dict[str, Any], design: Design, fixed: dict[str, Any]) -> dict[str, Any]:
+    if design.sampled and not vary:
+        raise ConfigError(f"vary: design '{design}' needs at least one range "
                           "[vary.NAME] with min and max")
     checked = {}
     for name, spec in vary.items():
         if name in fixed:
             raise ConfigError(f"vary.{name}: also given in [fixed]; give it in one place")
-        if design == "grid":
+        if design is Design.GRID:
             checked[name] = _check_grid_values(name, spec)
         else:
             checked[name] = _check_range(name, spec)
@@ -378,11 +394,11 @@ def sample_matrix(config: SweepConfig) -> np.ndarray:
 
     problem = salib_problem(config)
     seed = config.master_seed % 2**32
-    if config.design == "lhs":
+    if config.design is Design.LHS:
         return latin.sample(problem, config.samples, seed=seed)
-    if config.design == "sobol":
+    if config.design is Design.SOBOL:
         return sobol.sample(problem, config.samples, calc_second_order=False, seed=seed)
-    if config.design == "morris":
+    if config.design is Design.MORRIS:
         return morris.sample(problem, config.samples, num_levels=MORRIS_LEVELS, seed=seed)
     raise ValueError(f"not a sampled design: {config.design!r}")
 
@@ -390,7 +406,7 @@ def sample_matrix(config: SweepConfig) -> np.ndarray:
 def design_points(config: SweepConfig) -> list[dict[str, Any]]:
     """Return the design points in their fixed order: the varied parameters of each."""
     names = list(config.vary)
-    if config.design == "grid":
+    if config.design is Design.GRID:
         return [dict(zip(names, combo, strict=True))
                 for combo in itertools.product(*config.vary.values())]
     return [{name: _sampled_value(name, value, config.vary[name])

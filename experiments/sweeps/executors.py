@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import Literal, get_args
 
 from civres.errors import SweepError
 
@@ -67,8 +68,13 @@ class SerialExecutor(Executor):
         return future
 
 
+#: Where a sweep's runs are done: a local process pool (in-process with one worker) or Dask.
+ExecutorKind = Literal["process", "dask"]
+EXECUTOR_KINDS: tuple[str, ...] = get_args(ExecutorKind)
+
+
 @contextmanager
-def open_executor(kind: str = "process", workers: int | None = None,
+def open_executor(kind: ExecutorKind = "process", workers: int | None = None,
                   scheduler: str | None = None) -> Iterator[tuple[Executor, int, str]]:
     """Open an Executor; yield it, the number of runs it works on at once, and its name.
 
@@ -81,8 +87,12 @@ def open_executor(kind: str = "process", workers: int | None = None,
     Raises:
         SweepError: the scheduler cannot be used (no answer, not Dask, no workers, other
             model code).
+        ValueError: for a kind not in EXECUTOR_KINDS.
 
     """
+    if kind not in EXECUTOR_KINDS:
+        raise ValueError(f"executor: {kind!r} is not allowed; allowed: "
+                         + ", ".join(EXECUTOR_KINDS))
     workers, _ = cap_workers(workers)
     if kind == "process" and scheduler is None:
         if workers == 1:

@@ -36,7 +36,7 @@ from civres.errors import (
 
 from .chunks import ChunkWriter, consolidate, tidy
 from .designs import SweepConfig
-from .executors import SerialExecutor, open_executor
+from .executors import ExecutorKind, SerialExecutor, open_executor
 from .folders import TMP_PREFIX, check_out_dir, locked
 from .interrupts import deferred
 from .manifest import write_manifest
@@ -77,7 +77,7 @@ class SweepResult:
     notes: list[str]
 
 
-def run_sweep(config: SweepConfig, out_dir: str | Path, *, executor: str = "process",
+def run_sweep(config: SweepConfig, out_dir: str | Path, *, executor: ExecutorKind = "process",
               workers: int | None = None, scheduler: str | None = None, resume: bool = False,
               progress: bool = True, model_fn: Callable = run_model, chunk_runs: int = 50,
               flush_seconds: float = 10.0) -> SweepResult:
@@ -155,7 +155,7 @@ def count_errors(table: pa.Table) -> int:
 
 
 def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int | None,
-             executor: str = "process", seeds: list[int] | None = None,
+             executor: ExecutorKind = "process", seeds: list[int] | None = None,
              model_fn: Callable = run_model) -> pd.DataFrame:
     """Run one model per parameter dict; return a row each, in the dicts' order.
 

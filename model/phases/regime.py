@@ -12,13 +12,13 @@ import numpy as np
 from .. import rules
 from ..batch_params import col
 from ..streams import Site
-from ..vocabulary import BUSINESS, MEDIA, MILITARY, PILLARS, POLICE, PUBLIC
+from ..vocabulary import BUSINESS, MEDIA, MILITARY, POLICE, PUBLIC, PillarName
 from .codes import DEAD, PROTESTING, VIOLENT
 
 #: Per-step pull of pillar loyalty back to its baseline: institutional inertia.
 PILLAR_INERTIA = 0.02
-PILLAR_WEIGHTS = np.array([w for _, w, _ in PILLARS])
-ECONOMIC_EXPOSURE = np.array([e for _, _, e in PILLARS])
+PILLAR_WEIGHTS = np.array([pillar.weight for pillar in PillarName])
+ECONOMIC_EXPOSURE = np.array([pillar.exposure for pillar in PillarName])
 
 
 class RegimePhases:
@@ -30,7 +30,7 @@ class RegimePhases:
 
     def _constituency_share(self, active: np.ndarray, alive: np.ndarray) -> np.ndarray:
         """Share of each pillar's living constituency that is active (B, 6)."""
-        c, groups = self.citizens, len(PILLARS)
+        c, groups = self.citizens, len(PillarName)
         tied = alive & (c.constituency != PUBLIC)
         code = np.arange(self.params.size)[:, None] * groups + np.where(tied, c.constituency, 0)
         size = self.params.size * groups
