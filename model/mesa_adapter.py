@@ -61,4 +61,5 @@ def install_initial_layout(layout: Callable[[int, Callable[[int], list]], list])
         return layout(num_components, mesa_default)
 
     initial_layout.civres = True
+    initial_layout.mesa_default = mesa_default  # so that it can be put back
     solara_viz.make_initial_grid_layout = initial_layout

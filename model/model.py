@@ -135,6 +135,12 @@ class CivilResistanceModel(mesa.Model):
         """Create the engine's one campaign, its Mesa agents and grid; step 0 is recorded."""
         rng = checked_seed(rng)
         super().__init__(rng=rng, scenario=scenario_with_seed(scenario, rng))
+        # Mesa replaced `step` by its clock's step (which advances model.steps and
+        # model.time, then calls ours). A finished campaign refuses to step: the guard
+        # wraps Mesa's, so neither the campaign nor Mesa's clock moves past the end
+        # (SolaraViz's Step runs its interval without looking at `running`).
+        self._clock_step = self.step
+        self.step = self._step_while_running
         self.params = params if params is not None else Params()
         self.thresholds = thresholds if thresholds is not None else Thresholds()
         # Without a seed, Mesa's fresh generator keys the run (unreproducible, as asked).
@@ -168,10 +174,21 @@ class CivilResistanceModel(mesa.Model):
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
-        """Advance the campaign by one step (the engine's schedule of named phases)."""
+        """Advance the campaign by one step (the engine's schedule of named phases).
+
+        Once the outcome is decided or the horizon reached (`running` False), calling
+        step() does nothing: the campaign stays as it ended.
+        """
+        if not self.running:  # also when Mesa's run_for/run_until call it directly
+            return
         self.engine.step()
         self.judge.update(self.engine)
         self.running = bool(self.judge.running[0])
+
+    def _step_while_running(self) -> None:
+        """One step of Mesa's clock and of the campaign; nothing once the run has ended."""
+        if self.running:
+            self._clock_step()
 
     def run(self) -> dict[str, Any]:
         """Step until the outcome is decided or the horizon is reached; return summary()."""

@@ -135,13 +135,19 @@ def test_population_counts_follow_densities():
     assert len(np.unique(np.concatenate([m.citizens.pos, m.security.pos]))) == 220
 
 
-def test_stepping_past_the_horizon_keeps_recording():
+def test_a_finished_campaign_refuses_to_step():
+    # issue 22: stepping a finished model used to simulate past its horizon
     m = CivilResistanceModel(Params(width=12, height=12, citizen_vision=3, security_vision=3,
-                                    max_steps=3), rng=0)
+                                    max_steps=20), rng=1)
     m.run()
-    for _ in range(5):
+    trajectory, summary, arrests = m.trajectory(), m.summary(), m.memory.arrests
+    for _ in range(100):
         m.step()
-    assert len(m.trajectory()) == 9 and m.summary()["steps"] == 8
+    pd.testing.assert_frame_equal(m.trajectory(), trajectory)
+    assert m.summary() == summary and m.memory.arrests == arrests
+    assert (m.steps, m.time, m.engine.steps) == (20, 20.0, 20)  # Mesa's clock stays too
+    m.run_for(5)  # Mesa's own loop calls the campaign's step directly: still nothing
+    assert m.engine.steps == 20 and m.summary() == summary
 
 
 # ---------------------------------------------------------------- grid arithmetic (space)

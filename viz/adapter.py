@@ -168,10 +168,6 @@ class AppModel(CivilResistanceModel):
             except ValueError:
                 params, overrides = Params(), {}
         super().__init__(params, rng=rng, scenario=scenario)
-        # SolaraViz's Step runs "Render Interval" steps without looking at `running`: a
-        # finished campaign (decided, or at the horizon) must stay as it ended.
-        mesa_step = self.step
-        self.step = lambda: mesa_step() if self.running else None
         self.preset_name = preset
         self.seed = rng
         self.overrides = overrides
