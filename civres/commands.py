@@ -227,12 +227,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                coding_uncertainty=not args.no_coding_uncertainty,
                                used_in_calibration=used, split_year=inputs["split_year"],
                                posterior=posterior)
-        result["summary"].update(posterior_note(posterior))
-        write_atomic(stage / "comparison.json", json.dumps(result, indent=2) + "\n")
+        result.summary.update(posterior_note(posterior))
+        write_atomic(stage / "comparison.json", json.dumps(result.to_dict(), indent=2) + "\n")
         comparison_figure(result, stage / "comparison.png")
         write_manifest(stage, {"command": "compare", **inputs,
                                "used_in_calibration": sorted(used)})
-    print(json.dumps(result, indent=2) if args.json else format_comparison(result))
+    print(json.dumps(result.to_dict(), indent=2) if args.json else format_comparison(result))
     return 0
 
 
@@ -304,12 +304,13 @@ def cmd_facts(args: argparse.Namespace) -> int:
     workers = capped_workers(args.workers)
     with folder_written_whole(out, FACTS_FILES) as stage:
         runs = run_facts(args.samples, args.seed, workers, posterior=posterior)
-        result = {**facts(runs), **posterior_note(posterior)}
+        result, note = facts(runs), posterior_note(posterior)
         runs.to_parquet(stage / "facts_runs.parquet", index=False)
-        write_atomic(stage / "facts.json", json.dumps(result, indent=2) + "\n")
+        written = {**result.to_dict(), **note}
+        write_atomic(stage / "facts.json", json.dumps(written, indent=2) + "\n")
         facts_figure(result, stage / "facts.png")
         write_manifest(stage, {"command": "facts", **inputs})
-    print(json.dumps(result, indent=2) if args.json else format_facts(result))
+    print(json.dumps(written, indent=2) if args.json else format_facts(result, note))
     return 0
 
 

@@ -228,7 +228,7 @@ class Params:
     )
     views_on: bool = _switch(
         "mechanism 7: each citizen holds a view of the regime's legitimacy, moved by "
-        "repression witnessed and concessions (off: everyone sees the regime's)", MARTIN,
+        "repression witnessed and accommodation (off: everyone sees the regime's)", MARTIN,
     )
     arms_needed_on: bool = _switch(
         "mechanism 8: turning violent needs arms (armed_capacity, defectors' weapons); off: "
@@ -239,7 +239,8 @@ class Params:
         "and can defeat them", LANCHESTER,
     )
     adaptive_regime: bool = _switch(
-        "regime adapts repression, concessions, patronage and propaganda", CHENOWETH2020
+        "regime adapts repression, accommodation, the grant of a demand, patronage and "
+        "propaganda", CHENOWETH2020
     )
     run_to_horizon: bool = _switch(
         "keep stepping after the outcome is decided, up to max_steps (the outcome stays the "

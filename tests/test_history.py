@@ -12,8 +12,9 @@ from civres.experiments.history import mapping
 from civres.experiments.history.cases import LEVELS, load_cases
 from civres.experiments.history.compare import compare_cases, format_scores, group_scores, score
 from civres.experiments.history.facts import facts, run_facts, sample_cases
+from civres.experiments.history.records import CaseComparison
 from civres.experiments.history.scores import brier
-from civres.model import Params
+from civres.model import Outcome, Params
 
 SMALL = dict(width=20, height=20, citizen_vision=5, security_vision=5, max_steps=60)
 
@@ -53,11 +54,12 @@ def test_brier_and_score_on_hand_made_rows():
     assert brier({"success": 1, "stalled": 0, "suppressed": 0, "violent": 0}, "success") == 0
     assert brier({"success": 0, "stalled": 1, "suppressed": 0, "violent": 0}, "success") == 2
     rows = [
-        {"observed": "success", "predicted": "success", "hit": True,
-         "distribution": {"success": 1.0, "stalled": 0.0, "suppressed": 0.0, "violent": 0.0}},
-        {"observed": "violent", "predicted": "success", "hit": False,
-         "distribution": {"success": 0.5, "stalled": 0.0, "suppressed": 0.0, "violent": 0.5}},
+        _row("success", {"success": 1.0, "stalled": 0.0, "suppressed": 0.0, "violent": 0.0},
+             2, {}, {}),
+        _row("violent", {"success": 0.5, "stalled": 0.0, "suppressed": 0.0, "violent": 0.5},
+             2, {}, {}),
     ]
+    assert [r.hit for r in rows] == [True, False]
     s = score(rows)
     assert s["accuracy"] == 0.5
     assert s["brier"] == pytest.approx((0 + 0.5) / 2)
@@ -71,11 +73,20 @@ def test_compare_cases_is_reproducible_and_complete():
     a = compare_cases(cases, reps=2, seed=5, workers=1, **SMALL)
     b = compare_cases(cases, reps=2, seed=5, workers=2, **SMALL)
     assert a == b
-    assert [r["id"] for r in a["cases"]] == [c.id for c in cases]
-    for row in a["cases"]:
-        assert sum(row["distribution"].values()) == pytest.approx(1.0)
-    hits = [row["predicted"] == row["observed"] for row in a["cases"]]
-    assert a["summary"]["accuracy"] == pytest.approx(sum(hits) / len(hits))
+    assert [r.id for r in a.cases] == [c.id for c in cases]
+    for row in a.cases:
+        assert sum(row.distribution.values()) == pytest.approx(1.0)
+    hits = [row.predicted == row.observed for row in a.cases]
+    assert a.summary["accuracy"] == pytest.approx(sum(hits) / len(hits))
+    # comparison.json keeps its keys, in their order, with plain words for outcomes
+    written = json.loads(json.dumps(a.to_dict()))
+    assert list(written) == ["cases", "summary", "reps", "seed"]
+    assert list(written["cases"][0]) == [
+        "id", "name", "observed", "predicted", "hit", "distribution", "n_runs",
+        "observed_peak_pct", "simulated_peak_pct", "observed_defections",
+        "simulated_defections", "used_in_calibration", "start_year", "baseline_logistic",
+        "baseline_rates"]
+    assert written["cases"][0]["observed"] == cases[0].observed.outcome.value
 
 
 def test_compare_cli_json_and_bad_case_file(tmp_path, capsys):
@@ -105,18 +116,18 @@ def test_facts_numbers_and_keys():
     for key in ("nonviolent_success", "violent_success", "success_by_participation",
                 "success_with_defection", "success_without_defection", "success_low_learning",
                 "success_high_learning", "n_runs"):
-        assert key in result
-    assert set(result["success_by_participation"]) == {"0.0", "0.01", "0.1", "1.0", "3.5"}
+        assert key in result.to_dict()
+    assert set(result.success_by_participation) == {"0.0", "0.01", "0.1", "1.0", "3.5"}
     # the published comparisons are over maximalist campaigns only (issue 9: NAVCO's
     # campaigns are maximalist); outcome shares and success by goal over all 12
     maximalist = int((runs["goal"] == "maximalist").sum())
     assert 0 < maximalist < 12  # seed 1 samples both goals
-    assert result["n_maximalist"] == maximalist
-    assert result["n_nonviolent"] + result["n_violent"] == maximalist
-    assert sum(result["n_by_participation"].values()) == maximalist
-    assert result["n_by_goal"] == {"maximalist": maximalist, "reform": 12 - maximalist}
-    assert result["n_runs"] == 12
-    assert sum(result["outcome_shares"].values()) == pytest.approx(1.0)
+    assert result.n_maximalist == maximalist
+    assert result.n_nonviolent + result.n_violent == maximalist
+    assert sum(result.n_by_participation.values()) == maximalist
+    assert result.n_by_goal == {"maximalist": maximalist, "reform": 12 - maximalist}
+    assert result.n_runs == 12
+    assert sum(result.outcome_shares.values()) == pytest.approx(1.0)
     assert len(sample_cases(5, 0)) == 5 and sample_cases(5, 0) == sample_cases(5, 0)
 
 
@@ -151,7 +162,7 @@ def test_coding_uncertainty_draws_within_each_levels_interval():
 def test_compare_without_coding_uncertainty_uses_central_values():
     cases = load_cases()[:2]
     fixed = compare_cases(cases, reps=2, seed=5, workers=1, coding_uncertainty=False, **SMALL)
-    assert fixed["summary"]["coding_uncertainty"] is False
+    assert fixed.summary["coding_uncertainty"] is False
 
 
 def _failing_first(monkeypatch, module, n_fail=1):
@@ -176,18 +187,19 @@ def test_compare_leaves_failed_runs_out_and_counts_them(monkeypatch):
 
     cases = load_cases()[:2]
     clean = compare_cases(cases, reps=3, seed=5, workers=1, **SMALL)
-    assert "n_errors" not in clean["summary"]
-    assert all("n_errors" not in row for row in clean["cases"])
+    assert "n_errors" not in clean.summary
+    assert all("n_errors" not in row for row in clean.to_dict()["cases"])
     _failing_first(monkeypatch, compare)
     result = compare_cases(cases, reps=3, seed=5, workers=1, **SMALL)
-    first, second = result["cases"]
-    assert first["n_errors"] == 1 and "n_errors" not in second
-    assert sum(first["distribution"].values()) == pytest.approx(1.0)  # over the 2 left
-    assert all(v in (0.0, 0.5, 1.0) for v in first["distribution"].values())
-    assert second == clean["cases"][1]
-    assert result["summary"]["n_errors"] == 1
-    assert result["summary"]["first_error"] == "RuntimeError: boom"
-    assert result["summary"]["n_cases_unscored"] == 0
+    first, second = result.cases
+    assert first.n_errors == 1 and first.n_runs == 2 and second.n_errors == 0
+    assert first.to_dict()["n_errors"] == 1 and "n_errors" not in second.to_dict()
+    assert sum(first.distribution.values()) == pytest.approx(1.0)  # over the 2 left
+    assert all(v in (0.0, 0.5, 1.0) for v in first.distribution.values())
+    assert second == clean.cases[1]
+    assert result.summary["n_errors"] == 1
+    assert result.summary["first_error"] == "RuntimeError: boom"
+    assert result.summary["n_cases_unscored"] == 0
     text = compare.format_comparison(result)
     assert "(1 runs failed)" in text and "runs that failed: 1" in text
     assert "runs that failed" not in compare.format_comparison(clean)
@@ -199,25 +211,25 @@ def test_compare_shows_but_does_not_score_a_case_whose_runs_all_failed(monkeypat
     cases = load_cases()[:2]
     _failing_first(monkeypatch, compare, n_fail=2)
     result = compare_cases(cases, reps=2, seed=5, workers=1, **SMALL)
-    first = result["cases"][0]
-    assert first["predicted"] is None and first["simulated_peak_pct"] is None
-    assert result["summary"]["n_cases"] == 1 and result["summary"]["n_cases_unscored"] == 1
-    assert f"{first['id']:<28}" in compare.format_comparison(result)
+    first = result.cases[0]
+    assert first.predicted is None and first.simulated_peak_pct is None and not first.scored
+    assert result.summary["n_cases"] == 1 and result.summary["n_cases_unscored"] == 1
+    assert f"{first.id:<28}" in compare.format_comparison(result)
 
 
 def test_facts_leave_failed_runs_out_and_count_them(monkeypatch):
     from civres.experiments.history import facts as facts_module
 
     clean = facts(run_facts(8, seed=1, workers=1, **SMALL))
-    assert "n_errors" not in clean
+    assert clean.n_errors == 0 and "n_errors" not in clean.to_dict()
     _failing_first(monkeypatch, facts_module, n_fail=2)
     runs = run_facts(8, seed=1, workers=1, **SMALL)
     assert runs["error"].notna().sum() == 2 and len(runs) == 8
     result = facts(runs)
-    assert result["n_runs"] == 6 and result["n_errors"] == 2
-    assert sum(result["n_by_goal"].values()) == 6
+    assert result.n_runs == 6 and result.n_errors == 2
+    assert sum(result.n_by_goal.values()) == 6
     ok = runs["error"].isna()
-    assert result["n_nonviolent"] + result["n_violent"] == int(
+    assert result.n_nonviolent + result.n_violent == int(
         (ok & (runs["goal"] == "maximalist")).sum())
     assert "2 more failed" in facts_module.format_facts(result)
 
@@ -240,7 +252,7 @@ def test_facts_leave_out_a_run_whose_rerun_to_the_horizon_failed(monkeypatch):
     assert (runs["error"][violent] == "run_to_horizon: RuntimeError: horizon boom").all()
     assert runs["error"][~violent].isna().all()
     result = facts(runs)
-    assert result["n_errors"] == int(violent.sum()) and result["n_violent"] == 0
+    assert result.n_errors == int(violent.sum()) and result.n_violent == 0
 
 
 def test_facts_by_hand():
@@ -265,31 +277,31 @@ def test_facts_by_hand():
     runs["error"] = [None] * 7 + ["RuntimeError: boom"]
     result = facts(runs)
     # maximalist and run: the first five. Nonviolent 0, 1, 4 (won, lost, won); violent 2, 3
-    assert (result["nonviolent_success"], result["n_nonviolent"]) == (pytest.approx(2 / 3), 3)
-    assert (result["violent_success"], result["n_violent"]) == (0.5, 2)
+    assert (result.nonviolent_success, result.n_nonviolent) == (pytest.approx(2 / 3), 3)
+    assert (result.violent_success, result.n_violent) == (0.5, 2)
     # bins by lower edge, each closed below: 0.01 falls in the second, 3.5 in the last
-    assert result["success_by_participation"] == {
+    assert result.success_by_participation == {
         "0.0": 1.0, "0.01": 0.0, "0.1": None, "1.0": 1.0, "3.5": 0.5}
-    assert result["n_by_participation"] == {"0.0": 1, "0.01": 1, "0.1": 0, "1.0": 1, "3.5": 2}
-    assert (result["success_with_defection"], result["n_with_defection"]) == (1.0, 3)
-    assert (result["success_without_defection"], result["n_without_defection"]) == (0.0, 2)
+    assert result.n_by_participation == {"0.0": 1, "0.01": 1, "0.1": 0, "1.0": 1, "3.5": 2}
+    assert (result.success_with_defection, result.n_with_defection) == (1.0, 3)
+    assert (result.success_without_defection, result.n_without_defection) == (0.0, 2)
     # learning <= 0.15 is low (runs 0, 2), >= 0.45 high (runs 1, 3, 4)
-    assert (result["success_low_learning"], result["n_low_learning"]) == (1.0, 2)
-    assert result["success_high_learning"] == pytest.approx(1 / 3)
-    assert result["n_high_learning"] == 3
+    assert (result.success_low_learning, result.n_low_learning) == (1.0, 2)
+    assert result.success_high_learning == pytest.approx(1 / 3)
+    assert result.n_high_learning == 3
     # years: 26, 104, 52 weeks among the nonviolent: 0.5, 2, 1 -> median 1
-    assert result["median_years_nonviolent"] == 1.0
-    assert result["median_years_violent"] == 9.5               # wars of 9 and 10 years
-    assert result["median_years_by_outcome"] == {
+    assert result.median_years_nonviolent == 1.0
+    assert result.median_years_violent == 9.5               # wars of 9 and 10 years
+    assert result.median_years_by_outcome == {
         "success": 0.75, "stalled": 2.0, "suppressed": None,   # the reform run is left out
         "violent": 1.0}                                        # a duration of 0 is left out
-    assert result["n_maximalist"] == 5
+    assert result.n_maximalist == 5
     # over every run that ran (7): outcome shares and success by goal
-    assert result["outcome_shares"] == pytest.approx({
+    assert result.outcome_shares == pytest.approx({
         "success": 3 / 7, "stalled": 1 / 7, "suppressed": 1 / 7, "violent": 2 / 7})
-    assert result["success_by_goal"] == pytest.approx({"maximalist": 0.6, "reform": 0.5})
-    assert result["n_by_goal"] == {"maximalist": 5, "reform": 2}
-    assert (result["n_runs"], result["n_errors"]) == (7, 1)
+    assert result.success_by_goal == pytest.approx({"maximalist": 0.6, "reform": 0.5})
+    assert result.n_by_goal == {"maximalist": 5, "reform": 2}
+    assert (result.n_runs, result.n_errors) == (7, 1)
 
 
 # ---------------------------------------------------------------------------- honest scores
@@ -298,11 +310,13 @@ def test_facts_by_hand():
 def _row(observed, distribution, n_runs, rates, logistic, year=2000, used=False):
     from civres.experiments.history.scores import most_likely
 
-    return {"observed": observed, "distribution": distribution, "n_runs": n_runs,
-            "predicted": most_likely(distribution), "start_year": year,
-            "used_in_calibration": used, "baseline_rates": rates,
-            "baseline_logistic": logistic, "split_baseline_rates": logistic,
-            "split_baseline_logistic": rates}
+    return CaseComparison(
+        id="a-case", name="A case", observed=Outcome(observed), distribution=distribution,
+        n_runs=n_runs, predicted=most_likely(distribution), observed_peak_pct=None,
+        simulated_peak_pct=None, observed_defections=None, simulated_defections=None,
+        start_year=year, used_in_calibration=used, baseline_rates=rates,
+        baseline_logistic=logistic, split_baseline_rates=logistic,
+        split_baseline_logistic=rates)
 
 
 def test_group_scores_by_hand_with_a_temporal_split():
@@ -366,8 +380,8 @@ def test_compare_reports_calibration_use_baselines_and_the_split():
     assert cases[0].start_year <= 2006 < cases[1].start_year  # lebanon 2005, then later ones
     result = compare_cases(cases, 2, 5, 1, used_in_calibration={cases[1].id},
                            split_year=2006, **SMALL)
-    rows, summary = result["cases"], result["summary"]
-    assert [r["used_in_calibration"] for r in rows] == [False, True, False]
+    rows, summary = result.cases, result.summary
+    assert [r.used_in_calibration for r in rows] == [False, True, False]
     assert summary["used_in_calibration"] == [cases[1].id]
     assert summary["n_used_in_calibration"] == 1
     assert "calibrated_on_catalogue" not in summary and "cross_validation" not in summary
@@ -376,11 +390,11 @@ def test_compare_reports_calibration_use_baselines_and_the_split():
     # campaigns only
     loo = baselines.leave_one_out(catalogue)
     first = ids.index(cases[0].id)
-    assert rows[0]["baseline_logistic"] == loo["logistic"][first]
-    assert rows[0]["baseline_rates"] == loo["rates"][first]
+    assert rows[0].baseline_logistic == loo["logistic"][first]
+    assert rows[0].baseline_rates == loo["rates"][first]
     early = [c for c in catalogue if c.start_year <= 2006]
     late_fit = baselines.fitted_on(early, cases[1:])
-    assert [r["split_baseline_logistic"] for r in rows[1:]] == late_fit["logistic"]
+    assert [r.split_baseline_logistic for r in rows[1:]] == late_fit["logistic"]
     groups = summary["scores"]["groups"]
     assert {g: groups[g]["n"] for g in groups} == {
         "all": 3, "used in calibration": 1, "not used in calibration": 2,

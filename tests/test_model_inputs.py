@@ -84,12 +84,13 @@ def test_large_seed_and_seed_words_run():
 
 def test_a_finished_model_keeps_its_verdict():
     # The horizon comes before the success preset's regime falls (at step 54, seed 3):
-    # the verdict is "stalled"; stepping on, the regime falls, the verdict stays.
+    # the verdict is "stalled"; stepping on does nothing (issue 22: it used to simulate
+    # on, and the regime fell after the verdict), so the verdict and the record stay.
     model = CivilResistanceModel(preset("success", max_steps=30), rng=3)
     assert model.run()["outcome"] == "stalled"
     for _ in range(60):
         model.step()
     summary = model.summary()
     assert summary["outcome"] == "stalled" and summary["decided_step"] == 30
-    assert summary["regime_fell"] and summary["steps"] == 90  # what happened is recorded
+    assert not summary["regime_fell"] and summary["steps"] == 30
     assert model.outcome_decision() == model.decision

@@ -9,6 +9,7 @@ default: everyone jailed), so the tables before issue 9's `crushed` rule still r
 they did.
 """
 
+import importlib
 import re
 import warnings
 
@@ -55,6 +56,21 @@ def test_removed_outcome_names_say_what_to_use_in_one_line():
             with pytest.raises(ImportError, match=re.escape(use)) as raised:
                 exec(f"from {module} import {name}", {})
             assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("module, name, use", [
+    ("civres.model.vocabulary", "PILLARS", "tuple(PillarName)"),
+    ("civres.model.vocabulary", "PILLAR_COLOURS", "PillarName.colour"),
+    ("civres.model.rules", "conceded_baseline", "import accommodated_baseline"),
+    ("civres.model.rules", "CONCEDE_BELOW", "import ACCOMMODATE_BELOW"),
+    ("civres.model.rules", "MAX_CONCESSION", "import MAX_ACCOMMODATION"),
+])
+def test_renamed_and_removed_names_say_what_to_use_in_one_line(module, name, use):
+    with pytest.raises(ImportError, match=re.escape(use)) as raised:
+        exec(f"from {module} import {name}", {})
+    assert "\n" not in str(raised.value)
+    with pytest.raises(AttributeError):  # an unknown name is still an AttributeError
+        importlib.import_module(module).NO_SUCH_NAME  # noqa: B018
 
 
 # ---------------------------------------------------------------- success: the collapse

@@ -25,8 +25,8 @@ LN2 = math.log(2.0)
     ("LETHAL_LEVEL", 0.75), ("MAX_LETHAL", 0.2), ("CROWD_HALF", 2.0), ("CALM_POLICING", 0.5),
     ("THREAT_PER_ACTIVE", 5.0), ("THREAT_PER_VIOLENT", 10.0), ("MORAL_BLUNTING", 0.5),
     ("LOYALTY_DRIFT", 0.01), ("LEGITIMACY_FLOOR", 0.5), ("PILLAR_RALLY", 0.2),
-    ("CONCEDE_BELOW", 0.65), ("CONCESSION_RATE", 0.02), ("CONCESSION_WILL", 0.5),
-    ("MAX_CONCESSION", 0.1), ("LEGITIMACY_INERTIA", 0.05), ("ORDER_GAIN", 0.2),
+    ("ACCOMMODATE_BELOW", 0.65), ("ACCOMMODATION_RATE", 0.02), ("ACCOMMODATION_WILL", 0.5),
+    ("MAX_ACCOMMODATION", 0.1), ("LEGITIMACY_INERTIA", 0.05), ("ORDER_GAIN", 0.2),
     ("FLANK_LEGITIMACY", 0.05), ("BACKFIRE_BLUNTING", 0.5), ("REPRESSION_SPEED", 0.1),
     ("REPRESSION_SPEED_LEARNING", 0.4), ("PROPAGANDA_BASE", 0.3), ("PROPAGANDA_LEARNING", 0.6),
     ("PATRONAGE_RATE", 0.01), ("PATRONAGE_EFFICIENCY", 0.5), ("INCOME", 0.002),
@@ -624,7 +624,7 @@ def test_legitimacy_change_each_term(args, expected):
     (0.8, 0.7, 0.0, 1.0, 0.8),
 ])
 def test_conceded_baseline(baseline, initial, support, learning, expected):
-    got = rules.conceded_baseline(baseline, initial, support, learning)
+    got = rules.accommodated_baseline(baseline, initial, support, learning)
     assert got == pytest.approx(expected, abs=1e-15)
 
 

@@ -165,12 +165,12 @@ def test_conceded_baseline_per_replicate():
     initial = np.array([0.7, 0.7, 0.7, 0.7])
     support = np.array([0.65, 0.45, 0.45, 0.0])
     learning = np.array([0.0, 0.5, 0.5, 1.0])
-    got = rules.conceded_baseline(baseline, initial, support, learning)
+    got = rules.accommodated_baseline(baseline, initial, support, learning)
     # untouched at the threshold; + 0.02 x 1 x 0.2; the same far under the cap; capped
     assert got == pytest.approx([0.9, 0.704, 0.504, 0.8], abs=1e-15)
-    assert got.tolist() == rowwise(rules.conceded_baseline, baseline, initial, support,
+    assert got.tolist() == rowwise(rules.accommodated_baseline, baseline, initial, support,
                                    learning)
-    assert type(rules.conceded_baseline(0.7, 0.7, 0.45, 0.5)) is float
+    assert type(rules.accommodated_baseline(0.7, 0.7, 0.45, 0.5)) is float
 
 
 def test_next_frustration_per_replicate():

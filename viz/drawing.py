@@ -16,12 +16,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from civres.model.vocabulary import (
-    CITIZEN_COLOURS,
-    SECURITY_COLOURS,
-    CitizenState,
-    PillarName,
-)
+from civres.experiments.analysis import panels
+from civres.experiments.analysis.panels import Panel
+from civres.model.vocabulary import CITIZEN_COLOURS, SECURITY_COLOURS, CitizenState
 
 _CITIZEN_LABEL = {CitizenState.QUIET: "quiet citizen",
                   CitizenState.PROTESTING: "protesting (nonviolent)",
@@ -79,12 +76,6 @@ def legend_html() -> str:
     return f'<div class="civres-legend" style="font-size:12px;line-height:18px">{items}</div>'
 
 
-#: Series drawn as a thick dashed black line (the summary of the others).
-EMPHASIS = {"regime_support"}
-#: Series with a colour of their own (the pillars keep theirs in every figure).
-SERIES_COLOURS = {f"pillar_{pillar}": pillar.colour for pillar in PillarName}
-
-
 class LineChart:
     """A small matplotlib line chart that redraws only its lines each step (blitting).
 
@@ -113,7 +104,8 @@ class LineChart:
         self.axes.set_xlabel("week")
         self.axes.set_ylabel(ylabel)
         self.axes.grid(alpha=0.3)
-        self.lines = [self.axes.plot([], [], label=label, animated=True, **_style(column))[0]
+        self.lines = [self.axes.plot([], [], label=label, animated=True,
+                                     **panels.line_style(column))[0]
                       for column, label in series]
         self.axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                          borderaxespad=0.0, frameon=False)
@@ -151,13 +143,6 @@ class LineChart:
         return buffer.getvalue()
 
 
-def _style(column: str) -> dict:
-    """Line style of a series: emphasised, coloured as its pillar, or the default."""
-    if column in EMPHASIS:
-        return {"color": "black", "ls": "--", "lw": 2.0}
-    return {"lw": 1.6, **({"color": SERIES_COLOURS[column]} if column in SERIES_COLOURS else {})}
-
-
 def _grown(value: float, start: float) -> float:
     """Return the smallest of start, 2 start, 4 start, ... that is at least value."""
     limit = start
@@ -166,26 +151,21 @@ def _grown(value: float, start: float) -> float:
     return limit
 
 
+def panel_chart(panel: Panel) -> LineChart:
+    """The live chart of one panel of the campaign figure (analysis.panels)."""
+    return LineChart(panel.title, panel.series, panel.ylabel, panel.ylim)
+
+
 def participation_chart() -> LineChart:
-    """Participation, violent share and fatigue of living citizens over time."""
-    return LineChart("Participation", [("participation", "participating (all)"),
-                                       ("violent_share", "violent (armed)"),
-                                       ("jailed", "jailed"),
-                                       ("fatigue", "fatigue (mean)")], "share of citizens",
-                     None)
+    """Participation, violent share, jail and fatigue of living citizens over time."""
+    return panel_chart(panels.PARTICIPATION)
 
 
 def pillar_chart() -> LineChart:
-    """Loyalty of each pillar of support over time."""
-    return LineChart("Pillars of support: loyalty",
-                     [(f"pillar_{pillar}", pillar.replace("_", " ")) for pillar in PillarName]
-                     + [("regime_support", "regime support")], "loyalty")
+    """Loyalty of each pillar of support, and the regime's support, over time."""
+    return panel_chart(panels.PILLARS)
 
 
 def regime_chart() -> LineChart:
     """Legitimacy (the regime's and the citizens' view), repression, defections, war."""
-    return LineChart("Regime", [("legitimacy", "legitimacy"),
-                                ("public_view", "citizens' view of it"),
-                                ("repression_level", "repression level"),
-                                ("security_defected_share", "security defected"),
-                                ("war_share", "rebels' share of a war")], "level")
+    return panel_chart(panels.REGIME)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from civres.model.vocabulary import PillarName
+from .panels import CAMPAIGN_PANELS, line_style
 
 
 def new_figure(*args: Any, figsize: tuple[float, float], **kwargs: Any) -> tuple[Figure, Any]:
@@ -31,28 +31,18 @@ def save_figure(fig: Figure, path: Path, dpi: int = 110) -> Path:
 
 
 def campaign_figure(trajectory: pd.DataFrame, summary: dict, path: Path) -> Path:
-    """Plot participation, pillar loyalties and the regime's standing over time."""
-    fig, axes = new_figure(3, 1, figsize=(8, 9), sharex=True)
-    t = trajectory["step"]
-    ax = axes[0]
-    ax.plot(t, trajectory["participation"], label="participating (share of citizens)")
-    ax.plot(t, trajectory["violent_share"], label="violent", color="tab:red")
-    ax.plot(t, trajectory["jailed"], label="jailed", color="tab:gray", ls="--")
-    ax.set_ylabel("share of citizens")
-    ax.legend(loc="upper right", fontsize=8)
-    ax = axes[1]
-    for pillar in PillarName:
-        ax.plot(t, trajectory[f"pillar_{pillar}"], label=pillar.value, color=pillar.colour)
-    ax.plot(t, trajectory["regime_support"], color="black", lw=2, label="regime support")
-    ax.set_ylabel("loyalty")
-    ax.set_ylim(0, 1)
-    ax.legend(loc="lower left", fontsize=8, ncol=2)
-    ax = axes[2]
-    ax.plot(t, trajectory["legitimacy"], label="legitimacy")
-    ax.plot(t, trajectory["repression_level"], label="repression level")
-    ax.plot(t, trajectory["security_defected_share"], label="security forces defected")
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("week")
-    ax.legend(loc="upper right", fontsize=8)
+    """The campaign's panels (analysis.panels, as the app shows them) over time, saved."""
+    fig, axes = new_figure(len(CAMPAIGN_PANELS), 1, figsize=(8, 9), sharex=True)
+    for ax, panel in zip(axes, CAMPAIGN_PANELS, strict=True):
+        for column, label in panel.series:
+            ax.plot(trajectory["step"], trajectory[column], label=label,
+                    **line_style(column))
+        ax.set_title(panel.title, fontsize=10)
+        ax.set_ylabel(panel.ylabel)
+        if panel.ylim is not None:
+            ax.set_ylim(*panel.ylim)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    axes[-1].set_xlabel("week")
     fig.suptitle(f"Outcome: {summary['outcome']} (decided at week {summary['decided_step']})")
     return save_figure(fig, path, dpi=100)

@@ -28,6 +28,7 @@ from civres.experiments.history.facts import (
     random_case,
     run_case_campaigns,
 )
+from civres.experiments.history.records import Facts
 
 #: Start years of the campaigns: the published period and the decade of the decline.
 EARLY_YEARS, LATE_YEARS = (1950, 2006), (2010, 2019)
@@ -44,18 +45,18 @@ class Statistic:
     source: str
     #: Differences are divided by this in the distance (years: a decade counts as 1).
     scale: float
-    measure: Callable[[dict[str, Any], pd.DataFrame], float | None]
+    measure: Callable[[Facts, pd.DataFrame], float | None]
 
 
 CS2011 = "Chenoweth & Stephan 2011, Why Civil Resistance Works (1900-2006)"
 C2020 = "Chenoweth 2020, The Future of Nonviolent Resistance, J. Democracy 31(3)"
 
 
-def _bin(edge: str) -> Callable[[dict[str, Any], pd.DataFrame], float | None]:
-    return lambda f, _: f["success_by_participation"][edge]
+def _bin(edge: str) -> Callable[[Facts, pd.DataFrame], float | None]:
+    return lambda f, _: f.success_by_participation[edge]
 
 
-def _late_nonviolent_success(_: dict[str, Any], runs: pd.DataFrame) -> float | None:
+def _late_nonviolent_success(_: Facts, runs: pd.DataFrame) -> float | None:
     """Success of the nonviolent maximalist campaigns that started in the late decade."""
     late = runs[(runs["start_year"] >= LATE_YEARS[0]) & runs["error"].isna()
                 & ~runs["turned_violent"].astype(bool)]
@@ -65,10 +66,10 @@ def _late_nonviolent_success(_: dict[str, Any], runs: pd.DataFrame) -> float | N
 STATISTICS: dict[str, Statistic] = {
     "nonviolent_success": Statistic(
         "success of maximalist campaigns that stayed nonviolent", 0.53, CS2011, 1.0,
-        lambda f, _: f["nonviolent_success"]),
+        lambda f, _: f.nonviolent_success),
     "violent_success": Statistic(
         "success of maximalist campaigns that turned violent", 0.26, CS2011, 1.0,
-        lambda f, _: f["violent_success"]),
+        lambda f, _: f.violent_success),
     "success_below_0.01pct": Statistic(
         "success, peak participation below 0.01% of the population", 0.31, CS2011, 1.0,
         _bin("0.0")),
@@ -82,16 +83,16 @@ STATISTICS: dict[str, Statistic] = {
         "success, peak participation 3.5% and above", 0.94, CS2011, 1.0, _bin("3.5")),
     "success_with_defection": Statistic(
         "success with security-force defections", 0.77, CS2011, 1.0,
-        lambda f, _: f["success_with_defection"]),
+        lambda f, _: f.success_with_defection),
     "success_without_defection": Statistic(
         "success without security-force defections", 0.46, CS2011, 1.0,
-        lambda f, _: f["success_without_defection"]),
+        lambda f, _: f.success_without_defection),
     "years_nonviolent": Statistic(
         "median duration of nonviolent campaigns, years", 3.0, CS2011, 10.0,
-        lambda f, _: f["median_years_nonviolent"]),
+        lambda f, _: f.median_years_nonviolent),
     "years_violent": Statistic(
         "median duration of violent campaigns' wars, years", 9.0, CS2011, 10.0,
-        lambda f, _: f["median_years_violent"]),
+        lambda f, _: f.median_years_violent),
     "nonviolent_success_2010s": Statistic(
         "success of nonviolent maximalist campaigns started 2010-2019", 0.34, C2020, 1.0,
         _late_nonviolent_success),

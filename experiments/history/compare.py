@@ -28,6 +28,7 @@ from . import baselines, scores
 from .cases import Case, load_cases
 from .mapping import case_params, coding_rng
 from .posterior import Posterior
+from .records import CaseComparison, Comparison
 
 # ----------------------------------------------------------------------------- compare
 
@@ -37,7 +38,7 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
                   used_in_calibration: set[str] | frozenset[str] = frozenset(),
                   split_year: int | None = None, catalogue: list[Case] | None = None,
                   posterior: Posterior | None = None,
-                  **run_overrides: Any) -> dict[str, Any]:
+                  **run_overrides: Any) -> Comparison:
     """Simulate every case `reps` times; score the distributions against history.
 
     With coding_uncertainty, each run draws the level-coded parameters from the
@@ -66,7 +67,7 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
     catalogue = load_cases() if catalogue is None else catalogue
     used = frozenset(used_in_calibration)
     _add_baselines(rows, cases, catalogue, used, split_year)
-    scored = [r for r in rows if r["predicted"] is not None]
+    scored = [r for r in rows if r.scored]
     failed = runs["error"].notna()
     if not scored:
         raise RunAborted(f"all {len(runs)} runs failed, first: {runs.error[failed].iloc[0]}")
@@ -77,10 +78,10 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
         summary["n_errors"] = int(failed.sum())
         summary["first_error"] = runs.error[failed].iloc[0]
         summary["n_cases_unscored"] = len(rows) - len(scored)
-    return {"cases": rows, "summary": summary, "reps": reps, "seed": seed}
+    return Comparison(rows, summary, reps, seed)
 
 
-def _add_baselines(rows: list[dict[str, Any]], cases: list[Case], catalogue: list[Case],
+def _add_baselines(rows: list[CaseComparison], cases: list[Case], catalogue: list[Case],
                    used: frozenset[str], split_year: int | None) -> None:
     """Add to each row its calibration flag and the baselines' forecasts (in place)."""
     fits = baselines.held_out(cases, catalogue)
@@ -88,13 +89,13 @@ def _add_baselines(rows: list[dict[str, Any]], cases: list[Case], catalogue: lis
              if split_year is not None else [])
     split_fits = baselines.held_out(cases, early) if split_year is not None else None
     for i, (row, case) in enumerate(zip(rows, cases, strict=True)):
-        row["used_in_calibration"] = case.id in used
-        row["start_year"] = case.start_year
-        row["baseline_logistic"] = fits["logistic"][i]
-        row["baseline_rates"] = fits["rates"][i]
+        row.used_in_calibration = case.id in used
+        row.start_year = case.start_year
+        row.baseline_logistic = fits["logistic"][i]
+        row.baseline_rates = fits["rates"][i]
         if split_fits is not None:
-            row["split_baseline_logistic"] = split_fits["logistic"][i]
-            row["split_baseline_rates"] = split_fits["rates"][i]
+            row.split_baseline_logistic = split_fits["logistic"][i]
+            row.split_baseline_rates = split_fits["rates"][i]
 
 
 def _development(used: frozenset[str], cases: list[Case]) -> dict[str, Any]:
@@ -110,34 +111,30 @@ def _development(used: frozenset[str], cases: list[Case]) -> dict[str, Any]:
     }
 
 
-def _case_row(case: Case, runs: pd.DataFrame) -> dict[str, Any]:
+def _case_row(case: Case, runs: pd.DataFrame) -> CaseComparison:
     """One case's observed facts beside its simulated outcome distribution.
 
-    The distribution is over the runs that did not fail; `n_errors` counts the others
-    (present only when some failed). With no run left, predicted and the simulated
-    figures are None and the case is not scored.
+    The distribution is over the runs that did not fail; `n_errors` counts the others.
+    With no run left, predicted and the simulated figures are None and the case is not
+    scored.
     """
     failed = runs["error"].notna()
     ok = runs[~failed]
     counts = Counter(ok["outcome"])
     distribution = {k: counts.get(k, 0) / len(ok) if len(ok) else 0.0 for k in Outcome}
-    predicted = scores.most_likely(distribution) if len(ok) else None
-    row = {
-        "id": case.id,
-        "name": case.name,
-        "observed": case.observed.outcome,
-        "predicted": predicted,
-        "hit": predicted == case.observed.outcome,
-        "distribution": distribution,
-        "n_runs": len(ok),
-        "observed_peak_pct": case.observed.peak_participation_pct,
-        "simulated_peak_pct": _stat(ok["peak_participation_pct"].astype(float).median()),
-        "observed_defections": case.observed.security_defections,
-        "simulated_defections": _stat((ok["security_defected_share"].astype(float) > 0).mean()),
-    }
-    if failed.any():
-        row["n_errors"] = int(failed.sum())
-    return row
+    return CaseComparison(
+        id=case.id,
+        name=case.name,
+        observed=case.observed.outcome,
+        predicted=scores.most_likely(distribution) if len(ok) else None,
+        distribution=distribution,
+        n_runs=len(ok),
+        observed_peak_pct=case.observed.peak_participation_pct,
+        simulated_peak_pct=_stat(ok["peak_participation_pct"].astype(float).median()),
+        observed_defections=case.observed.security_defections,
+        simulated_defections=_stat((ok["security_defected_share"].astype(float) > 0).mean()),
+        n_errors=int(failed.sum()),
+    )
 
 
 def _stat(value: float) -> float | None:
@@ -145,22 +142,22 @@ def _stat(value: float) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
-def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def score(rows: list[CaseComparison]) -> dict[str, Any]:
     """Accuracy, multi-class Brier score, base-rate Brier score, confusion matrix.
 
     Args:
         rows: the scored cases' rows (each with a predicted outcome).
 
     """
-    observed = [r["observed"] for r in rows]
+    observed = [r.observed for r in rows]
     base = {k: observed.count(k) / len(rows) for k in Outcome}
-    brier = np.mean([scores.brier(r["distribution"], r["observed"]) for r in rows])
-    baseline = np.mean([scores.brier(base, r["observed"]) for r in rows])
-    confusion = {o: {p: sum(r["observed"] == o and r["predicted"] == p for r in rows)
+    brier = np.mean([scores.brier(r.distribution, r.observed) for r in rows])
+    baseline = np.mean([scores.brier(base, r.observed) for r in rows])
+    confusion = {o: {p: sum(r.observed == o and r.predicted == p for r in rows)
                      for p in Outcome} for o in Outcome}
     return {
         "n_cases": len(rows),
-        "accuracy": float(np.mean([r["hit"] for r in rows])),
+        "accuracy": float(np.mean([r.hit for r in rows])),
         "accuracy_base_rate": max(base.values()),
         "brier": float(brier),
         "brier_baseline": float(baseline),
@@ -177,7 +174,7 @@ SPLIT_YEAR = 2006
 FORECASTERS = ("model", "base_rates", "logistic")
 
 
-def group_scores(rows: list[dict[str, Any]], seed: int, split_year: int | None = None
+def group_scores(rows: list[CaseComparison], seed: int, split_year: int | None = None
                  ) -> dict[str, Any]:
     """Accuracy, Brier and log-loss of each forecaster in each group of cases.
 
@@ -193,17 +190,17 @@ def group_scores(rows: list[dict[str, Any]], seed: int, split_year: int | None =
         split_year: the last start year of the early campaigns, if any.
 
     """
-    groups: list[tuple[str, list[dict[str, Any]], str]] = [
+    groups: list[tuple[str, list[CaseComparison], str]] = [
         ("all", rows, "baseline"),
-        ("used in calibration", [r for r in rows if r["used_in_calibration"]], "baseline"),
-        ("not used in calibration", [r for r in rows if not r["used_in_calibration"]],
+        ("used in calibration", [r for r in rows if r.used_in_calibration], "baseline"),
+        ("not used in calibration", [r for r in rows if not r.used_in_calibration],
          "baseline"),
     ]
     if split_year is not None:
         groups += [
-            (f"up to {split_year}", [r for r in rows if r["start_year"] <= split_year],
+            (f"up to {split_year}", [r for r in rows if r.start_year <= split_year],
              "split_baseline"),
-            (f"after {split_year}", [r for r in rows if r["start_year"] > split_year],
+            (f"after {split_year}", [r for r in rows if r.start_year > split_year],
              "split_baseline"),
         ]
     out = {name: _group(members, prefix, seed) for name, members, prefix in groups}
@@ -226,17 +223,18 @@ def group_scores(rows: list[dict[str, Any]], seed: int, split_year: int | None =
     }
 
 
-def _group(rows: list[dict[str, Any]], prefix: str, seed: int) -> dict[str, Any]:
+def _group(rows: list[CaseComparison], prefix: str, seed: int) -> dict[str, Any]:
     """One group's scores: each forecaster's, the paired Brier differences, the best."""
     if not rows:
         return {"n": 0}
-    observed = [r["observed"] for r in rows]
+    observed = [r.observed for r in rows]
     per_case = {
-        "model": scores.per_case([r["distribution"] for r in rows], observed,
-                                 [scores.smoothed(r["distribution"], r["n_runs"])
-                                  for r in rows]),
-        "base_rates": scores.per_case([r[f"{prefix}_rates"] for r in rows], observed),
-        "logistic": scores.per_case([r[f"{prefix}_logistic"] for r in rows], observed),
+        "model": scores.per_case([r.distribution for r in rows], observed,
+                                 [scores.smoothed(r.distribution, r.n_runs) for r in rows]),
+        "base_rates": scores.per_case([getattr(r, f"{prefix}_rates") for r in rows],
+                                      observed),
+        "logistic": scores.per_case([getattr(r, f"{prefix}_logistic") for r in rows],
+                                    observed),
     }
     group: dict[str, Any] = {"n": len(rows)}
     for name in FORECASTERS:
@@ -250,21 +248,21 @@ def _group(rows: list[dict[str, Any]], prefix: str, seed: int) -> dict[str, Any]
     return group
 
 
-def format_comparison(result: dict[str, Any]) -> str:
+def format_comparison(result: Comparison) -> str:
     """The comparison as a readable table with its summary."""
     lines = [f"{'case':<28} {'observed':<10} {'predicted':<10} hit  "
              + " ".join(f"{k[:5]:>5}" for k in Outcome)
              + "  peak% sim/obs    defect sim/obs"]
-    for r in result["cases"]:
-        dist = " ".join(f"{r['distribution'][k]:5.2f}" for k in Outcome)
-        obs_peak = "-" if r["observed_peak_pct"] is None else f"{r['observed_peak_pct']:.2f}"
-        obs_def = {None: "-", True: "yes", False: "no"}[r["observed_defections"]]
-        failed = f"  ({r['n_errors']} runs failed)" if r.get("n_errors") else ""
-        lines.append(f"{r['id']:<28} {r['observed']:<10} {r['predicted'] or '-':<10} "
-                     f"{'yes' if r['hit'] else 'no ':<4} {dist}  "
-                     f"{_number(r['simulated_peak_pct'], '5.2f')}/{obs_peak:<8} "
-                     f"{_number(r['simulated_defections'], '4.2f')}/{obs_def}{failed}")
-    s = result["summary"]
+    for r in result.cases:
+        dist = " ".join(f"{r.distribution[k]:5.2f}" for k in Outcome)
+        obs_peak = "-" if r.observed_peak_pct is None else f"{r.observed_peak_pct:.2f}"
+        obs_def = {None: "-", True: "yes", False: "no"}[r.observed_defections]
+        failed = f"  ({r.n_errors} runs failed)" if r.n_errors else ""
+        lines.append(f"{r.id:<28} {r.observed:<10} {r.predicted or '-':<10} "
+                     f"{'yes' if r.hit else 'no ':<4} {dist}  "
+                     f"{_number(r.simulated_peak_pct, '5.2f')}/{obs_peak:<8} "
+                     f"{_number(r.simulated_defections, '4.2f')}/{obs_def}{failed}")
+    s = result.summary
     lines += [
         "",
         f"accuracy of the most likely outcome: {s['accuracy']:.2f} over {s['n_cases']} cases "
@@ -340,24 +338,24 @@ def _number(value: float | None, spec: str) -> str:
     return "-".rjust(width) if value is None else format(value, spec)
 
 
-def comparison_figure(result: dict[str, Any], path: Path) -> Path:
+def comparison_figure(result: Comparison, path: Path) -> Path:
     """Per case: the simulated outcome distribution as a bar, the observed outcome marked."""
     from civres.experiments.analysis.figures import new_figure, save_figure
 
-    rows = result["cases"]
+    rows = result.cases
     fig, ax = new_figure(figsize=(8, 0.28 * len(rows) + 1.5))
     for i, r in enumerate(rows):
         left = 0.0
         for k in Outcome:
-            ax.barh(i, r["distribution"][k], left=left, color=k.colour,
+            ax.barh(i, r.distribution[k], left=left, color=k.colour,
                     label=k if i == 0 else None)
-            left += r["distribution"][k]
-        ax.plot(1.03, i, "s", color=Outcome(r["observed"]).colour, clip_on=False)
-    ax.set_yticks(range(len(rows)), [r["id"] for r in rows], fontsize=7)
+            left += r.distribution[k]
+        ax.plot(1.03, i, "s", color=r.observed.colour, clip_on=False)
+    ax.set_yticks(range(len(rows)), [r.id for r in rows], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("simulated outcome distribution (square at right: observed outcome)")
-    s = result["summary"]
+    s = result.summary
     ax.set_title(f"Catalogue: accuracy {s['accuracy']:.2f}, Brier {s['brier']:.3f} "
                  f"(base rates {s['brier_baseline']:.3f})", fontsize=10)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=4, fontsize=8)

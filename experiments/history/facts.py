@@ -23,6 +23,7 @@ A run that raises (or whose rerun to the horizon raises) is left out of every fa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from .cases import (
 )
 from .mapping import case_params, coding_rng
 from .posterior import Posterior
+from .records import Facts
 
 PUBLISHED = {
     "nonviolent_success": 0.53,
@@ -197,7 +199,7 @@ def _fell_by_horizon(runs: pd.DataFrame, params: list[dict[str, Any]],
     return fell, weeks
 
 
-def facts(runs: pd.DataFrame) -> dict[str, Any]:
+def facts(runs: pd.DataFrame) -> Facts:
     """The aggregate facts, each with the number of runs behind it.
 
     The published comparisons (nonviolent vs violent, participation bins, defections,
@@ -221,33 +223,33 @@ def facts(runs: pd.DataFrame) -> dict[str, Any]:
     defections = runs["defections"].astype(bool)
     years = as_numbers(runs["duration"]) / WEEKS
     war_years = as_numbers(runs["war_weeks"]) / WEEKS
-    return {
-        "nonviolent_success": _rate(won[~violent]), "n_nonviolent": int((~violent).sum()),
-        "violent_success": _rate(won[violent]), "n_violent": int(violent.sum()),
-        "success_by_participation": by_bin, "n_by_participation": n_bin,
-        "success_with_defection": _rate(won[defections]),
-        "n_with_defection": int(defections.sum()),
-        "success_without_defection": _rate(won[~defections]),
-        "n_without_defection": int((~defections).sum()),
-        "success_low_learning": _rate(won[low]), "n_low_learning": int(low.sum()),
-        "success_high_learning": _rate(won[high]), "n_high_learning": int(high.sum()),
-        "success_by_learning_paired": {
+    return Facts(
+        nonviolent_success=_rate(won[~violent]), n_nonviolent=int((~violent).sum()),
+        violent_success=_rate(won[violent]), n_violent=int(violent.sum()),
+        success_by_participation=by_bin, n_by_participation=n_bin,
+        success_with_defection=_rate(won[defections]),
+        n_with_defection=int(defections.sum()),
+        success_without_defection=_rate(won[~defections]),
+        n_without_defection=int((~defections).sum()),
+        success_low_learning=_rate(won[low]), n_low_learning=int(low.sum()),
+        success_high_learning=_rate(won[high]), n_high_learning=int(high.sum()),
+        success_by_learning_paired={
             str(level): _rate_of_known(runs.get(f"success_at_learning_{level}"))
             for level in PAIRED_LEARNING},
-        "median_years_nonviolent": median_or_none(years[~violent & (runs["duration"] > 0)]),
-        "median_years_violent": median_or_none(war_years[violent]),
-        "median_years_by_outcome": {
+        median_years_nonviolent=median_or_none(years[~violent & (runs["duration"] > 0)]),
+        median_years_violent=median_or_none(war_years[violent]),
+        median_years_by_outcome={
             o: median_or_none(years[(runs["outcome"] == o) & (runs["duration"] > 0)])
             for o in Outcome},
-        "n_maximalist": len(runs),
-        "outcome_shares": {o: _rate(every["outcome"] == o) for o in Outcome},
-        "success_by_goal": {g: _rate(every["won"].astype(bool)[every["goal"] == g])
-                            for g in GOALS},
-        "n_by_goal": {g: int((every["goal"] == g).sum()) for g in GOALS},
-        "n_runs": len(every),
-        **({"n_errors": int(failed.sum())} if failed.any() else {}),
-        "published": PUBLISHED,
-    }
+        n_maximalist=len(runs),
+        outcome_shares={o: _rate(every["outcome"] == o) for o in Outcome},
+        success_by_goal={g: _rate(every["won"].astype(bool)[every["goal"] == g])
+                         for g in GOALS},
+        n_by_goal={g: int((every["goal"] == g).sum()) for g in GOALS},
+        n_runs=len(every),
+        n_errors=int(failed.sum()),
+        published=PUBLISHED,
+    )
 
 
 def _rate_of_known(values: pd.Series | None) -> float | None:
@@ -269,52 +271,56 @@ def _rate(values: pd.Series) -> float | None:
     return float(values.mean()) if len(values) else None
 
 
-def format_facts(result: dict[str, Any]) -> str:
-    """The facts beside the published figures, as text."""
+def format_facts(result: Facts, note: Mapping[str, Any] | None = None) -> str:
+    """The facts beside the published figures, as text.
+
+    `note` says which coefficients the runs used (commands.posterior_note); it heads the
+    text when given.
+    """
     pct = lambda v: "  n/a" if v is None else f"{v:5.0%}"  # noqa: E731
     yrs = lambda v: "n/a" if v is None else f"{v:.1f}"  # noqa: E731
-    shares = result["outcome_shares"]
+    note = note or {}
+    shares = result.outcome_shares
     lines = [
-        *([f"coefficients: {result['coefficients']}"
-           + (f" ({result['posterior']})" if result.get("posterior") else "")]
-          if result.get("coefficients") else []),
-        f"runs: {result['n_runs']}"
-        + (f" ({result['n_errors']} more failed and are left out)"
-           if result.get("n_errors") else ""),
+        *([f"coefficients: {note['coefficients']}"
+           + (f" ({note['posterior']})" if note.get("posterior") else "")]
+          if note.get("coefficients") else []),
+        f"runs: {result.n_runs}"
+        + (f" ({result.n_errors} more failed and are left out)" if result.n_errors else ""),
         "outcomes: " + ", ".join(f"{o} {pct(v).strip()}" for o, v in shares.items()),
         "success by goal: " + ", ".join(
-            f"{g} {pct(v).strip()} (n={result['n_by_goal'][g]})"
-            for g, v in result["success_by_goal"].items()),
-        f"maximalist campaigns (as in the published data): {result['n_maximalist']}",
-        f"success of campaigns that stayed nonviolent {pct(result['nonviolent_success'])}"
-        f" (n={result['n_nonviolent']}; published ~53%)",
-        f"success of campaigns that turned violent     {pct(result['violent_success'])}"
-        f" (n={result['n_violent']}; published ~26%)",
-        f"success with security defections           {pct(result['success_with_defection'])}"
-        f" (n={result['n_with_defection']})",
-        f"success without security defections        {pct(result['success_without_defection'])}"
-        f" (n={result['n_without_defection']})",
-        f"success, low authoritarian learning        {pct(result['success_low_learning'])}"
-        f" (n={result['n_low_learning']})",
-        f"success, high authoritarian learning       {pct(result['success_high_learning'])}"
-        f" (n={result['n_high_learning']})",
+            f"{g} {pct(v).strip()} (n={result.n_by_goal[g]})"
+            for g, v in result.success_by_goal.items()),
+        f"maximalist campaigns (as in the published data): {result.n_maximalist}",
+        f"success of campaigns that stayed nonviolent {pct(result.nonviolent_success)}"
+        f" (n={result.n_nonviolent}; published ~53%)",
+        f"success of campaigns that turned violent     {pct(result.violent_success)}"
+        f" (n={result.n_violent}; published ~26%)",
+        f"success with security defections           {pct(result.success_with_defection)}"
+        f" (n={result.n_with_defection})",
+        f"success without security defections        {pct(result.success_without_defection)}"
+        f" (n={result.n_without_defection})",
+        f"success, low authoritarian learning        {pct(result.success_low_learning)}"
+        f" (n={result.n_low_learning})",
+        f"success, high authoritarian learning       {pct(result.success_high_learning)}"
+        f" (n={result.n_high_learning})",
         "the same maximalist campaigns rerun at each learning level (only learning differs): "
         + ", ".join(f"learning {level}: {pct(rate).strip()}"
-                    for level, rate in result.get("success_by_learning_paired", {}).items()),
-        f"median duration, nonviolent campaigns      {yrs(result['median_years_nonviolent'])}"
+                    for level, rate in result.success_by_learning_paired.items()),
+        f"median duration, nonviolent campaigns      {yrs(result.median_years_nonviolent)}"
         " years (published: about 3)",
-        f"median duration, violent campaigns' wars   {yrs(result['median_years_violent'])}"
+        f"median duration, violent campaigns' wars   {yrs(result.median_years_violent)}"
         " years (published: about 9)",
         "median duration by outcome (years): " + ", ".join(
-            f"{o} {yrs(v)}" for o, v in result["median_years_by_outcome"].items()),
+            f"{o} {yrs(v)}" for o, v in result.median_years_by_outcome.items()),
         "success by peak participation (% of population, lower edge of bin):",
     ]
-    for edge, rate in result["success_by_participation"].items():
-        lines.append(f"  >= {float(edge):<5} {pct(rate)} (n={result['n_by_participation'][edge]})")
+    for edge, rate in result.success_by_participation.items():
+        lines.append(f"  >= {float(edge):<5} {pct(rate)} (n={result.n_by_participation[edge]})")
     return "\n".join(lines)
 
 
-def facts_figure(result: dict[str, Any], path: Path) -> Path:
+def facts_figure(result: Facts, path: Path) -> Path:
     """Bars: the model's aggregate facts, with the published figures marked."""
     from civres.experiments.analysis.figures import new_figure, save_figure
 
@@ -323,7 +329,7 @@ def facts_figure(result: dict[str, Any], path: Path) -> Path:
               "high learning"]
     keys = ["nonviolent_success", "violent_success", "success_with_defection",
             "success_without_defection", "success_low_learning", "success_high_learning"]
-    values = [result[k] or 0.0 for k in keys]
+    values = [getattr(result, k) or 0.0 for k in keys]
     left.bar(labels, values, color=["tab:green", "tab:red", "tab:purple", "tab:gray",
                                     "tab:blue", "tab:orange"])
     left.scatter([0, 1], [PUBLISHED["nonviolent_success"], PUBLISHED["violent_success"]],
@@ -333,11 +339,11 @@ def facts_figure(result: dict[str, Any], path: Path) -> Path:
     left.set_ylabel("share of campaigns that succeeded")
     left.tick_params(axis="x", rotation=30)
     left.legend(fontsize=8)
-    bins = result["success_by_participation"]
+    bins = result.success_by_participation
     right.bar([f">={float(e):g}%" for e in bins], [v or 0.0 for v in bins.values()],
               color="tab:green")
     right.set_xlabel("peak participation, % of population")
     right.set_ylim(0, 1)
     right.set_title("success by peak participation (3.5% rule)", fontsize=10)
-    fig.suptitle(f"Model aggregate facts over {result['n_runs']} sampled campaigns")
+    fig.suptitle(f"Model aggregate facts over {result.n_runs} sampled campaigns")
     return save_figure(fig, path)

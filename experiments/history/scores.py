@@ -35,7 +35,7 @@ LEVEL = 0.95
 SMOOTHING = 0.5
 
 
-def most_likely(forecast: Mapping[str, float]) -> str:
+def most_likely(forecast: Mapping[str, float]) -> Outcome:
     """The most likely outcome; a tie goes to the outcome first in Outcome."""
     return max(Outcome, key=lambda k: (forecast[k], -tuple(Outcome).index(k)))
 

@@ -1,4 +1,4 @@
-"""The regime's phases: pillars, legitimacy, concessions, repression policy, patronage.
+"""The regime's phases: pillars, legitimacy, accommodation, repression, grants, patronage.
 
 The movement's view of its progress (which tires or frustrates it) is judged here too,
 from the regime's support over the progress window. Every value is per replicate (B,)
@@ -66,7 +66,7 @@ class RegimePhases:
         reg.pillar_loyalty[...] = np.clip(reg.pillar_loyalty + change, 0.0, 1.0)
 
     def regime_adapts(self) -> None:
-        """The regime updates legitimacy, repression, concessions, patronage, propaganda.
+        """The regime updates legitimacy, repression, accommodation, grants, patronage, propaganda.
 
         The movement then judges its progress (and grows frustrated without it).
         """
@@ -79,7 +79,7 @@ class RegimePhases:
                 self.memory.violent_hit, violent_share, p.backfire, p.backfire_on,
                 p.radical_flank_on)
             if p.adaptive_regime:
-                reg.legitimacy_baseline[...] = rules.conceded_baseline(
+                reg.legitimacy_baseline[...] = rules.accommodated_baseline(
                     reg.legitimacy_baseline, p.legitimacy, support, p.learning)
             reg.legitimacy[...] = np.clip(reg.legitimacy + change, 0.0, 1.0)
         if p.adaptive_regime:

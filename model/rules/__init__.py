@@ -27,7 +27,7 @@ leading replicate axis, and each replicate gets exactly what the rule gives it a
 
 With today's scalar and one-campaign inputs the rules return what they always did:
 Python floats where they returned floats (`progress`, `regime_support`,
-`conceded_baseline`, `next_frustration`, what `patronage` spends).
+`accommodated_baseline`, `next_frustration`, what `patronage` spends).
 """
 
 from .citizens import (
@@ -66,19 +66,19 @@ from .conflict import (
     rebel_strength,
 )
 from .regime import (
+    ACCOMMODATE_BELOW,
+    ACCOMMODATION_RATE,
+    ACCOMMODATION_WILL,
     BACKFIRE_BLUNTING,
     BACKFIRE_CEILING,
     CALM_POLICING,
-    CONCEDE_BELOW,
-    CONCESSION_RATE,
-    CONCESSION_WILL,
     FLANK_LEGITIMACY,
     FRUSTRATION_GAIN,
     FRUSTRATION_KEPT,
     GRANT_RATE,
     INCOME,
     LEGITIMACY_INERTIA,
-    MAX_CONCESSION,
+    MAX_ACCOMMODATION,
     MAXIMALIST_GRANT,
     MOBILISED,
     NOTICED,
@@ -97,8 +97,8 @@ from .regime import (
     TARGETING,
     THREAT_PER_ACTIVE,
     THREAT_PER_VIOLENT,
+    accommodated_baseline,
     backfire_signal,
-    conceded_baseline,
     grant_probability,
     income,
     legitimacy_change,
@@ -137,20 +137,20 @@ from .security import (
 )
 
 __all__ = [
-    "ARMS_MAX", "ARMS_PER_DEFECTOR", "BACKFIRE_BLUNTING", "BACKFIRE_CEILING", "BATTLE_DEATH",
-    "CALM_POLICING", "CONCEDE_BELOW", "CONCESSION_RATE", "CONCESSION_WILL", "COUP_PROOFING",
-    "CROWD_HALF", "DECISIVENESS", "DEFECTOR_STRENGTH", "DESERTION", "FATIGUE_KEPT",
-    "FLANK_LEGITIMACY", "FRUSTRATION_GAIN", "FRUSTRATION_KEPT", "FULL_PROGRESS", "GRANT_RATE",
-    "INCOME", "INTERVENTION_RATE", "INTERVENTION_STRENGTH", "LEGITIMACY_FLOOR",
+    "ACCOMMODATE_BELOW", "ACCOMMODATION_RATE", "ACCOMMODATION_WILL", "ARMS_MAX",
+    "ARMS_PER_DEFECTOR", "BACKFIRE_BLUNTING", "BACKFIRE_CEILING", "BATTLE_DEATH", "CALM_POLICING",
+    "COUP_PROOFING", "CROWD_HALF", "DECISIVENESS", "DEFECTOR_STRENGTH", "DESERTION",
+    "FATIGUE_KEPT", "FLANK_LEGITIMACY", "FRUSTRATION_GAIN", "FRUSTRATION_KEPT", "FULL_PROGRESS",
+    "GRANT_RATE", "INCOME", "INTERVENTION_RATE", "INTERVENTION_STRENGTH", "LEGITIMACY_FLOOR",
     "LEGITIMACY_INERTIA", "LETHAL_FEAR", "LETHAL_LEVEL", "LOYALTY_DRIFT", "LOYALTY_REVERSION",
-    "LOYAL_STRENGTH", "MAXIMALIST_GRANT", "MAX_CONCESSION", "MAX_LETHAL", "MOBILISED",
+    "LOYAL_STRENGTH", "MAXIMALIST_GRANT", "MAX_ACCOMMODATION", "MAX_LETHAL", "MOBILISED",
     "MORAL_BLUNTING", "NOTICED", "ORDER_GAIN", "PATRONAGE_EFFICIENCY", "PATRONAGE_RATE",
     "PILLAR_RALLY", "PREEMPT_BELOW", "PROGRESS", "PROGRESS_WINDOW", "PROPAGANDA_BASE",
     "PROPAGANDA_LEARNING", "REPRESSION_SPEED", "REPRESSION_SPEED_LEARNING", "STRIKE_LOSS",
     "STRIKE_PRESSURE", "SURVEILLANCE", "TARGETING", "THREAT_PER_ACTIVE", "THREAT_PER_VIOLENT",
-    "TIES", "VIEW_INERTIA", "VIEW_SHOCK", "armed_places", "armed_subset",
-    "arrest_hazard_per_officer", "arrest_probability", "arrest_rate", "arrested", "backfire_signal",
-    "conceded_baseline", "contest_share", "coup_proofed", "fear_of_force", "grant_probability",
+    "TIES", "VIEW_INERTIA", "VIEW_SHOCK", "accommodated_baseline", "armed_places", "armed_subset",
+    "arrest_hazard_per_officer", "arrest_probability", "arrest_rate", "arrested",
+    "backfire_signal", "contest_share", "coup_proofed", "fear_of_force", "grant_probability",
     "grievance", "income", "intervention_chance", "legitimacy_change", "lethal_share",
     "loyal_strength", "loyalty_change", "loyalty_reversion", "next_fatigue", "next_frustration",
     "next_repression_level", "next_views", "opposition_signal", "patronage", "patronage_shares",
@@ -158,3 +158,18 @@ __all__ = [
     "regime_support", "repression_target", "social_pull", "social_ties", "surveillance_hazard",
     "thresholds", "turns_violent", "wants_to_act",
 ]
+
+#: Names renamed when "concession" was split into accommodation (the legitimacy baseline)
+#: and the grant of the demand: importing an old one raises one line naming the new one.
+RENAMED = {"CONCEDE_BELOW": "ACCOMMODATE_BELOW", "CONCESSION_RATE": "ACCOMMODATION_RATE",
+           "CONCESSION_WILL": "ACCOMMODATION_WILL", "MAX_CONCESSION": "MAX_ACCOMMODATION",
+           "conceded_baseline": "accommodated_baseline"}
+
+
+def __getattr__(name: str) -> object:
+    """A renamed rule raises one line saying what it is called now."""
+    if name in RENAMED:
+        raise ImportError(f"{name} was renamed {RENAMED[name]} (accommodation, not the "
+                          "grant of the demand): from civres.model.rules import "
+                          f"{RENAMED[name]}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The regime's rules: pillars, repression policy, legitimacy, concessions, patronage."""
+"""The regime's rules: pillars, repression, legitimacy, accommodation, grants, patronage."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ import numpy as np
 from ._batch import per_pillar, scalar_or_array
 
 __all__ = [
-    "BACKFIRE_BLUNTING", "BACKFIRE_CEILING", "CALM_POLICING", "CONCEDE_BELOW", "CONCESSION_RATE",
-    "CONCESSION_WILL", "FLANK_LEGITIMACY", "FRUSTRATION_GAIN", "FRUSTRATION_KEPT", "GRANT_RATE",
-    "INCOME", "LEGITIMACY_INERTIA", "MAXIMALIST_GRANT", "MAX_CONCESSION", "MOBILISED", "NOTICED",
-    "ORDER_GAIN", "PATRONAGE_EFFICIENCY", "PATRONAGE_RATE", "PILLAR_RALLY", "PROGRESS",
-    "PROGRESS_WINDOW", "PROPAGANDA_BASE", "PROPAGANDA_LEARNING", "REPRESSION_SPEED",
-    "REPRESSION_SPEED_LEARNING", "STRIKE_LOSS", "STRIKE_PRESSURE", "TARGETING", "THREAT_PER_ACTIVE",
-    "THREAT_PER_VIOLENT", "backfire_signal", "conceded_baseline", "grant_probability", "income",
-    "legitimacy_change", "next_frustration", "next_repression_level", "patronage",
-    "patronage_shares", "pillar_change", "pressure", "propaganda_reach", "publicity",
-    "regime_support", "repression_target",
+    "ACCOMMODATE_BELOW", "ACCOMMODATION_RATE", "ACCOMMODATION_WILL", "BACKFIRE_BLUNTING",
+    "BACKFIRE_CEILING", "CALM_POLICING", "FLANK_LEGITIMACY", "FRUSTRATION_GAIN",
+    "FRUSTRATION_KEPT", "GRANT_RATE", "INCOME", "LEGITIMACY_INERTIA", "MAXIMALIST_GRANT",
+    "MAX_ACCOMMODATION", "MOBILISED", "NOTICED", "ORDER_GAIN", "PATRONAGE_EFFICIENCY",
+    "PATRONAGE_RATE", "PILLAR_RALLY", "PROGRESS", "PROGRESS_WINDOW", "PROPAGANDA_BASE",
+    "PROPAGANDA_LEARNING", "REPRESSION_SPEED", "REPRESSION_SPEED_LEARNING", "STRIKE_LOSS",
+    "STRIKE_PRESSURE", "TARGETING", "THREAT_PER_ACTIVE", "THREAT_PER_VIOLENT",
+    "accommodated_baseline", "backfire_signal", "grant_probability", "income", "legitimacy_change",
+    "next_frustration", "next_repression_level", "patronage", "patronage_shares", "pillar_change",
+    "pressure", "propaganda_reach", "publicity", "regime_support", "repression_target",
 ]
 
 #: Pillar loyalty gained per step per violent share of living citizens (radical flank).
@@ -147,29 +147,33 @@ def legitimacy_change(legitimacy, baseline, backfire_loss, violent_repressed, vi
     return change
 
 
-#: Regime support below which it starts conceding (and raising legitimacy).
-CONCEDE_BELOW = 0.65
+# Accommodation: lasting reforms short of the demand that buy legitimacy back (the
+# legitimacy baseline). Not the grant of the demand itself (grant_probability).
+
+#: Regime support below which it starts accommodating (and raising legitimacy).
+ACCOMMODATE_BELOW = 0.65
 #: Baseline legitimacy a regime buys back per step per unit of support lost below
-#: CONCEDE_BELOW, by concessions; scaled by CONCESSION_WILL + learning.
-CONCESSION_RATE = 0.02
-#: Willingness to concede of a regime that has learnt nothing.
-CONCESSION_WILL = 0.5
-#: Most legitimacy concessions can buy back: reforms short of giving up power.
-MAX_CONCESSION = 0.1
+#: ACCOMMODATE_BELOW, by accommodation; scaled by ACCOMMODATION_WILL + learning.
+ACCOMMODATION_RATE = 0.02
+#: Willingness to accommodate of a regime that has learnt nothing.
+ACCOMMODATION_WILL = 0.5
+#: Most legitimacy accommodation can buy back: reforms short of giving up power.
+MAX_ACCOMMODATION = 0.1
 
 
-def conceded_baseline(baseline, initial_legitimacy, support, learning):
-    """The legitimacy baseline after a step's concessions.
+def accommodated_baseline(baseline, initial_legitimacy, support, learning):
+    """The legitimacy baseline after a step's accommodation.
 
-    A regime whose support is below CONCEDE_BELOW concedes: lasting reforms raise the
-    baseline itself, by more the further support fell and the more the regime has
-    learnt, but never beyond MAX_CONCESSION above where it started. Each argument may
-    be one value per replicate (B,); a scalar campaign gets a Python float.
+    A regime whose support is below ACCOMMODATE_BELOW accommodates: lasting reforms
+    short of the demand raise the baseline itself, by more the further support fell and
+    the more the regime has learnt, but never beyond MAX_ACCOMMODATION above where it
+    started. Each argument may be one value per replicate (B,); a scalar campaign gets a
+    Python float.
     """
-    bought = CONCESSION_RATE * (CONCESSION_WILL + learning) * (CONCEDE_BELOW - support)
-    conceded = np.minimum(initial_legitimacy + MAX_CONCESSION, baseline + bought)
-    # np.where, not `if`: some replicates concede, others do not.
-    return scalar_or_array(np.where(support >= CONCEDE_BELOW, baseline, conceded))
+    bought = ACCOMMODATION_RATE * (ACCOMMODATION_WILL + learning) * (ACCOMMODATE_BELOW - support)
+    raised = np.minimum(initial_legitimacy + MAX_ACCOMMODATION, baseline + bought)
+    # np.where, not `if`: some replicates accommodate, others do not.
+    return scalar_or_array(np.where(support >= ACCOMMODATE_BELOW, baseline, raised))
 
 
 #: How fast the repression level moves to its target per step: REPRESSION_SPEED plus
