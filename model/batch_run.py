@@ -9,6 +9,7 @@ until enough others have stopped to make dropping them worth a copy of the array
 
 from __future__ import annotations
 
+import numbers
 from collections import defaultdict
 from collections.abc import Sequence
 from types import SimpleNamespace
@@ -114,7 +115,14 @@ def run_campaigns(params: Sequence[Params], seeds: Sequence[Any],
         thresholds: the outcome classifier's thresholds.
         max_batch: most campaigns per batch (None: as many as memory allows).
         trajectories: also return each campaign's trajectory.
+
+    Raises:
+        ValueError: for a different number of seeds and campaigns, or max_batch below 1.
     """
+    if max_batch is not None and (isinstance(max_batch, bool)
+                                  or not isinstance(max_batch, numbers.Integral) or max_batch < 1):
+        raise ValueError(f"max_batch must be a whole number >= 1, or None for as many as "
+                         f"memory allows (got {max_batch!r})")
     if len(params) != len(seeds):
         raise ValueError(f"need one seed per campaign ({len(params)} campaigns, "
                          f"{len(seeds)} seeds)")
