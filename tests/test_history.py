@@ -89,6 +89,60 @@ def test_compare_cases_is_reproducible_and_complete():
     assert written["cases"][0]["observed"] == cases[0].observed.outcome.value
 
 
+def test_compare_gives_each_case_its_own_runs_with_mixed_batch_keys_on_two_workers(
+        monkeypatch):
+    # reform and maximalist cases batch apart; each case's row must be made of its own
+    # runs, in input order, whatever order the workers finish in (issue 22)
+    from collections import Counter
+
+    from civres.experiments.history import compare
+    from civres.experiments.sweeps import runner
+
+    cases = load_cases()[:6]
+    assert {c.goal for c in cases} == {"reform", "maximalist"}
+    seen = []
+    monkeypatch.setattr(compare, "run_many", lambda *a, **k: seen.append(
+        runner.run_many(*a, **k)) or seen[-1])
+    reps = 3
+    result = compare_cases(cases, reps=reps, seed=5, workers=2, **SMALL)
+    runs = seen[0]
+    assert runs["reform_goal"].tolist() == [c.goal == "reform" for c in cases
+                                            for _ in range(reps)]
+    for k, (case, row) in enumerate(zip(cases, result.cases, strict=True)):
+        own = runs["outcome"][k * reps:(k + 1) * reps]
+        assert row.id == case.id and row.n_runs == reps
+        assert row.distribution == {o: Counter(own)[o] / reps for o in Outcome}
+
+
+def test_facts_rerun_violent_campaigns_with_their_own_seeds_and_history(monkeypatch):
+    # a violent campaign is rerun to the horizon to see whether the regime fell: the
+    # rerun must repeat the run (same seed, same verdict at the same step), not draw a
+    # new campaign (issue 22); so must the paired reruns at each learning level
+    from civres.experiments.history import facts as facts_module
+    from civres.experiments.sweeps import runner
+
+    calls = []
+
+    def recording(params, seed, workers, **kwargs):
+        calls.append((params, kwargs.get("seeds")))
+        return runner.run_many(params, seed, workers, **kwargs)
+
+    monkeypatch.setattr(facts_module, "run_many", recording)
+    runs = run_facts(8, seed=3, workers=2, **SMALL)
+    first, horizon, *paired = calls
+    violent = runs.index[runs["turned_violent"]].tolist()
+    assert len(violent) == 2 and first[1] is None  # seed 3: two violent among 8
+    assert all(p["run_to_horizon"] for p in horizon[0])
+    assert horizon[1] == runs.loc[violent, "seed"].tolist()
+    again = runner.run_many(horizon[0], 0, 1, seeds=horizon[1])
+    assert again["outcome"].tolist() == runs.loc[violent, "outcome"].tolist()
+    assert again["decided_step"].tolist() == runs.loc[violent, "decided_step"].tolist()
+    chosen = runs.index[runs["goal"] == "maximalist"].tolist()
+    for params, seeds in paired:
+        assert seeds == runs.loc[chosen, "seed"].tolist()
+        assert [p["width"] for p in params] == [SMALL["width"]] * len(chosen)
+
+
 def test_compare_cli_json_and_bad_case_file(tmp_path, capsys):
     good = tmp_path / "one.toml"
     good.write_text(ONE_CASE)

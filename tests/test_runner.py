@@ -212,6 +212,27 @@ def test_one_worker_runs_in_this_process():
         assert pool.submit(os.getpid).result() == os.getpid()
 
 
+def test_run_many_keeps_input_order_with_mixed_batch_keys_on_two_workers():
+    # Runs of different batch shapes (grid width, goal, a switch) go to workers in
+    # batches grouped by shape; the rows must come back in the input's order, each with
+    # its own parameters, seed and run (issue 22: batch order broke every forecast).
+    from civres.model import run_campaigns
+
+    mixed = [(15, False, True), (17, True, True), (15, True, False), (17, False, True),
+             (15, False, True), (19, False, False), (17, True, True), (15, True, False)]
+    params = [Params(**{**SMALL, "max_steps": 12, "width": width}, reform_goal=reform,
+                     backfire_on=backfire).to_dict() for width, reform, backfire in mixed]
+    runs = run_many(params, master_seed=3, workers=2)
+    seeds = spawn_seeds(3, len(params))
+    assert runs["run_id"].tolist() == list(range(len(params)))
+    assert list(zip(runs["width"], runs["reform_goal"], runs["backfire_on"],
+                    strict=True)) == mixed
+    assert runs["seed"].tolist() == seeds
+    alone = run_campaigns([Params(**p) for p in params], seeds, max_batch=1)
+    assert runs["outcome"].tolist() == [summary.outcome for summary in alone]
+    assert runs["arrests"].tolist() == [summary.arrests for summary in alone]
+
+
 def test_an_unknown_executor_is_one_line_naming_the_allowed_ones():
     from civres.experiments.sweeps.executors import open_executor
 
