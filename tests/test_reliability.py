@@ -461,11 +461,15 @@ def test_sigterm_to_the_process_group_as_timeout_sends_it(tmp_path, kill_referen
     deadline = time.monotonic() + 60
     while not list((out / "chunks").glob("runs-*.parquet")) and time.monotonic() < deadline:
         time.sleep(0.02)
+    # the runs on disk when the signal comes: a chunk holds 4 runs, or fewer when written
+    # after a while (a busy machine), so count them rather than expect a number
+    on_disk = sum(pq.read_metadata(chunk).num_rows
+                  for chunk in (out / "chunks").glob("runs-*.parquet"))
     os.killpg(proc.pid, signal.SIGTERM)  # the sweep and its workers, all at once
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM, err
     saved = int(err.split(": ")[1].split()[0])
-    assert saved >= 4 and len(load_runs(out)) == saved
+    assert 1 <= on_disk <= saved and len(load_runs(out)) == saved
     _resume_and_compare(config_path, out, expected)
 
 
@@ -488,13 +492,18 @@ def test_kill_9_at_random_moments(tmp_path, kill_reference, trial):
 # ---------------------------------------------------------------------------- limits
 
 
-def test_a_huge_design_is_refused_before_any_work(tmp_path, capsys):
+def test_a_huge_design_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    from civres.experiments.sweeps import designs
+
     huge = write(tmp_path, TINY.replace('design = "grid"', 'design = "lhs"\nsamples = 100000000')
                  .replace("legitimacy = [0.4, 0.85]", "legitimacy = {min = 0.1, max = 0.9}"))
-    start = time.monotonic()
+
+    def sampled(*_):
+        raise AssertionError("the design was sampled before it was refused")
+
+    monkeypatch.setattr(designs, "sample_matrix", sampled)  # no work: not even the sample
     assert main(["sweep", str(huge), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert time.monotonic() - start < 10
     assert one_line(err) and "400,000,000 runs" in err and "--allow-large" in err
     assert not (tmp_path / "o").exists()
 
@@ -561,14 +570,16 @@ def test_a_scheduler_that_does_not_answer_as_dask_times_out(tmp_path, monkeypatc
     server = _SilentServer(reply)
     monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", 2.0)
     try:
-        start = time.monotonic()
         assert main(["sweep", str(write(tmp_path, TINY)), "--out", str(tmp_path / "o"),
                      "--scheduler", f"tcp://127.0.0.1:{server.port}", "--no-progress"]) == 2
-        assert time.monotonic() - start < 15
     finally:
         server.close()
     err = capsys.readouterr().err
     assert one_line(err) and f"--scheduler tcp://127.0.0.1:{server.port}" in err
+    # it gave up on the timeout it was given (no wall-clock check: that would depend on
+    # the machine's speed), or on an answer that is not a Dask scheduler's
+    assert ("within 2 s" in err) if reply is None else ("not as a Dask scheduler" in err
+                                                        or "cannot connect" in err)
     assert not store.has_results(tmp_path / "o")
 
 

@@ -12,6 +12,7 @@ import subprocess
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from sweep_helpers import (
     KILL_CONFIG,
@@ -157,6 +158,11 @@ def test_ctrl_c_saves_finished_runs_and_exits_130(tmp_path):
     out = tmp_path / "interrupted"
     _, proc = start_sweep_until_first_chunk(config_path, out, subprocess.PIPE)
     try:
+        # what is on disk when Ctrl-C comes (a chunk is written when it holds 4 runs, or
+        # after a while with fewer: on a busy machine it may hold 1), not a number of runs
+        # that depends on the machine's speed
+        on_disk = sum(pq.read_metadata(chunk).num_rows
+                      for chunk in (out / "chunks").glob("runs-*.parquet"))
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -165,7 +171,7 @@ def test_ctrl_c_saves_finished_runs_and_exits_130(tmp_path):
             proc.wait()
     assert proc.returncode == 130 and "interrupted" in err
     saved = load_runs(out)
-    assert 4 <= len(saved) < 48 and saved["run_id"].is_unique
+    assert 1 <= on_disk <= len(saved) < 48 and saved["run_id"].is_unique
     assert main(["sweep", str(config_path), "--out", str(out), "--workers", "2",
                  "--no-progress", "--resume"]) == 0
     assert sorted(load_runs(out)["run_id"]) == list(range(48))
