@@ -7,7 +7,7 @@ import mesa.visualization.solara_viz as solara_viz
 from mesa.discrete_space import CellAgent
 from mesa.experimental.scenarios import Scenario
 
-from civres.model import CivilResistanceModel, Params, mesa_adapter
+from civres.model import Citizen, CivilResistanceModel, Params, mesa_adapter
 
 
 def _model():
@@ -22,7 +22,7 @@ def test_cell_agent_cell_is_a_property_with_getter_and_setter():
 
 def test_our_agents_use_mesa_bookkeeping_of_cells():
     model = _model()
-    agent = model._citizen_agents[0]
+    agent = next(a for a in model.agents_by_type[Citizen] if a.index == 0)
     cell = agent.cell
     assert agent in cell.agents  # Mesa's setter registered the agent in its cell
     model.step()

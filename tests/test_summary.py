@@ -6,7 +6,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from civres.model import RUN_COLUMNS, CivilResistanceModel, Params, RunSummary, Thresholds
+from civres.model import (
+    RUN_COLUMNS,
+    Citizen,
+    CivilResistanceModel,
+    Params,
+    RunSummary,
+    Thresholds,
+)
 from civres.model import summary as summary_module
 from civres.model.outcome import Decision
 from civres.model.recorder import TRAJECTORY_COLUMNS, BatchRecorder, Recorder
@@ -93,7 +100,7 @@ def test_vocabulary_is_consistent():
     assert len({p.colour for p in PillarName}) == len(PillarName) == 6
     model = _small_run()
     assert model.citizens.state.dtype == np.int8
-    assert {a.state for a in model.agents_by_type[type(model._citizen_agents[0])]} <= set(
+    assert {a.state for a in model.agents_by_type[Citizen]} <= set(
         CITIZEN_STATES)
 
 
