@@ -123,6 +123,9 @@ def _add_run_options(parser: argparse.ArgumentParser, out: str) -> None:
                         help="use the Params defaults instead of a posterior")
     parser.add_argument("--allow-large", action="store_true",
                         help="run more than 1,000,000 runs (the limit otherwise)")
+    parser.add_argument("--no-regime-pillars", action="store_true",
+                        help="every regime rests on the default pillar weights, whatever "
+                             "its type (default: weights by regime type, ODD section 7)")
     parser.add_argument("--out", default=None,
                         help=f"folder for tables and figures (default {out}; a default "
                              "folder holding other inputs' results is not replaced)")

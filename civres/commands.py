@@ -215,7 +215,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     own = args.cases is not None and not _is_catalogue(args.cases)
     inputs = {"cases": args.cases if own else "seeds/cases.toml", "reps": args.reps,
               "seed": args.seed, "coding_uncertainty": not args.no_coding_uncertainty,
-              "split_year": SPLIT_YEAR if args.split else None}
+              "split_year": SPLIT_YEAR if args.split else None,
+              "regime_pillars": not args.no_regime_pillars}
     posterior = chosen_posterior(args)
     inputs["posterior_sha256"] = posterior.digest if posterior else None
     default = RESULTS / (f"compare-{_stem(args.cases)}" if own else "compare")
@@ -226,7 +227,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         result = compare_cases(cases, args.reps, args.seed, workers,
                                coding_uncertainty=not args.no_coding_uncertainty,
                                used_in_calibration=used, split_year=inputs["split_year"],
-                               posterior=posterior)
+                               posterior=posterior, regime_pillars=inputs["regime_pillars"])
         result.summary.update(posterior_note(posterior))
         write_atomic(stage / "comparison.json", json.dumps(result.to_dict(), indent=2) + "\n")
         comparison_figure(result, stage / "comparison.png")
@@ -299,11 +300,13 @@ def cmd_facts(args: argparse.Namespace) -> int:
     _check_runs(args.samples, f"--samples {args.samples}", args.allow_large)
     posterior = chosen_posterior(args)
     inputs = {"samples": args.samples, "seed": args.seed,
-              "posterior_sha256": posterior.digest if posterior else None}
+              "posterior_sha256": posterior.digest if posterior else None,
+              "regime_pillars": not args.no_regime_pillars}
     out = _out_folder(args.out, RESULTS / "facts", inputs, FACTS_FILES)
     workers = capped_workers(args.workers)
     with folder_written_whole(out, FACTS_FILES) as stage:
-        runs = run_facts(args.samples, args.seed, workers, posterior=posterior)
+        runs = run_facts(args.samples, args.seed, workers, posterior=posterior,
+                         regime_pillars=inputs["regime_pillars"])
         result, note = facts(runs), posterior_note(posterior)
         runs.to_parquet(stage / "facts_runs.parquet", index=False)
         written = {**result.to_dict(), **note}

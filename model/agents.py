@@ -105,8 +105,12 @@ class Pillar(Agent):
         super().__init__(model)
         self.index = index
         self.kind = list(PillarName)[index]
-        self.name, self.weight, self.economic_exposure = (
-            self.kind.value, self.kind.weight, self.kind.exposure)
+        self.name, self.economic_exposure = self.kind.value, self.kind.exposure
+
+    @property
+    def weight(self) -> float:
+        """This pillar's weight in the regime's support (relative; Params.weight_<name>)."""
+        return float(self.model.params.pillar_weights()[self.index])
 
     @property
     def loyalty(self) -> float:

@@ -35,6 +35,8 @@ KURAN = "Kuran (1991) Now out of never: preference falsification"
 LICHBACH = "Lichbach (1995) The Rebel's Dilemma; Chenoweth & Stephan 2011 ch. 2"
 LANCHESTER = "Lanchester (1916); Hirshleifer (1989) contest success functions"
 NAVCO = "Chenoweth & Shay (2020) NAVCO 1.3: campaign goals"
+REGIME_BASES = ("Geddes, Wright & Frantz (2018) How Dictatorships Work; Svolik (2012) The "
+                "Politics of Authoritarian Rule; " + SHARP)
 
 
 def _p(default: Any, lo: Any, hi: Any, meaning: str, source: str) -> Any:
@@ -191,6 +193,21 @@ class Params:
     patronage: float = _p(
         0.5, 0.0, 1.0, "regime resources for patronage at the start", SHARP
     )
+    # What the regime rests on: each pillar's weight in its support, relative (the six
+    # are normalised). Defaults: model.vocabulary.PillarName; a case's regime type sets
+    # them (experiments/history/mapping.py, REGIME_PILLAR_WEIGHTS; docs/ODD.md).
+    weight_police: float = _p(0.30, 0.0, 1.0, "weight of the police (the officers on the "
+                              "grid) in the regime's support, relative", REGIME_BASES)
+    weight_military: float = _p(0.30, 0.0, 1.0, "weight of the military in the regime's "
+                                "support, relative", REGIME_BASES)
+    weight_civil_service: float = _p(0.15, 0.0, 1.0, "weight of the civil service (and a "
+                                     "ruling party's apparatus), relative", REGIME_BASES)
+    weight_business: float = _p(0.10, 0.0, 1.0, "weight of business elites in the "
+                                "regime's support, relative", REGIME_BASES)
+    weight_clergy: float = _p(0.05, 0.0, 1.0, "weight of the clergy (and traditional "
+                              "elites) in the regime's support, relative", REGIME_BASES)
+    weight_media: float = _p(0.10, 0.0, 1.0, "weight of the media in the regime's support, "
+                             "relative", REGIME_BASES)
     media_freedom: float = _p(
         0.5, 0.0, 1.0, "independent media: limits the reach of regime propaganda", ARTICLE
     )
@@ -265,6 +282,9 @@ class Params:
                 "citizen_density + security_density must be at most 1 "
                 f"(got {self.citizen_density} + {self.security_density})"
             )
+        if sum(self.pillar_weights()) <= 0.0:
+            raise ValueError("the pillar weights (weight_police ... weight_media) must not "
+                             "all be 0: the regime's support rests on some pillar")
         for vision in ("citizen_vision", "security_vision"):
             limit = (min(self.width, self.height) - 1) // 2
             if getattr(self, vision) > limit:
@@ -272,6 +292,11 @@ class Params:
                     f"{vision} must be at most {limit} on a {self.width}x{self.height} grid "
                     f"(got {getattr(self, vision)}): vision may not wrap onto itself"
                 )
+
+    def pillar_weights(self) -> tuple[float, ...]:
+        """The six pillars' weights, in PillarName's order (not normalised)."""
+        return (self.weight_police, self.weight_military, self.weight_civil_service,
+                self.weight_business, self.weight_clergy, self.weight_media)
 
     def replace(self, **overrides: Any) -> Params:
         """Return a copy with some fields changed (validated again)."""

@@ -88,7 +88,8 @@ class PillarName(StrEnum):
     """A pillar of support (Sharp), in the order of the model's pillar arrays.
 
     Each member is its name as a string (``PillarName.CIVIL_SERVICE == "civil_service"``)
-    and carries its weight in the regime's support, its economic exposure to strikes and
+    and carries its default weight in the regime's support (Params.weight_<name>; a
+    case's regime type sets its own), its economic exposure to strikes and
     boycotts, and its colour (matplotlib's tab10) in figures and the app. The police pillar
     is the SecurityForce agents themselves. (The Mesa agent that shows a pillar's loyalty
     is `model.agents.Pillar`.)

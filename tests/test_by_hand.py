@@ -118,7 +118,7 @@ def test_every_mesa_agent_property_reads_its_own_array():
                                                    bool(s.defected[agent.index]))
     for pillar, kind in zip(m.pillars, PillarName, strict=True):
         assert (pillar.name, pillar.weight, pillar.economic_exposure) == (
-            kind.value, kind.weight, kind.exposure)
+            kind.value, getattr(m.params, f"weight_{kind}"), kind.exposure)
         assert pillar.loyalty == reg.pillar_loyalty[pillar.index]
     assert m.regime.pillars == dict(zip(PILLAR_NAMES, reg.pillar_loyalty.tolist(),
                                         strict=True))

@@ -481,6 +481,16 @@ def test_compare_cli_split_and_calibration_record(tmp_path, capsys, monkeypatch)
     assert "up to 2006" in result["summary"]["scores"]["groups"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["split_year"] == 2006 and manifest["used_in_calibration"] == ["serbia-2000"]
+    assert manifest["regime_pillars"] is True
+    # --no-regime-pillars: every regime rests on the default weights, and says so
+    seen = []
+    from civres.experiments.history import compare as compare_module
+    monkeypatch.setattr(compare_module, "run_many", lambda params, *a, **k: seen.extend(
+        params) or (_ for _ in ()).throw(RuntimeError("enough")))
+    with pytest.raises(RuntimeError, match="enough"):
+        main(["compare", "--cases", str(good), "--reps", "1", "--workers", "1",
+              "--no-regime-pillars", "--out", str(tmp_path / "plain")])
+    assert {p["weight_military"] for p in seen} == {Params().weight_military}  # not 0.35
     assert main(["compare", "--split=yes"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--split" in err

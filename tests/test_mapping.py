@@ -75,6 +75,8 @@ CENTRAL = {
 @pytest.mark.parametrize("case", [CASE_A, CASE_B, CASE_C], ids=lambda c: c.id)
 def test_central_values_literal(case):
     got = mapping.case_overrides(case)
+    weights = tuple(got.pop(name) for name in mapping.WEIGHT_FIELDS)
+    assert weights == mapping.REGIME_PILLAR_WEIGHTS[case.regime_type]
     expected = CENTRAL[case.id]
     assert sorted(got) == sorted(expected)
     for name, value in expected.items():
@@ -135,6 +137,30 @@ def test_regime_type_sets_responsiveness(regime_type, responsiveness, pillar_loy
     case = make_case("t", 2000, regime_type, "mixed", **vars(CASE_C.conditions))
     got = mapping.case_overrides(case)
     assert (got["responsiveness"], got["pillar_loyalty"]) == (responsiveness, pillar_loyalty)
+
+
+def test_regime_types_rest_on_their_own_pillars():
+    table = mapping.REGIME_PILLAR_WEIGHTS
+    assert set(table) == {"personalist", "military", "single_party", "monarchy", "hybrid",
+                          "democracy", "occupation"}
+    assert table["democracy"] == (0.15, 0.05, 0.30, 0.25, 0.05, 0.20)
+    assert table["military"] == (0.20, 0.50, 0.10, 0.10, 0.05, 0.05)
+    assert table["single_party"] == (0.20, 0.20, 0.30, 0.10, 0.05, 0.15)
+    assert all(sum(row) == pytest.approx(1.0) for row in table.values())
+    # the security pillars' share orders the regime types as the sources do
+    security = {kind: round(row[0] + row[1], 2) for kind, row in table.items()}
+    assert security == {"occupation": 0.8, "military": 0.7, "personalist": 0.65,
+                        "monarchy": 0.5, "single_party": 0.4, "hybrid": 0.35,
+                        "democracy": 0.2}
+    assert mapping.WEIGHT_FIELDS == ("weight_police", "weight_military",
+                                     "weight_civil_service", "weight_business",
+                                     "weight_clergy", "weight_media")
+    case = make_case("t", 2000, "single_party", "mixed", **vars(CASE_C.conditions))
+    assert mapping.case_params(case).pillar_weights() == table["single_party"]
+    # switched off, every regime rests on Params' defaults; a setting given still wins
+    assert mapping.case_params(case, regime_pillars=False).pillar_weights() == \
+        Params().pillar_weights()
+    assert mapping.case_params(case, weight_media=0.9).weight_media == 0.9
 
 
 @pytest.mark.parametrize("pressure, armed, intervention, capacity, patronage", [
@@ -238,7 +264,10 @@ def test_a_catalogue_case_as_an_app_preset():
         "breadth": 0.3, "media_freedom": 0.5, "jail_capacity": 0.1, "patronage": 0.8,
         "dispersed_share": 0.6, "pillar_loyalty": 0.55, "learning": 0.1,
         "responsiveness": 0.05, "intervention": 0.02, "armed_capacity": 0.03,
-        "reform_goal": True})
+        "reform_goal": True,
+        # an occupier rests on its own forces
+        "weight_police": 0.35, "weight_military": 0.45, "weight_civil_service": 0.1,
+        "weight_business": 0.05, "weight_clergy": 0.0, "weight_media": 0.05})
 
 
 def test_a_reform_case_from_the_catalogue_maps_to_a_reform_goal():

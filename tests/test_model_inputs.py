@@ -31,6 +31,8 @@ def in_range_params(draw):
     if values["citizen_density"] + values["security_density"] > 1.0:
         values["security_density"] = 1.0 - values["citizen_density"]
     values["max_jail_term"] = draw(st.integers(0, 40))
+    if not any(v for k, v in values.items() if k.startswith("weight_")):
+        values["weight_media"] = 1.0  # the regime rests on some pillar (Params checks it)
     return Params(**{**SMALL, **values})
 
 

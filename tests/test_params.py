@@ -23,6 +23,8 @@ def test_defaults_build_and_are_frozen():
     ({"citizen_vision": 30}, "citizen_vision"),
     ({"nonsense": 1}, "nonsense"),
     ({"citizen_density": 0.9, "security_density": 0.2}, "security_density"),
+    ({f"weight_{p}": 0.0 for p in ("police", "military", "civil_service", "business",
+                                   "clergy", "media")}, "weight_police ... weight_media"),
 ])
 def test_bad_values_raise_value_error_naming_the_field(bad, field):
     with pytest.raises(ValueError, match=field):

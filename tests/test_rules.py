@@ -11,10 +11,10 @@ import math
 import numpy as np
 import pytest
 
-from civres.model import CivilResistanceModel, rules, setup
+from civres.model import CivilResistanceModel, Params, rules, setup
 from civres.model.phases import regime as regime_phase
 from civres.model.phases import security as security_phase
-from civres.model.phases.regime import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
+from civres.model.phases.regime import ECONOMIC_EXPOSURE
 from civres.model.presets import preset
 
 LN2 = math.log(2.0)
@@ -61,6 +61,10 @@ def test_constants_have_their_documented_values(name, value):
 ])
 def test_phase_constants_have_their_documented_values(module, name, value):
     assert getattr(module, name) == value
+
+
+#: The default pillar weights (Params; a case's regime type sets its own).
+PILLAR_WEIGHTS = np.array(Params().pillar_weights())
 
 
 def test_pillar_weights_and_exposures():

@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 import pytest
 
-from civres.model import rules
-from civres.model.phases.regime import ECONOMIC_EXPOSURE, PILLAR_WEIGHTS
+from civres.model import Params, rules
+from civres.model.phases.regime import ECONOMIC_EXPOSURE
 
 
 def rowwise(rule, *columns, **switches):
@@ -149,6 +149,19 @@ def test_regime_support_per_replicate():
     # more leading axes (say seeds x designs): the pillars are still the last
     assert rules.regime_support(LOYALTY.reshape(2, 2, 6), weights).tolist() == [
         [0.84375, 1.0], [0.5, 0.34375]]
+
+
+PILLAR_WEIGHTS = np.array(Params().pillar_weights())
+
+
+def test_regime_support_per_replicate_with_each_replicates_own_weights():
+    # each replicate rests on its own pillars (its regime type): row b is row b alone
+    weights = np.array([PILLAR_WEIGHTS, [0.2, 0.5, 0.1, 0.1, 0.05, 0.05],
+                        [0.15, 0.05, 0.3, 0.25, 0.05, 0.2], [1, 0, 0, 0, 0, 0]])
+    got = rules.regime_support(LOYALTY, weights)
+    assert got == pytest.approx(rowwise(rules.regime_support, LOYALTY, list(weights)),
+                                rel=1e-15, abs=0)
+    assert got[3] == LOYALTY[3, 0]  # all the weight on the police: its loyalty alone
 
 
 def test_regime_support_per_replicate_with_the_pillar_weights():

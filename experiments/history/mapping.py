@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from civres.model import Params
+from civres.model.vocabulary import PILLAR_NAMES
 
 from .cases import Case, load_cases
 
@@ -48,6 +49,29 @@ PILLAR_LOYALTY = {"single_party": 0.85, "monarchy": 0.8, "military": 0.8, "perso
 #: (Chenoweth & Stephan 2011 on regime type; Dahl's responsiveness).
 RESPONSIVENESS = {"democracy": 0.8, "hybrid": 0.4, "monarchy": 0.15, "single_party": 0.1,
                   "personalist": 0.1, "military": 0.1, "occupation": 0.05}
+#: What each regime type rests on: the weights of police, military, civil service,
+#: business, clergy and media in its support (sum 1; Params.weight_<pillar>). Personalist
+#: rulers rest on the security forces and a narrow clique of business cronies; military
+#: regimes on the officer corps; single-party regimes on the party, which runs the civil
+#: service and the press (Geddes, Wright & Frantz 2018, ch. 4-5; Svolik 2012, ch. 5);
+#: monarchies on the security forces and the royal family's clerical and tribal allies
+#: (Herb 1999); competitive-authoritarian (hybrid) regimes on state capacity, business and
+#: the media that win their elections (Levitsky & Way 2010, ch. 2); democracies on
+#: consent given through the civil service, the economy and the press, with the military
+#: out of politics; occupiers on their own forces (Sharp 1973, pillars; Helvey 2004).
+#: Security pillars carry 0.65 / 0.70 / 0.40 / 0.50 / 0.35 / 0.20 / 0.80 of the weight,
+#: against 0.60 in Params' defaults.
+REGIME_PILLAR_WEIGHTS: dict[str, tuple[float, float, float, float, float, float]] = {
+    "personalist": (0.30, 0.35, 0.10, 0.15, 0.05, 0.05),
+    "military": (0.20, 0.50, 0.10, 0.10, 0.05, 0.05),
+    "single_party": (0.20, 0.20, 0.30, 0.10, 0.05, 0.15),
+    "monarchy": (0.25, 0.25, 0.15, 0.10, 0.20, 0.05),
+    "hybrid": (0.20, 0.15, 0.25, 0.20, 0.05, 0.15),
+    "democracy": (0.15, 0.05, 0.30, 0.25, 0.05, 0.20),
+    "occupation": (0.35, 0.45, 0.10, 0.05, 0.00, 0.05),
+}
+#: The Params fields of the pillar weights, in PillarName's order.
+WEIGHT_FIELDS = tuple(f"weight_{name}" for name in PILLAR_NAMES)
 #: Readiness of outside powers to back armed rebels, by international pressure.
 INTERVENTION = {"low": 0.02, "medium": 0.15, "high": 0.4}
 #: Arms at hand for the movement, by armed_groups.
@@ -86,7 +110,8 @@ def coding_rng(seed: int) -> np.random.Generator:
     return np.random.default_rng([seed, JITTER_STREAM])
 
 
-def case_overrides(case: Case, rng: np.random.Generator | None = None) -> dict[str, Any]:
+def case_overrides(case: Case, rng: np.random.Generator | None = None,
+                   regime_pillars: bool = True) -> dict[str, Any]:
     """The parameter values that a case's conditions and era imply.
 
     Args:
@@ -94,6 +119,8 @@ def case_overrides(case: Case, rng: np.random.Generator | None = None) -> dict[s
         rng: if given, each level-coded parameter is drawn uniformly from the interval
             its level stands for (coding uncertainty, `level_interval`); if None, the
             level's central value is used.
+        regime_pillars: weigh the pillars by what the case's regime type rests on
+            (REGIME_PILLAR_WEIGHTS); off: every regime rests on Params' default weights.
     """
     cond = case.conditions
     values: dict[str, Any] = {}
@@ -115,13 +142,16 @@ def case_overrides(case: Case, rng: np.random.Generator | None = None) -> dict[s
     values["intervention"] = INTERVENTION[cond.international_pressure]
     values["armed_capacity"] = ARMED_CAPACITY[cond.armed_groups]
     values["reform_goal"] = case.goal == "reform"
+    if regime_pillars:
+        values.update(zip(WEIGHT_FIELDS, REGIME_PILLAR_WEIGHTS[case.regime_type],
+                          strict=True))
     return values
 
 
 def case_params(case: Case, rng: np.random.Generator | None = None,
-                **overrides: Any) -> Params:
+                regime_pillars: bool = True, **overrides: Any) -> Params:
     """Params for a case: the general mapping, plus run settings such as grid size."""
-    return Params(**{**case_overrides(case, rng), **overrides})
+    return Params(**{**case_overrides(case, rng, regime_pillars), **overrides})
 
 
 def case_presets() -> dict[str, dict[str, Any]]:

@@ -17,7 +17,6 @@ from .codes import DEAD, PROTESTING, VIOLENT
 
 #: Per-step pull of pillar loyalty back to its baseline: institutional inertia.
 PILLAR_INERTIA = 0.02
-PILLAR_WEIGHTS = np.array([pillar.weight for pillar in PillarName])
 ECONOMIC_EXPOSURE = np.array([pillar.exposure for pillar in PillarName])
 
 
@@ -26,7 +25,8 @@ class RegimePhases:
 
     def _support(self) -> np.ndarray:
         """The regime's support now: its pillars' loyalty, weighted (B,)."""
-        return rules.regime_support(self.regime_state.pillar_loyalty, PILLAR_WEIGHTS)
+        return rules.regime_support(self.regime_state.pillar_loyalty,
+                                    self.params.pillar_weights)
 
     def _constituency_share(self, active: np.ndarray, alive: np.ndarray) -> np.ndarray:
         """Share of each pillar's living constituency that is active (B, 6)."""

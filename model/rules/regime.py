@@ -53,17 +53,19 @@ def pillar_change(
 
 
 def regime_support(pillar_loyalty, weights):
-    """Weighted support of the regime's pillars, in [0, 1].
+    """Weighted support of the regime's pillars, in [0, 1]: what it rests on, and how firmly.
 
-    A float for one campaign's loyalty (6,); one value per replicate (B,) for (B, 6).
-    The weights (6,) are the same for every replicate.
+    A float for one campaign's loyalty (6,) and weights (6,); one value per replicate (B,)
+    for loyalty (B, 6), with weights (6,) shared or (B, 6), each replicate's own (its
+    regime type's). The weights are relative: each row is normalised by its sum.
     """
     pillar_loyalty = np.asarray(pillar_loyalty)
+    weights = np.asarray(weights, dtype=float)
     if pillar_loyalty.ndim == 1:
         return float(np.dot(pillar_loyalty, weights) / np.sum(weights))
     # np.dot of a matrix calls BLAS gemv, which may sum the six terms in another order
     # than the vector dot above; a plain left-to-right sum over the pillars matches it.
-    return np.sum(pillar_loyalty * weights, axis=-1) / np.sum(weights)
+    return np.sum(pillar_loyalty * weights, axis=-1) / np.sum(weights, axis=-1)
 
 
 #: Share of its willingness to repress that a regime uses when all is quiet.
