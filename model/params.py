@@ -24,9 +24,9 @@ CALIBRATED = "calibration choice, see docs/ODD.md section 7"
 #: The committed ABC-SMC calibration (results/calibration; docs/ODD.md "Calibration").
 #: `civres compare` and `civres facts` draw these coefficients from its posterior; the
 #: defaults below serve single runs, presets and sweeps, and say where they stand.
-ABC_INSIDE = ("ABC-SMC calibration of 2026-11-27 (results/calibration): this default "
+ABC_INSIDE = ("ABC-SMC calibration of 2026-12-07 (results/calibration): this default "
               "lies inside the posterior's 90% interval")
-ABC_OUTSIDE = ("ABC-SMC calibration of 2026-11-27 (results/calibration): this hand-set "
+ABC_OUTSIDE = ("ABC-SMC calibration of 2026-12-07 (results/calibration): this hand-set "
                "default lies outside the posterior's 90% interval (median {median}); "
                "compare and facts use the posterior, the presets and the golden run "
                "this default")
@@ -81,7 +81,7 @@ class Params:
     represented_share: float = _p(
         0.05, 0.0001, 1.0, "share of the country's population the grid's citizens stand for "
         "(the politically reachable population); converts participation to % of population",
-        CALIBRATED + "; " + ABC_OUTSIDE.format(median=0.093),
+        CALIBRATED + "; " + ABC_INSIDE,
     )
     max_steps: int = _p(520, 1, 100_000, "horizon of a run, in steps (one step is a week: "
                         "520 is ten years)", CALIBRATED)
