@@ -220,6 +220,26 @@ def test_another_configs_history_is_refused(tmp_path):
         run_calibration(stand_in_config(1, seed=9), tmp_path, workers=1, simulator=stand_in)
 
 
+def test_a_history_run_by_other_model_code_is_refused(tmp_path, monkeypatch):
+    # a calibration folder resumed after the model or the mapping changed would mix two
+    # models in one posterior (a rerun of the README's command once silently kept the
+    # old history): it is refused with one line saying what to do
+    from civres.experiments.calibration import calibrate
+
+    run_calibration(stand_in_config(1), tmp_path, workers=1, simulator=stand_in)
+    identity = (tmp_path / "config.sha").read_text().split()
+    assert identity == [stand_in_config(1).identity(), calibrate.code_digest()]
+    monkeypatch.setattr(calibrate, "code_digest", lambda: "0" * 16)
+    with pytest.raises(OutputError, match="run by other model code") as refused:
+        run_calibration(stand_in_config(2), tmp_path, workers=1, simulator=stand_in)
+    assert "move that folder away" in str(refused.value) and "\n" not in str(refused.value)
+    # a folder of an earlier civres, which recorded the config alone, is refused too
+    (tmp_path / "config.sha").write_text(identity[0] + "\n")
+    monkeypatch.undo()
+    with pytest.raises(OutputError, match="run by other model code"):
+        run_calibration(stand_in_config(2), tmp_path, workers=1, simulator=stand_in)
+
+
 # ----------------------------------------------------------------------------- the model
 
 TINY = {"width": 16, "height": 16, "max_steps": 80}

@@ -39,7 +39,8 @@ from .report import weighted_quantile
 from .statistics import distance, simulate
 
 HISTORY = "history.db"
-#: The config digest of the calibration a folder holds (checked before resuming).
+#: The config digest of the calibration a folder holds, then the digest of the code that
+#: ran it, one a line (both checked before resuming).
 IDENTITY = "config.sha"
 #: Seeds of simulations lie below this.
 SEED_LIMIT = 2**31 - 1
@@ -146,7 +147,7 @@ def run_calibration(config: CalibrationConfig, out_dir: Path, workers: int = 1,
     if before:
         abc.load(f"sqlite:///{db}", history.id)
     else:
-        write_atomic(out_dir / IDENTITY, config.identity() + "\n")
+        write_atomic(out_dir / IDENTITY, f"{config.identity()}\n{code_digest()}\n")
         abc.new(f"sqlite:///{db}", {name: value for name, (value, _) in config.targets.items()})
     remaining = config.generations - before
     try:
@@ -168,15 +169,38 @@ def _next_epsilon(history: Any) -> float:
     return weighted_quantile(frame["distance"].to_numpy(), frame["w"].to_numpy(), ALPHA)
 
 
+def code_digest() -> str:
+    """A digest of the code that decides a calibration's simulations.
+
+    The model (sweeps.tasks.code_fingerprint) and the modules that turn sampled campaigns
+    into parameters and measure them: the case schema, the mapping, the facts and the
+    statistics. A history written by other code cannot be resumed: its generations
+    would mix two models.
+    """
+    from civres.experiments.history import cases, facts, mapping
+    from civres.experiments.sweeps.tasks import code_fingerprint
+
+    from . import statistics
+
+    digest = hashlib.sha256(json.dumps(code_fingerprint(), sort_keys=True).encode())
+    for module in (cases, mapping, facts, statistics):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _check_same_config(out_dir: Path, config: CalibrationConfig) -> None:
-    """Refuse to resume a history that another config wrote."""
+    """Refuse to resume a history that another config, or other model code, wrote."""
     try:
-        written = (out_dir / IDENTITY).read_text(encoding="utf-8").strip()
+        written = (out_dir / IDENTITY).read_text(encoding="utf-8").split()
     except OSError:
-        written = None
-    if written != config.identity():
+        written = []
+    if not written or written[0] != config.identity():
         raise OutputError(f"{out_dir / HISTORY} holds a calibration of another config (or of "
                           "an unknown one); give another --out or delete that folder")
+    if written[1:] != [code_digest()]:
+        raise OutputError(f"{out_dir / HISTORY} holds a calibration run by other model code "
+                          "(the model or the mapping changed since; resuming would mix two "
+                          "models): move that folder away to recompute, or give another --out")
 
 
 def _sampler(workers: int, scheduler: str | None) -> Any:
