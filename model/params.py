@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .vocabulary import PILLAR_NAMES, PillarName
+
 ARTICLE = "civil_resistance.txt (source article)"
 EPSTEIN = "Epstein (2002) PNAS 99:7243"
 CS2011 = "Chenoweth & Stephan (2011) Why Civil Resistance Works"
@@ -35,6 +37,8 @@ KURAN = "Kuran (1991) Now out of never: preference falsification"
 LICHBACH = "Lichbach (1995) The Rebel's Dilemma; Chenoweth & Stephan 2011 ch. 2"
 LANCHESTER = "Lanchester (1916); Hirshleifer (1989) contest success functions"
 NAVCO = "Chenoweth & Shay (2020) NAVCO 1.3: campaign goals"
+#: The Params fields of the pillar weights, in PillarName's order.
+PILLAR_WEIGHT_FIELDS = tuple(f"weight_{name}" for name in PILLAR_NAMES)
 REGIME_BASES = ("Geddes, Wright & Frantz (2018) How Dictatorships Work; Svolik (2012) The "
                 "Politics of Authoritarian Rule; " + SHARP)
 
@@ -45,6 +49,12 @@ def _p(default: Any, lo: Any, hi: Any, meaning: str, source: str) -> Any:
         default=default,
         metadata={"range": (lo, hi), "meaning": meaning, "source": source},
     )
+
+
+def _weight(pillar: PillarName, who: str) -> Any:
+    """A pillar's weight in the regime's support: relative, default PillarName's."""
+    return _p(pillar.weight, 0.0, 1.0, f"weight of {who} in the regime's support, relative",
+              REGIME_BASES)
 
 
 def _switch(meaning: str, source: str, default: bool = True) -> Any:
@@ -194,20 +204,15 @@ class Params:
         0.5, 0.0, 1.0, "regime resources for patronage at the start", SHARP
     )
     # What the regime rests on: each pillar's weight in its support, relative (the six
-    # are normalised). Defaults: model.vocabulary.PillarName; a case's regime type sets
+    # are normalised). Defaults: PillarName's weights; a case's regime type sets
     # them (experiments/history/mapping.py, REGIME_PILLAR_WEIGHTS; docs/ODD.md).
-    weight_police: float = _p(0.30, 0.0, 1.0, "weight of the police (the officers on the "
-                              "grid) in the regime's support, relative", REGIME_BASES)
-    weight_military: float = _p(0.30, 0.0, 1.0, "weight of the military in the regime's "
-                                "support, relative", REGIME_BASES)
-    weight_civil_service: float = _p(0.15, 0.0, 1.0, "weight of the civil service (and a "
-                                     "ruling party's apparatus), relative", REGIME_BASES)
-    weight_business: float = _p(0.10, 0.0, 1.0, "weight of business elites in the "
-                                "regime's support, relative", REGIME_BASES)
-    weight_clergy: float = _p(0.05, 0.0, 1.0, "weight of the clergy (and traditional "
-                              "elites) in the regime's support, relative", REGIME_BASES)
-    weight_media: float = _p(0.10, 0.0, 1.0, "weight of the media in the regime's support, "
-                             "relative", REGIME_BASES)
+    weight_police: float = _weight(PillarName.POLICE, "the police (the officers on the grid)")
+    weight_military: float = _weight(PillarName.MILITARY, "the military")
+    weight_civil_service: float = _weight(PillarName.CIVIL_SERVICE,
+                                          "the civil service (and a ruling party's apparatus)")
+    weight_business: float = _weight(PillarName.BUSINESS, "business elites")
+    weight_clergy: float = _weight(PillarName.CLERGY, "the clergy (and traditional elites)")
+    weight_media: float = _weight(PillarName.MEDIA, "the media")
     media_freedom: float = _p(
         0.5, 0.0, 1.0, "independent media: limits the reach of regime propaganda", ARTICLE
     )
@@ -295,8 +300,7 @@ class Params:
 
     def pillar_weights(self) -> tuple[float, ...]:
         """The six pillars' weights, in PillarName's order (not normalised)."""
-        return (self.weight_police, self.weight_military, self.weight_civil_service,
-                self.weight_business, self.weight_clergy, self.weight_media)
+        return tuple(getattr(self, name) for name in PILLAR_WEIGHT_FIELDS)
 
     def replace(self, **overrides: Any) -> Params:
         """Return a copy with some fields changed (validated again)."""

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from civres.model import Params
-from civres.model.vocabulary import PILLAR_NAMES
+from civres.model.params import PILLAR_WEIGHT_FIELDS
 
 from .cases import Case, load_cases
 
@@ -71,7 +71,7 @@ REGIME_PILLAR_WEIGHTS: dict[str, tuple[float, float, float, float, float, float]
     "occupation": (0.35, 0.45, 0.10, 0.05, 0.00, 0.05),
 }
 #: The Params fields of the pillar weights, in PillarName's order.
-WEIGHT_FIELDS = tuple(f"weight_{name}" for name in PILLAR_NAMES)
+WEIGHT_FIELDS = PILLAR_WEIGHT_FIELDS
 #: Readiness of outside powers to back armed rebels, by international pressure.
 INTERVENTION = {"low": 0.02, "medium": 0.15, "high": 0.4}
 #: Arms at hand for the movement, by armed_groups.
