@@ -1,7 +1,8 @@
 """The `civres` command line: run a campaign, list parameters, and the tools built on them.
 
-Every sub-command (run, params, sweep, analyze, compare, facts, app) is registered here;
-its handler (`cmd_*`) is in civres/commands.py, which also says where results go.
+Every sub-command (run, params, sweep, analyze, compare, facts, calibrate, explore, app)
+is registered here; its handler (`cmd_*`) is in civres/commands.py (calibrate's and
+explore's in their own modules), which also says where results go.
 Handlers raise errors and never print them: `main` turns any `CivresError` into one line
 on stderr and exit status 2 (never a traceback), and `RunAborted` (the executor failed, a
 write failed part-way) into one line and exit status 1. Ctrl-C, SIGTERM and SIGHUP stop
@@ -28,6 +29,7 @@ from .commands import (
     cmd_sweep,
 )
 from .errors import CivresError, RunAborted, Terminated, UsageError
+from .explore_command import add_explore_command
 from .model import PRESETS
 from .viz import serve
 
@@ -186,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep_commands(sub)
     _add_history_commands(sub)
     _add_calibrate_command(sub)
+    add_explore_command(sub, _positive, _seed)
     _add_app_command(sub)
     return parser
 

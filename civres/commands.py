@@ -210,7 +210,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except OSError as err:
         raise UsageError(f"--cases {args.cases}: cannot read it ({err.strerror or err})"
                          ) from None
-    _check_runs(len(cases) * args.reps, f"{len(cases)} cases x --reps {args.reps}",
+    check_runs(len(cases) * args.reps, f"{len(cases)} cases x --reps {args.reps}",
                 args.allow_large)
     own = args.cases is not None and not _is_catalogue(args.cases)
     inputs = {"cases": args.cases if own else "seeds/cases.toml", "reps": args.reps,
@@ -220,7 +220,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     posterior = chosen_posterior(args)
     inputs["posterior_sha256"] = posterior.digest if posterior else None
     default = RESULTS / (f"compare-{_stem(args.cases)}" if own else "compare")
-    out = _out_folder(args.out, default, inputs, COMPARE_FILES)
+    out = out_folder(args.out, default, inputs, COMPARE_FILES)
     workers = capped_workers(args.workers)
     with folder_written_whole(out, COMPARE_FILES) as stage:
         used = calibration_cases()
@@ -237,7 +237,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_runs(runs: int, what: str, allow_large: bool) -> None:
+def check_runs(runs: int, what: str, allow_large: bool) -> None:
     """Refuse more runs than a sweep may have (designs.MAX_RUNS) unless --allow-large."""
     if runs > MAX_RUNS and not allow_large:
         raise UsageError(f"{what} is {runs:,} runs, more than the limit of {MAX_RUNS:,}; "
@@ -257,7 +257,7 @@ def _stem(path: str) -> str:
     return stem[:60]
 
 
-def _out_folder(given: str | None, default: Path, inputs: dict[str, Any],
+def out_folder(given: str | None, default: Path, inputs: dict[str, Any],
                 owned: tuple[str, ...]) -> str | Path:
     """--out if given; else the default folder, unless it holds other inputs' results.
 
@@ -297,12 +297,12 @@ def cmd_facts(args: argparse.Namespace) -> int:
     """Sample campaigns, run them, print the facts; write table and figure."""
     from civres.experiments.history.facts import facts_figure
 
-    _check_runs(args.samples, f"--samples {args.samples}", args.allow_large)
+    check_runs(args.samples, f"--samples {args.samples}", args.allow_large)
     posterior = chosen_posterior(args)
     inputs = {"samples": args.samples, "seed": args.seed,
               "posterior_sha256": posterior.digest if posterior else None,
               "regime_pillars": not args.no_regime_pillars}
-    out = _out_folder(args.out, RESULTS / "facts", inputs, FACTS_FILES)
+    out = out_folder(args.out, RESULTS / "facts", inputs, FACTS_FILES)
     workers = capped_workers(args.workers)
     with folder_written_whole(out, FACTS_FILES) as stage:
         runs = run_facts(args.samples, args.seed, workers, posterior=posterior,
