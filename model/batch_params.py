@@ -78,6 +78,8 @@ class BatchParams:
                 values[name] = np.array([getattr(p, name) for p in members])
         # What each regime rests on (B, 6): its pillars' weights, in PillarName's order.
         values["pillar_weights"] = np.array([p.pillar_weights() for p in members])
+        # Where the movement organises (B, 6): its targeting share per pillar.
+        values["pillar_targets"] = np.array([p.pillar_targets() for p in members])
         self._values = values
 
     def __getattr__(self, name: str) -> Any:

@@ -39,6 +39,13 @@ LANCHESTER = "Lanchester (1916); Hirshleifer (1989) contest success functions"
 NAVCO = "Chenoweth & Shay (2020) NAVCO 1.3: campaign goals"
 #: The Params fields of the pillar weights, in PillarName's order.
 PILLAR_WEIGHT_FIELDS = tuple(f"weight_{name}" for name in PILLAR_NAMES)
+#: The civilian pillars, whose constituencies citizens can belong to (breadth).
+CIVILIAN_PILLARS = (PillarName.CIVIL_SERVICE, PillarName.BUSINESS, PillarName.CLERGY,
+                    PillarName.MEDIA)
+#: The Params fields of the movement's targeting of the civilian pillars, in that order.
+TARGET_FIELDS = tuple(f"target_{pillar.value}" for pillar in CIVILIAN_PILLARS)
+HELVEY = ("Helvey (2004) On Strategic Nonviolent Conflict: targeting the pillars; "
+          "Chenoweth & Stephan 2011 ch. 4 (the oil workers' strike, Iran 1978)")
 REGIME_BASES = ("Geddes, Wright & Frantz (2018) How Dictatorships Work; Svolik (2012) The "
                 "Politics of Authoritarian Rule; " + SHARP)
 
@@ -55,6 +62,14 @@ def _weight(pillar: PillarName, who: str) -> Any:
     """A pillar's weight in the regime's support: relative, default PillarName's."""
     return _p(pillar.weight, 0.0, 1.0, f"weight of {who} in the regime's support, relative",
               REGIME_BASES)
+
+
+def _target(pillar: PillarName) -> Any:
+    """The share of the movement's organising aimed at one civilian pillar's constituency."""
+    return _p(0.0, 0.0, 1.0, f"share of the movement's organising aimed at the "
+              f"{pillar.value.replace('_', ' ')} pillar's constituency: its members act at a "
+              "lower threshold (targeted non-cooperation; the four shares sum to at most 1)",
+              HELVEY)
 
 
 def _switch(meaning: str, source: str, default: bool = True) -> Any:
@@ -149,6 +164,12 @@ class Params:
         "share of citizens tied to a civilian pillar (civil service, business, clergy, media)",
         SHARP + "; " + CS2011,
     )
+    # Where the movement organises: a share of its effort aimed at one pillar's
+    # constituency (model/rules/citizens.py, organised_thresholds; docs/ODD.md).
+    target_civil_service: float = _target(PillarName.CIVIL_SERVICE)
+    target_business: float = _target(PillarName.BUSINESS)
+    target_clergy: float = _target(PillarName.CLERGY)
+    target_media: float = _target(PillarName.MEDIA)
     outrage: float = _p(
         0.5, 0.0, 5.0, "grievance added per unit of nonviolent repression witnessed", MARTIN
     )
@@ -290,6 +311,9 @@ class Params:
         if sum(self.pillar_weights()) <= 0.0:
             raise ValueError("the pillar weights (weight_police ... weight_media) must not "
                              "all be 0: the regime's support rests on some pillar")
+        if sum(self.pillar_targets()) > 1.0 + 1e-9:
+            raise ValueError("the movement's targeting shares (" + ", ".join(TARGET_FIELDS)
+                             + f") must sum to at most 1 (got {sum(self.pillar_targets()):g})")
         for vision in ("citizen_vision", "security_vision"):
             limit = (min(self.width, self.height) - 1) // 2
             if getattr(self, vision) > limit:
@@ -301,6 +325,12 @@ class Params:
     def pillar_weights(self) -> tuple[float, ...]:
         """The six pillars' weights, in PillarName's order (not normalised)."""
         return tuple(getattr(self, name) for name in PILLAR_WEIGHT_FIELDS)
+
+    def pillar_targets(self) -> tuple[float, ...]:
+        """The six pillars' targeting shares, in PillarName's order (police, military: 0)."""
+        targets = {pillar: getattr(self, f"target_{pillar.value}")
+                   for pillar in CIVILIAN_PILLARS}
+        return tuple(targets.get(pillar, 0.0) for pillar in PillarName)
 
     def replace(self, **overrides: Any) -> Params:
         """Return a copy with some fields changed (validated again)."""

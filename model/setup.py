@@ -49,6 +49,7 @@ def place_population(
     cells = np.argsort(uniform(Site.CELLS, np.arange(n_cells)), axis=-1, kind="stable")
     tied = uniform(Site.TIED, cit) < col(p.breadth)
     pillar = streams.integers(keys, 0, Site.PILLAR, cit, FIRST_CIVILIAN, len(PillarName) - 1)
+    constituency = np.broadcast_to(np.where(tied, pillar, PUBLIC), (p.size, n_cit))
     shape = (p.size, n_cit)
     citizens = CitizenArrays(
         pos=cells[:, :n_cit].copy(),
@@ -56,14 +57,15 @@ def place_population(
         risk_aversion=uniform(Site.RISK_AVERSION, cit),
         discipline=np.clip(col(p.discipline) + DISCIPLINE_SD * normal(Site.DISCIPLINE, cit),
                            0.0, 1.0),
-        constituency=np.where(tied, pillar, PUBLIC),
+        constituency=constituency.copy(),
         dispersed=uniform(Site.DISPERSED, cit) < col(p.dispersed_share),
         state=np.full(shape, CitizenState.QUIET, dtype=np.int8),
         jail=np.zeros(shape, dtype=np.int64),
         anger=np.zeros(shape),
         outrage=np.zeros(shape),
-        threshold=rules.thresholds(normal(Site.THRESHOLD, cit), col(p.active_threshold),
-                                   col(p.threshold_spread)),
+        threshold=rules.organised_thresholds(
+            rules.thresholds(normal(Site.THRESHOLD, cit), col(p.active_threshold),
+                             col(p.threshold_spread)), constituency, p.pillar_targets),
         fatigue=np.zeros(shape),
         view=np.clip(col(p.legitimacy) + col(p.legitimacy_spread) * normal(Site.VIEW, cit),
                      0.0, 1.0),

@@ -102,6 +102,17 @@ def test_a_numeric_lever_moves_by_its_step_and_stops_at_its_range():
     assert goal.moved({"reform_goal": True}, "flip") == {"reform_goal": False}
 
 
+def test_targeting_a_pillar_moves_organising_up_within_the_shares_left():
+    lever = LEVERS["target_business"]
+    assert lever.actor == Actor.MOVEMENT and lever.moves == ("up",)
+    none = dict.fromkeys(("target_civil_service", "target_business", "target_clergy",
+                          "target_media"), 0.0)
+    assert lever.moved(none, "up")["target_business"] == 0.5
+    taken = {**none, "target_media": 0.8}
+    assert lever.moved(taken, "up")["target_business"] == pytest.approx(0.2)
+    Params(**{**Params().to_dict(), **lever.moved(taken, "up")})  # still valid
+
+
 @pytest.mark.parametrize("names, needle", [
     (["discipline", "nope"], "unknown lever 'nope'; allowed: discipline, tactics"),
     (["goal", "goal"], "lever 'goal' is named twice"),

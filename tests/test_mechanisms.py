@@ -262,3 +262,20 @@ def test_a_regime_resting_on_civilian_pillars_falls_when_they_withdraw():
         return sum(bool(s["regime_fell"]) for s, _ in results)
 
     assert fell("democracy") >= 28 and fell() == 0 and fell("personalist") == 0
+
+
+# ---------------------------------------------------------------- the pillars a movement targets
+def test_the_pillar_a_movement_targets_withdraws_more_than_one_it_does_not():
+    """Targeting (target_<pillar>; rules.organised_thresholds): organising among a
+    pillar's constituency lowers its members' thresholds, so more of them act and that
+    pillar erodes faster. In the stalled preset's long campaign (200 weeks), aiming all
+    organising at business leaves business less loyal at the end than aiming it at the
+    clergy, and the reverse for the clergy. Paired mean differences in loyalty measured
+    0.030 and 0.034 on these seeds (0.019-0.030 and 0.028-0.043 over four blocks of 32
+    from 128 seeds; the targeted pillar ends lower in 87 and 94 of the 128)."""
+    def loyalty(pillar, target):
+        results = runs("stalled", max_steps=200, **{f"target_{target}": 1.0})
+        return np.array([s["pillar_loyalty"][pillar] for s, _ in results])
+
+    assert (loyalty("business", "clergy") - loyalty("business", "business")).mean() > 0.01
+    assert (loyalty("clergy", "business") - loyalty("clergy", "clergy")).mean() > 0.01

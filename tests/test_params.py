@@ -173,3 +173,16 @@ def test_every_parameter_changes_some_output(row):
             if ta.shape != tb.shape or not ta.equals(tb):
                 return
     pytest.fail(f"changing {name} changed no output in any base setting")
+
+
+def test_targeting_shares_sum_to_at_most_one():
+    from civres.model.params import TARGET_FIELDS
+
+    assert Params(target_business=0.6, target_media=0.4).pillar_targets() == (
+        0.0, 0.0, 0.0, 0.6, 0.0, 0.4)
+    with pytest.raises(ValueError, match=r"targeting shares \(target_civil_service, "
+                       r"target_business, target_clergy, target_media\) must sum to at "
+                       r"most 1 \(got 1.2\)"):
+        Params(target_business=0.6, target_media=0.6)
+    assert TARGET_FIELDS == ("target_civil_service", "target_business", "target_clergy",
+                             "target_media")

@@ -173,6 +173,20 @@ def test_thresholds_are_lognormal_around_the_median():
     assert rules.thresholds(z, 0.2, 0.8) == pytest.approx(2 * got)
 
 
+def test_organising_lowers_the_thresholds_of_a_targeted_constituency_only():
+    # two replicates; citizens: public, civil service (2), business (3), media (5)
+    threshold = np.array([[0.2, 0.2, 0.2, 0.2], [0.4, 0.4, 0.4, 0.4]])
+    constituency = np.array([[-1, 2, 3, 5], [-1, 2, 3, 5]])
+    targets = np.array([[0, 0, 0.0, 1.0, 0, 0.0],     # all organising in business
+                        [0, 0, 0.5, 0.0, 0, 0.5]])    # half civil service, half media
+    got = rules.organised_thresholds(threshold, constituency, targets)
+    assert rules.ORGANISING == 0.5
+    assert got == pytest.approx(np.array([[0.2, 0.2, 0.1, 0.2], [0.4, 0.3, 0.4, 0.3]]))
+    # no targeting: every threshold as drawn
+    assert rules.organised_thresholds(threshold, constituency, np.zeros((2, 6))) == (
+        pytest.approx(threshold))
+
+
 @pytest.mark.parametrize("median, spread, expected", [
     # z = 0 is the median; z = +-1 is e^(+-spread) times it
     (0.1, 0.8, [0.1, 0.22255409285, 0.04493289641]),

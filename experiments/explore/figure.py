@@ -13,7 +13,8 @@ from civres.model.vocabulary import Outcome  # noqa: E402
 
 from .explore import Exploration  # noqa: E402
 
-#: Bar shades by move: down light, up dark, a flipped switch in between.
+#: Bar shades by move: down light, up dark, a flipped switch in between; a lever moved
+#: one way only (a targeted pillar: up) has its one bar on its row.
 MOVE_ALPHA = {"down": 0.45, "up": 1.0, "flip": 0.75}
 MOVE_OFFSET = {"down": -0.2, "up": 0.2, "flip": 0.0}
 
@@ -26,11 +27,12 @@ def tornado_figure(result: Exploration, path: str | Path) -> Path:
     """
     levers = _order(result)
     fig, axes = plt.subplots(1, len(Outcome), figsize=(3.2 * len(Outcome), 0.55 * len(levers)
-                                                       + 1.6), sharey=True)
+                                                       + 1.6), sharey=True, sharex=True)
     for ax, outcome in zip(axes, Outcome, strict=True):
         for row, lever in enumerate(levers):
-            for e in (x for x in result.effects if x.lever == lever and x.outcome == outcome):
-                y = row + MOVE_OFFSET[e.move]
+            shown = [x for x in result.effects if x.lever == lever and x.outcome == outcome]
+            for e in shown:
+                y = row + (MOVE_OFFSET[e.move] if len(shown) > 1 else 0.0)
                 ax.barh(y, 100 * e.change, height=0.38, color=outcome.colour,
                         alpha=MOVE_ALPHA[e.move])
                 ax.plot([100 * e.low, 100 * e.high], [y, y], color="black", linewidth=0.8)

@@ -5,7 +5,9 @@ the regime type or the year). The explorer moves one lever at a time, in each ru
 that run's own value, and keeps everything else, the seed included, as it was: a
 numeric lever moves down and up by its step (clipped at its range, so a run already at
 a bound moves less; the table reports the mean value before and after), a switch is
-flipped.
+flipped, and a pillar the movement can target gets a share of its organising (up only:
+no case sets targeting, so there is nothing to take away; the four shares stay within
+their sum of 1).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from civres.model import Params
+from civres.model.params import CIVILIAN_PILLARS, TARGET_FIELDS
 
 #: Every parameter's allowed range, from Params' own declaration.
 RANGES = {row["name"]: tuple(row["range"]) for row in Params.describe()}
@@ -36,11 +39,14 @@ class Lever:
     param: str
     label: str
     step: float | None  # None: a switch, flipped
+    one_way: bool = False  # moved up only
 
     @property
     def moves(self) -> tuple[str, ...]:
         """The directions the explorer moves this lever in."""
-        return ("flip",) if self.step is None else ("down", "up")
+        if self.step is None:
+            return ("flip",)
+        return ("up",) if self.one_way else ("down", "up")
 
     def moved(self, values: dict[str, Any], move: str) -> dict[str, Any]:
         """A run's parameters with this lever moved, everything else as it was."""
@@ -48,10 +54,14 @@ class Lever:
         if move == "flip":
             return {**values, self.param: not value}
         lo, hi = RANGES[self.param]
+        if self.param in TARGET_FIELDS:  # the shares of organising sum to at most 1
+            hi = min(hi, 1.0 - sum(values[f] for f in TARGET_FIELDS if f != self.param))
         shift = -self.step if move == "down" else self.step
         return {**values, self.param: min(hi, max(lo, value + shift))}
 
 
+#: Targeting a pillar moves half of the movement's organising to its constituency.
+TARGET_STEP = 0.5
 #: The levers, movement first. Steps are a fifth of the unit range for the shares and
 #: willingnesses, smaller for breadth (a coalition's reach changes slowly).
 LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
@@ -62,6 +72,9 @@ LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
           "breadth of the coalition (ties to civilian pillars)", 0.15),
     Lever("goal", Actor.MOVEMENT, "reform_goal", "demand a reform, not the regime's end",
           None),
+    *(Lever(field, Actor.MOVEMENT, field, f"organise among the {pillar.value.replace('_', ' ')}"
+            f" pillar's constituency", TARGET_STEP, one_way=True)
+      for pillar, field in zip(CIVILIAN_PILLARS, TARGET_FIELDS, strict=True)),
     Lever("repression", Actor.REGIME, "repression", "willingness to repress", 0.2),
     Lever("concessions", Actor.REGIME, "responsiveness",
           "readiness to grant demands (responsiveness)", 0.2),

@@ -12,7 +12,7 @@ __all__ = [
     "ARMS_MAX", "ARMS_PER_DEFECTOR", "FATIGUE_KEPT", "FULL_PROGRESS", "LETHAL_FEAR", "VIEW_INERTIA",
     "VIEW_SHOCK", "armed_places", "armed_subset", "arrest_probability", "fear_of_force",
     "grievance", "next_fatigue", "next_views", "opposition_signal", "progress", "social_pull",
-    "thresholds", "turns_violent", "wants_to_act",
+    "ORGANISING", "organised_thresholds", "thresholds", "turns_violent", "wants_to_act",
 ]
 
 def grievance(hardship, legitimacy, outrage=0.0):
@@ -72,6 +72,31 @@ def thresholds(deviates, median, spread):
         raise TypeError("thresholds(deviates, median, spread) takes the citizens' standard "
                         "normal draws, not a generator: pass rng.standard_normal(n)")
     return median * np.exp(spread * deviates)
+
+
+#: How far organising lowers a targeted constituency's thresholds: the members of a
+#: constituency that has all of the movement's organising act at half their own
+#: thresholds. A calibration choice (docs/ODD.md, "Calibration choices").
+ORGANISING = 0.5
+
+
+def organised_thresholds(threshold, constituency, targets):
+    """Thresholds after the movement's organising in the pillars it targets.
+
+    A campaign that aims its non-cooperation at a pillar (strikes in its sector, appeals
+    to its members) organises among that pillar's constituency: a member acts at
+    (1 - ORGANISING x the pillar's targeting share) of her own threshold. Citizens tied
+    to no pillar (PUBLIC, -1) are not organised this way.
+
+    Args:
+        threshold: the citizens' own thresholds (B, N).
+        constituency: each citizen's pillar index, or PUBLIC (B, N).
+        targets: each replicate's targeting share per pillar (B, 6).
+    """
+    tied = constituency >= 0
+    share = np.take_along_axis(np.asarray(targets, float), np.where(tied, constituency, 0),
+                               axis=-1)
+    return threshold * (1.0 - ORGANISING * np.where(tied, share, 0.0))
 
 
 def opposition_signal(weight, media_freedom, participation):
