@@ -33,6 +33,9 @@ def in_range_params(draw):
     values["max_jail_term"] = draw(st.integers(0, 40))
     if not any(v for k, v in values.items() if k.startswith("weight_")):
         values["weight_media"] = 1.0  # the regime rests on some pillar (Params checks it)
+    targets = sum(v for k, v in values.items() if k.startswith("target_"))
+    if targets > 1.0:  # the shares of organising sum to at most 1 (Params checks it)
+        values.update({k: v / targets for k, v in values.items() if k.startswith("target_")})
     return Params(**{**SMALL, **values})
 
 
