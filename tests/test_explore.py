@@ -195,7 +195,7 @@ def test_the_table_and_text_hold_every_lever_move_and_outcome():
     moves = set(zip(table.lever, table.move, strict=True))
     assert moves == {("goal", "flip"), ("repression", "down"), ("repression", "up")}
     text = format_exploration(result)
-    assert "goal" in text and "repression   up" in text
+    assert "goal" in text and "repression           up" in text
     assert len(strongest(result)) == 3
     assert json.loads(json.dumps(result.to_dict()))["effects"][0]["lever"] == "goal"
 
@@ -224,7 +224,7 @@ def test_explore_a_case_writes_its_files_and_reproduces_from_its_manifest(
     monkeypatch.setattr(sys, "argv", ["civres", *argv])  # what the manifest records
     assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "case egypt-2011 with width=12" in printed and "discipline   down" in printed
+    assert "case egypt-2011 with width=12" in printed and "discipline           down" in printed
     for name in ("explore.json", "explore.csv", "explore.png", "manifest.json"):
         assert (out / name).stat().st_size > 0
     manifest = json.loads((out / "manifest.json").read_text())

@@ -145,7 +145,7 @@ def format_exploration(result: Exploration) -> str:
                  f"{k} {v['p']:.0%} [{v['low']:.0%}, {v['high']:.0%}]"
                  for k, v in result.baseline.items()),
              "",
-             f"{'lever':<12} {'move':<5} {'value':<11} " + " ".join(
+             f"{'lever':<20} {'move':<5} {'value':<11} " + " ".join(
                  f"{outcome.value:>21}" for outcome in Outcome)]
     seen: set[tuple[str, str]] = set()
     for e in result.effects:
@@ -156,7 +156,7 @@ def format_exploration(result: Exploration) -> str:
         for outcome in Outcome:
             x = result.effect(e.lever, e.move, outcome)
             cells.append(f"{x.change:+6.0%} [{x.low:+5.0%},{x.high:+5.0%}]".rjust(21))
-        lines.append(f"{e.lever:<12} {e.move:<5} {_shown(e):<11} " + " ".join(cells))
+        lines.append(f"{e.lever:<20} {e.move:<5} {_shown(e):<11} " + " ".join(cells))
     lines += [f"note: {note}" for note in result.notes]
     return "\n".join(lines)
 
