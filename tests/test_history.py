@@ -85,7 +85,8 @@ def test_compare_cases_is_reproducible_and_complete():
         "id", "name", "observed", "predicted", "hit", "distribution", "n_runs",
         "observed_peak_pct", "simulated_peak_pct", "observed_defections",
         "simulated_defections", "used_in_calibration", "start_year", "baseline_logistic",
-        "baseline_rates"]
+        "baseline_rates", "simulated_peak_interval", "observed_duration_years",
+        "simulated_duration_years", "simulated_duration_interval"]
     assert written["cases"][0]["observed"] == cases[0].observed.outcome.value
 
 

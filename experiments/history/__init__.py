@@ -5,6 +5,7 @@
     posterior   the calibrated coefficients that runs draw from (a CSV of particles)
     scores      accuracy, Brier, log-loss, bootstrap intervals (pure functions)
     baselines   base rates and a logistic regression on the same coded conditions
+    patterns    peak, defections and duration per case, scored beside two baselines
     compare     `civres compare`: every case simulated and scored beside the baselines
     facts       `civres facts`: sampled campaigns set beside the published figures
 

@@ -24,7 +24,7 @@ from civres.errors import RunAborted
 from civres.experiments.sweeps.runner import run_many
 from civres.model.vocabulary import Outcome
 
-from . import baselines, scores
+from . import baselines, patterns, scores
 from .cases import Case, load_cases
 from .mapping import case_params, coding_rng
 from .posterior import Posterior
@@ -63,7 +63,10 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
                   [case for case in cases for _ in range(reps)], drawn, strict=True)]
     runs = run_many(params, seed, workers)
     runs["case"] = [case.id for case in cases for _ in range(reps)]
-    rows = [_case_row(case, runs[runs.case == case.id]) for case in cases]
+    ok = runs[runs["error"].isna()]
+    simulations = [patterns.simulated(ok[ok.case == case.id]) for case in cases]
+    rows = [_case_row(case, runs[runs.case == case.id], sim)
+            for case, sim in zip(cases, simulations, strict=True)]
     catalogue = load_cases() if catalogue is None else catalogue
     used = frozenset(used_in_calibration)
     _add_baselines(rows, cases, catalogue, used, split_year)
@@ -73,7 +76,11 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
         raise RunAborted(f"all {len(runs)} runs failed, first: {runs.error[failed].iloc[0]}")
     summary = {**score(scored), "coding_uncertainty": coding_uncertainty,
                **_development(used, cases),
-               "scores": group_scores(scored, seed, split_year)}
+               "scores": group_scores(scored, seed, split_year),
+               "patterns": patterns.pattern_scores(
+                   [c for c, r in zip(cases, rows, strict=True) if r.scored],
+                   [m for m, r in zip(simulations, rows, strict=True) if r.scored],
+                   catalogue, seed)}
     if failed.any():
         summary["n_errors"] = int(failed.sum())
         summary["first_error"] = runs.error[failed].iloc[0]
@@ -111,8 +118,8 @@ def _development(used: frozenset[str], cases: list[Case]) -> dict[str, Any]:
     }
 
 
-def _case_row(case: Case, runs: pd.DataFrame) -> CaseComparison:
-    """One case's observed facts beside its simulated outcome distribution.
+def _case_row(case: Case, runs: pd.DataFrame, simulated: dict[str, Any]) -> CaseComparison:
+    """One case's observed facts beside its simulated outcome distribution and patterns.
 
     The distribution is over the runs that did not fail; `n_errors` counts the others.
     With no run left, predicted and the simulated figures are None and the case is not
@@ -130,16 +137,15 @@ def _case_row(case: Case, runs: pd.DataFrame) -> CaseComparison:
         distribution=distribution,
         n_runs=len(ok),
         observed_peak_pct=case.observed.peak_participation_pct,
-        simulated_peak_pct=_stat(ok["peak_participation_pct"].astype(float).median()),
+        simulated_peak_pct=simulated["peak"],
         observed_defections=case.observed.security_defections,
-        simulated_defections=_stat((ok["security_defected_share"].astype(float) > 0).mean()),
+        simulated_defections=simulated["defections"],
         n_errors=int(failed.sum()),
+        simulated_peak_interval=simulated["peak_interval"],
+        observed_duration_years=patterns.observed(case)["duration"],
+        simulated_duration_years=simulated["duration"],
+        simulated_duration_interval=simulated["duration_interval"],
     )
-
-
-def _stat(value: float) -> float | None:
-    """A statistic of the runs as a float; None where no run was left (NaN)."""
-    return None if pd.isna(value) else float(value)
 
 
 def score(rows: list[CaseComparison]) -> dict[str, Any]:
@@ -252,7 +258,7 @@ def format_comparison(result: Comparison) -> str:
     """The comparison as a readable table with its summary."""
     lines = [f"{'case':<28} {'observed':<10} {'predicted':<10} hit  "
              + " ".join(f"{k[:5]:>5}" for k in Outcome)
-             + "  peak% sim/obs    defect sim/obs"]
+             + "  peak% sim/obs    defect sim/obs  years sim/obs"]
     for r in result.cases:
         dist = " ".join(f"{r.distribution[k]:5.2f}" for k in Outcome)
         obs_peak = "-" if r.observed_peak_pct is None else f"{r.observed_peak_pct:.2f}"
@@ -261,7 +267,9 @@ def format_comparison(result: Comparison) -> str:
         lines.append(f"{r.id:<28} {r.observed:<10} {r.predicted or '-':<10} "
                      f"{'yes' if r.hit else 'no ':<4} {dist}  "
                      f"{_number(r.simulated_peak_pct, '5.2f')}/{obs_peak:<8} "
-                     f"{_number(r.simulated_defections, '4.2f')}/{obs_def}{failed}")
+                     f"{_number(r.simulated_defections, '4.2f')}/{obs_def:<8} "
+                     f"{_number(r.simulated_duration_years, '4.1f')}/"
+                     f"{_number(r.observed_duration_years, '1.0f')}{failed}")
     s = result.summary
     lines += [
         "",
@@ -287,6 +295,8 @@ def format_comparison(result: Comparison) -> str:
         lines.append(f"{o:<12}" + "".join(f"{s['confusion'][o][p]:>12}" for p in Outcome))
     if "scores" in s:
         lines += ["", *format_scores(s["scores"])]
+    if "patterns" in s:
+        lines += ["", *patterns.format_patterns(s["patterns"])]
     return "\n".join(lines)
 
 

@@ -44,6 +44,13 @@ class CaseComparison:
     baseline_rates: Forecast = field(default_factory=dict)
     split_baseline_logistic: Forecast | None = None
     split_baseline_rates: Forecast | None = None
+    # Patterns beyond the outcome (experiments/history/patterns.py): the model's 90% run
+    # interval of peak participation; the observed duration (end - start year) beside
+    # the model's median and 90% run interval, in years.
+    simulated_peak_interval: list[float] | None = None
+    observed_duration_years: float | None = None
+    simulated_duration_years: float | None = None
+    simulated_duration_interval: list[float] | None = None
 
     @property
     def hit(self) -> bool:
