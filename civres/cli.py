@@ -108,6 +108,10 @@ def _add_history_commands(sub: argparse._SubParsersAction) -> None:
     compare.set_defaults(func=cmd_compare)
     facts_ = sub.add_parser("facts", help="aggregate facts of the model beside published ones")
     facts_.add_argument("--samples", type=_positive, default=400, help="sampled campaigns")
+    facts_.add_argument("--include-unformed", action="store_true",
+                        help="count campaigns that never formed (nobody took part) in every "
+                             "figure; by default they are left out and counted, as NAVCO "
+                             "codes only campaigns that formed")
     _add_run_options(facts_, "results/facts")
     facts_.set_defaults(func=cmd_facts)
 

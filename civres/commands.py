@@ -32,6 +32,7 @@ from civres.experiments.sweeps.manifest import write_manifest
 from civres.experiments.sweeps.runner import run_sweep
 from civres.experiments.sweeps.store import RUNS_FILE, read_manifest
 from civres.model.presets import preset
+from civres.model.summary import RunSummary, outcome_words
 
 from .errors import OutputError, UsageError
 from .model import CivilResistanceModel, Params
@@ -75,7 +76,7 @@ def capped_workers(requested: int | None) -> int | None:
 def _format_summary(summary: dict[str, Any], seed: int) -> str:
     """A readable, aligned summary of one run."""
     lines = [
-        f"outcome                  {summary['outcome']}"
+        f"outcome                  {outcome_words(RunSummary.from_dict(summary))}"
         f" (decided at week {summary['decided_step']})",
         f"seed                     {seed}",
         f"weeks                    {summary['steps']}"
@@ -301,13 +302,14 @@ def cmd_facts(args: argparse.Namespace) -> int:
     posterior = chosen_posterior(args)
     inputs = {"samples": args.samples, "seed": args.seed,
               "posterior_sha256": posterior.digest if posterior else None,
-              "regime_pillars": not args.no_regime_pillars}
+              "regime_pillars": not args.no_regime_pillars,
+              "include_unformed": args.include_unformed}
     out = out_folder(args.out, RESULTS / "facts", inputs, FACTS_FILES)
     workers = capped_workers(args.workers)
     with folder_written_whole(out, FACTS_FILES) as stage:
         runs = run_facts(args.samples, args.seed, workers, posterior=posterior,
                          regime_pillars=inputs["regime_pillars"])
-        result, note = facts(runs), posterior_note(posterior)
+        result, note = facts(runs, args.include_unformed), posterior_note(posterior)
         runs.to_parquet(stage / "facts_runs.parquet", index=False)
         written = {**result.to_dict(), **note}
         write_atomic(stage / "facts.json", json.dumps(written, indent=2) + "\n")

@@ -41,6 +41,10 @@ class Thresholds:
             arrests at half Epstein's one-per-week rate); under milder policing a
             campaign that goes quiet, even with its few activists filling the jails over
             the years, has fizzled (stalled), not been crushed.
+        flank: violent share of participants (peak_violent_fraction) at or above which
+            a campaign that is not primarily violent is reported as having a violent
+            flank: it decides no outcome, but a success won beside a tenth of
+            participants fighting is not reported as a plain nonviolent success.
     """
 
     collapse: float = 0.5
@@ -51,6 +55,7 @@ class Thresholds:
     quiet_window: int = 30
     crushed: float = 0.25
     mass_arrests: float = 0.25
+    flank: float = 0.1
 
 
 @dataclass(frozen=True)

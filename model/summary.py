@@ -63,6 +63,12 @@ class RunSummary:
     duration: int = _field(
         "weeks the campaign lasted: from the first week more than the quiet share took part "
         "to its outcome (success, violent) or to its last such week (0: never mobilised)")
+    formed: bool = _field(
+        "the campaign formed: more than the quiet share of citizens took part at some step "
+        "(NAVCO codes only campaigns that formed; `civres facts` leaves the others out)")
+    violent_flank: bool = _field(
+        "a campaign not primarily violent had a violent flank: at some step with a "
+        "sizeable flank, violent citizens were at least Thresholds.flank of participants")
 
     def __post_init__(self) -> None:
         """Refuse an outcome outside the vocabulary or pillars that are not the six.
@@ -117,6 +123,7 @@ def summarise(columns: dict[str, Any], decision: Decision, regime: Any,
     value per pillar) and `legitimacy`.
     """
     fell = np.flatnonzero(columns["regime_support"] <= thresholds.collapse)
+    flank = peak_violent_fraction(columns, thresholds)
     mobilised = np.flatnonzero(columns["participation"] > thresholds.quiet)
     if not mobilised.size:
         duration = 0
@@ -131,7 +138,7 @@ def summarise(columns: dict[str, Any], decision: Decision, regime: Any,
         peak_participation=float(columns["participation"].max()),
         peak_participation_pct=float(columns["participation_pct"].max()),
         peak_violent_share=float(columns["violent_share"].max()),
-        peak_violent_fraction=peak_violent_fraction(columns, thresholds),
+        peak_violent_fraction=flank,
         security_defected_share=defected_share,
         pillar_loyalty={n: float(regime.pillar_loyalty[i]) for i, n in enumerate(PILLAR_NAMES)},
         regime_support=float(columns["regime_support"][-1]),
@@ -144,7 +151,29 @@ def summarise(columns: dict[str, Any], decision: Decision, regime: Any,
         intervened=bool(columns["intervened"].max() > 0),
         battle_deaths=int(columns["battle_deaths"][-1]),
         duration=duration,
+        formed=bool(mobilised.size),
+        violent_flank=bool(decision.outcome != Outcome.VIOLENT and flank >= thresholds.flank),
     )
+
+
+def outcome_words(summary: RunSummary, thresholds: Thresholds | None = None) -> str:
+    """What happened, in words: the outcome, and what its word alone would hide.
+
+    A campaign that never formed is not "suppressed" or "stalled" (nobody took part); a
+    success or stall beside a violent flank says so, with the flank's size and the
+    killings.
+    """
+    thresholds = thresholds or Thresholds()
+    if summary.outcome is None:
+        return "undecided"
+    words = str(summary.outcome)
+    if not summary.formed:
+        return (f"{words}: the campaign never formed (participation never rose above "
+                f"{thresholds.quiet:.0%} of citizens)")
+    if summary.violent_flank:
+        return (f"{words}, beside a violent flank (up to {summary.peak_violent_fraction:.0%} "
+                f"of participants violent; {summary.killings} killed)")
+    return words
 
 
 #: Summary fields whose run-table column has another name: the final legitimacy sits

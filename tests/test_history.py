@@ -11,7 +11,7 @@ from civres.cli import main
 from civres.experiments.history import mapping
 from civres.experiments.history.cases import LEVELS, load_cases
 from civres.experiments.history.compare import compare_cases, format_scores, group_scores, score
-from civres.experiments.history.facts import facts, run_facts, sample_cases
+from civres.experiments.history.facts import facts, format_facts, run_facts, sample_cases
 from civres.experiments.history.records import CaseComparison
 from civres.experiments.history.scores import brier
 from civres.model import Outcome, Params
@@ -357,6 +357,32 @@ def test_facts_by_hand():
     assert result.success_by_goal == pytest.approx({"maximalist": 0.6, "reform": 0.5})
     assert result.n_by_goal == {"maximalist": 5, "reform": 2}
     assert (result.n_runs, result.n_errors) == (7, 1)
+
+
+def test_facts_leave_out_campaigns_that_never_formed_unless_asked():
+    import pandas as pd
+
+    # (outcome, won, formed, violent_flank): two maximalist runs never formed
+    rows = [("success", True, True, False), ("success", True, True, True),
+            ("stalled", False, True, False), ("suppressed", False, False, False),
+            ("suppressed", False, False, False)]
+    runs = pd.DataFrame(rows, columns=["outcome", "won", "formed", "violent_flank"])
+    runs = runs.assign(goal="maximalist", turned_violent=False, peak_participation_pct=1.0,
+                       learning=0.3, defections=False, duration=[10, 20, 30, 0, 0],
+                       war_weeks=float("nan"), error=None)
+    left_out = facts(runs)
+    assert (left_out.nonviolent_success, left_out.n_nonviolent) == (pytest.approx(2 / 3), 3)
+    assert left_out.n_never_formed == 2 and left_out.n_runs == 3
+    assert left_out.outcome_shares["suppressed"] == 0.0
+    assert left_out.nonviolent_wins_with_flank == 0.5   # one of the two wins
+    counted = facts(runs, include_unformed=True)
+    assert (counted.nonviolent_success, counted.n_nonviolent) == (0.4, 5)
+    assert counted.n_never_formed == 2 and counted.include_unformed
+    assert counted.outcome_shares["suppressed"] == 0.4
+    # a run table from before the fields existed: every campaign counts as formed
+    older = facts(runs.drop(columns=["formed", "violent_flank"]))
+    assert older.n_never_formed == 0 and older.nonviolent_wins_with_flank == 0.0
+    assert "2 campaigns never formed and are left out" in format_facts(left_out)
 
 
 # ---------------------------------------------------------------------------- honest scores

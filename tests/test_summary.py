@@ -17,7 +17,7 @@ from civres.model import (
 from civres.model import summary as summary_module
 from civres.model.outcome import Decision
 from civres.model.recorder import TRAJECTORY_COLUMNS, BatchRecorder, Recorder
-from civres.model.summary import RUN_COLUMN_NAMES, summarise
+from civres.model.summary import RUN_COLUMN_NAMES, outcome_words, summarise
 from civres.model.vocabulary import (
     CITIZEN_STATES,
     PILLAR_NAMES,
@@ -42,7 +42,9 @@ def test_summary_dict_keeps_todays_keys_in_order():
         "peak_violent_share", "peak_violent_fraction", "security_defected_share",
         "pillar_loyalty", "regime_support", "legitimacy", "arrests", "killings", "regime_fell",
         # added by the re-specification (issue 9): fields are added, none removed
-        "fell_step", "demand_granted", "intervened", "battle_deaths", "duration"]
+        "fell_step", "demand_granted", "intervened", "battle_deaths", "duration",
+        # issue 20: what the outcome's word alone would hide
+        "formed", "violent_flank"]
     assert list(summary["pillar_loyalty"]) == list(PILLAR_NAMES)
 
 
@@ -158,12 +160,43 @@ def test_summarise_reads_each_field_from_its_source():
         "demand_granted": True, "intervened": True,  # set at some row
         "battle_deaths": 3,                        # the counter's last row
         "duration": 1,                             # first mobilised (0.1 > 0.01) at 1, won at 2
+        "formed": True,                            # some row above the quiet share
+        "violent_flank": True,                     # a success; its flank 0.5 >= 0.1
     }
     assert type(s.arrests) is int and type(s.killings) is int
     assert type(s.battle_deaths) is int and type(s.fell_step) is int
     assert type(s.duration) is int
     assert type(s.regime_support) is float and type(s.regime_fell) is bool
     assert type(s.demand_granted) is bool and type(s.intervened) is bool
+
+
+def test_a_campaign_nobody_joined_never_formed_and_says_so():
+    quiet = _columns(participation=[0.0, 0.01, 0.005, 0.0, 0.01],
+                     violent_share=[0.0] * 5)
+    s = _summarise(quiet, decision=Decision("suppressed", 4))
+    assert (s.formed, s.duration, s.violent_flank) == (False, 0, False)
+    assert outcome_words(s) == ("suppressed: the campaign never formed (participation "
+                                "never rose above 1% of citizens)")
+    assert _summarise().formed is True
+
+
+@pytest.mark.parametrize("violent, outcome, flank", [
+    ([0.0, 0.0, 0.05, 0.1, 0.0], "success", True),     # half of participants at step 3
+    ([0.0, 0.0, 0.0, 0.019, 0.0], "success", False),   # under violent_min: no flank counted
+    ([0.0, 0.0, 0.0, 0.021, 0.0], "stalled", True),    # 0.021 / 0.2: just over the 0.1 line
+    ([0.0, 0.0, 0.0, 0.019, 0.0], "stalled", False),
+    ([0.0, 0.0, 0.05, 0.1, 0.0], "violent", False),    # a violent campaign is no flank
+])
+def test_a_violent_flank_is_a_tenth_of_participants_beside_a_campaign_not_violent(
+        violent, outcome, flank):
+    s = _summarise(_columns(violent_share=violent), decision=Decision(outcome, 4))
+    assert s.violent_flank is flank
+    words = outcome_words(s)
+    assert words.startswith(outcome)
+    assert ("beside a violent flank" in words) is flank
+    if flank and outcome == "success":
+        assert words == "success, beside a violent flank (up to 50% of participants violent; " \
+                        "2 killed)"
 
 
 def test_counters_are_read_from_the_last_row_not_the_largest():
@@ -277,7 +310,7 @@ EXPECTED_COLUMNS = [
     ("demand_granted", "bool", False),
     ("intervened", "bool", False),
     ("battle_deaths", "int64", False),
-    ("duration", "int64", False),
+    ("duration", "int64", False), ("formed", "bool", False), ("violent_flank", "bool", False),
 ]
 
 

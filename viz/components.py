@@ -13,6 +13,7 @@ import reacton.ipywidgets as rw
 import solara
 
 from civres.model import Outcome, Params
+from civres.model.summary import outcome_words
 
 from . import drawing
 
@@ -56,8 +57,11 @@ def OutcomeBanner(model):
             dense=True, icon=False, classes=["civres-outcome", "civres-undecided"],
         )
         return
+    said = outcome_words(model.run_summary())
+    qualified = said[len(name):].lstrip(",:; ")
     _OUTCOME_ALERT[name](
-        f"Outcome: {name.upper()}, decided at week {step}: {Outcome(name).description}.",
+        f"Outcome: {name.upper()}, decided at week {step}: {Outcome(name).description}"
+        + (f" ({qualified})." if qualified else "."),
         dense=True, classes=["civres-outcome", f"civres-outcome-{name}"],
     )
 

@@ -199,17 +199,30 @@ def _fell_by_horizon(runs: pd.DataFrame, params: list[dict[str, Any]],
     return fell, weeks
 
 
-def facts(runs: pd.DataFrame) -> Facts:
+def formed(runs: pd.DataFrame) -> pd.Series:
+    """Which runs' campaigns formed (summary field `formed`; all, for tables without it)."""
+    if "formed" not in runs:
+        return pd.Series(True, index=runs.index)
+    return runs["formed"].astype(bool)
+
+
+def facts(runs: pd.DataFrame, include_unformed: bool = False) -> Facts:
     """The aggregate facts, each with the number of runs behind it.
 
     The published comparisons (nonviolent vs violent, participation bins, defections,
     learning, durations) are over maximalist campaigns, as in NAVCO 1.x; outcome shares
     and success by goal over all. A campaign is violent when violent participants were
     the majority at some step (peak_violent_fraction). Runs that failed are left out;
-    `n_errors` (only when nonzero) says how many.
+    `n_errors` (only when nonzero) says how many. Runs whose campaign never formed
+    (nobody took part beyond the quiet share) are left out of every figure and counted
+    (`n_never_formed`), as NAVCO codes only campaigns that formed, unless
+    `include_unformed`.
     """
     failed = runs["error"].notna()
     every = runs[~failed]
+    never = ~formed(every)
+    if not include_unformed:
+        every = every[~never]
     runs = every[every["goal"] == "maximalist"]
     won, violent = runs["won"].astype(bool), runs["turned_violent"].astype(bool)
     edges = list(PARTICIPATION_BINS) + [np.inf]
@@ -249,7 +262,17 @@ def facts(runs: pd.DataFrame) -> Facts:
         n_runs=len(every),
         n_errors=int(failed.sum()),
         published=PUBLISHED,
+        n_never_formed=int(never.sum()),
+        include_unformed=include_unformed,
+        nonviolent_wins_with_flank=_rate(_flank(runs)[won & ~violent]),
     )
+
+
+def _flank(runs: pd.DataFrame) -> pd.Series:
+    """Which runs had a violent flank (summary field `violent_flank`; none without it)."""
+    if "violent_flank" not in runs:
+        return pd.Series(False, index=runs.index)
+    return runs["violent_flank"].astype(bool)
 
 
 def _rate_of_known(values: pd.Series | None) -> float | None:
@@ -286,7 +309,10 @@ def format_facts(result: Facts, note: Mapping[str, Any] | None = None) -> str:
            + (f" ({note['posterior']})" if note.get("posterior") else "")]
           if note.get("coefficients") else []),
         f"runs: {result.n_runs}"
-        + (f" ({result.n_errors} more failed and are left out)" if result.n_errors else ""),
+        + (f" ({result.n_errors} more failed and are left out)" if result.n_errors else "")
+        + (f"; {result.n_never_formed} campaigns never formed and are "
+           + ("counted in every figure" if result.include_unformed else "left out")
+           if result.n_never_formed else ""),
         "outcomes: " + ", ".join(f"{o} {pct(v).strip()}" for o, v in shares.items()),
         "success by goal: " + ", ".join(
             f"{g} {pct(v).strip()} (n={result.n_by_goal[g]})"
@@ -294,6 +320,8 @@ def format_facts(result: Facts, note: Mapping[str, Any] | None = None) -> str:
         f"maximalist campaigns (as in the published data): {result.n_maximalist}",
         f"success of campaigns that stayed nonviolent {pct(result.nonviolent_success)}"
         f" (n={result.n_nonviolent}; published ~53%)",
+        "  of their successes, won beside a violent flank "
+        f"{pct(result.nonviolent_wins_with_flank).strip()}",
         f"success of campaigns that turned violent     {pct(result.violent_success)}"
         f" (n={result.n_violent}; published ~26%)",
         f"success with security defections           {pct(result.success_with_defection)}"

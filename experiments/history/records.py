@@ -105,7 +105,8 @@ class Facts:
     """The model's aggregate facts, each share with the number of runs behind it.
 
     The published comparisons are over maximalist campaigns (as in NAVCO 1.x); outcome
-    shares and success by goal over all. A share is None where no run was behind it.
+    shares and success by goal over all campaigns that formed (all runs with
+    include_unformed). A share is None where no run was behind it.
     Participation bins are keyed by their lower edge (percent of the population, as a
     string); `n_errors` counts the runs that failed and are left out.
     """
@@ -135,6 +136,13 @@ class Facts:
     n_runs: int
     n_errors: int
     published: dict[str, float]
+    #: Runs whose campaign never formed: left out of every figure above unless
+    #: include_unformed (then counted in them).
+    n_never_formed: int = 0
+    include_unformed: bool = False
+    #: Of the nonviolent maximalist campaigns that won, the share won beside a violent
+    #: flank (a tenth of participants or more violent at some step).
+    nonviolent_wins_with_flank: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """facts.json's figures, as they have always been written.
