@@ -108,8 +108,22 @@ def test_python_dash_m_help(module):
                           text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: civres")
-    for command in ("run", "params", "sweep", "analyze", "compare", "facts", "app"):
+    for command in ("run", "params", "sweep", "analyze", "compare", "facts", "calibrate",
+                    "explore", "app"):
         assert command in done.stdout
+
+
+def test_facts_include_unformed_is_recorded(tmp_path, capsys):
+    out = tmp_path / "facts"
+    assert main(["facts", "--samples", "3", "--workers", "1", "--no-posterior",
+                 "--include-unformed", "--out", str(out)]) == 0
+    assert json.loads((out / "manifest.json").read_text())["include_unformed"] is True
+    written = json.loads((out / "facts.json").read_text())
+    assert written["include_unformed"] is True and written["n_runs"] == 3
+    import pandas as pd
+
+    runs = pd.read_parquet(out / "facts_runs.parquet")
+    assert written["n_never_formed"] == int((~runs["formed"]).sum())
 
 
 def test_errors_raised_elsewhere_reach_main_under_dash_m():

@@ -259,6 +259,19 @@ def test_outcome_banner_once_decided(render_page):
     assert f"Outcome: {name.upper()}, decided at week {decided}" in text
 
 
+def test_the_banner_says_a_campaign_never_formed(render_page):
+    # a legitimate regime (0.97): nobody takes part, and the horizon comes in 40 weeks
+    model = AppModel(**{**QUICK, "legitimacy": 0.97, "max_steps": 40})
+    model.run()
+    assert model.summary()["formed"] is False
+    rc, _ = render_page(model)
+    text = " ".join(texts(rc))
+    name = model.summary()["outcome"]
+    assert f"Outcome: {name.upper()}, decided at week 40: " in text
+    assert ("(the campaign never formed (participation never rose above 1% of citizens))."
+            in text)
+
+
 def test_a_finished_campaign_does_not_step_on():
     model = AppModel(**{**QUICK, "max_steps": 5})
     for _ in range(8):
