@@ -29,7 +29,7 @@ from .commands import (
     cmd_sweep,
 )
 from .errors import CivresError, RunAborted, Terminated, UsageError
-from .explore_command import add_explore_command
+from .explore_command import cmd_explore
 from .model import PRESETS
 from .viz import serve
 
@@ -116,15 +116,17 @@ def _add_history_commands(sub: argparse._SubParsersAction) -> None:
     facts_.set_defaults(func=cmd_facts)
 
 
-def _add_run_options(parser: argparse.ArgumentParser, out: str) -> None:
-    """Options shared by compare and facts: seed, workers, JSON, output folder."""
+def _add_run_options(parser: argparse.ArgumentParser, out: str,
+                     posterior: str = "the committed calibration, "
+                                      "results/calibration/posterior.csv") -> None:
+    """Options shared by compare, facts and explore: seed, workers, JSON, output folder."""
     parser.add_argument("--seed", type=_seed, default=0, help="master seed")
     parser.add_argument("--workers", type=_positive, default=None,
                         help="worker processes (at most the cores this machine has)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--posterior", default=None, metavar="CSV",
-                        help="draw each run's coefficients from this posterior (default: "
-                             "the committed calibration, results/calibration/posterior.csv)")
+                        help=f"draw each run's coefficients from this posterior (default: "
+                             f"{posterior})")
     parser.add_argument("--no-posterior", action="store_true",
                         help="use the Params defaults instead of a posterior")
     parser.add_argument("--allow-large", action="store_true",
@@ -135,6 +137,33 @@ def _add_run_options(parser: argparse.ArgumentParser, out: str) -> None:
     parser.add_argument("--out", default=None,
                         help=f"folder for tables and figures (default {out}; a default "
                              "folder holding other inputs' results is not replaced)")
+
+
+def _add_explore_command(sub: argparse._SubParsersAction) -> None:
+    """`explore` (its handler: civres/explore_command.py)."""
+    from civres.experiments.explore.levers import LEVERS
+
+    explore = sub.add_parser(
+        "explore", help="which choices of the movement or the regime change a campaign's "
+                        "odds: paired runs, one lever moved at a time")
+    explore.add_argument("--case", default=None, metavar="ID",
+                         help="a case's id (from --cases, default the catalogue)")
+    explore.add_argument("--cases", default=None, metavar="FILE",
+                         help="case file to take --case from (default: the catalogue)")
+    explore.add_argument("--preset", default=None,
+                         help="explore a preset instead of a case (default preset 'default' "
+                              "when no --case is given)")
+    explore.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="override a parameter of every run (repeatable)")
+    explore.add_argument("--levers", default=None, metavar="A,B",
+                         help=f"levers to move (default all: {', '.join(LEVERS)})")
+    explore.add_argument("--reps", type=_positive, default=100,
+                         help="paired runs per lever move (default 100)")
+    explore.add_argument("--no-coding-uncertainty", action="store_true",
+                         help="a case's levels at their central values in every run")
+    _add_run_options(explore, "results/explore-<case or preset>",
+                     posterior="the committed calibration for a case, none for a preset")
+    explore.set_defaults(func=cmd_explore)
 
 
 def _add_calibrate_command(sub: argparse._SubParsersAction) -> None:
@@ -192,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep_commands(sub)
     _add_history_commands(sub)
     _add_calibrate_command(sub)
-    add_explore_command(sub, _positive, _seed)
+    _add_explore_command(sub)
     _add_app_command(sub)
     return parser
 

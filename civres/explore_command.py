@@ -1,6 +1,7 @@
-"""`civres explore`: the strategy explorer on a case or a preset (experiments/explore).
+"""`civres explore`'s handler: the strategy explorer on a case or a preset.
 
-Writes explore.json (the base odds and every effect), explore.csv (one row per lever,
+The command's options are registered in civres/cli.py; the explorer itself is
+experiments/explore/. Writes explore.json (the base odds and every effect), explore.csv (one row per lever,
 move and outcome), explore.png (the tornado chart) and manifest.json, together or not
 at all, into --out (default results/explore-<case or preset>).
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from civres.experiments.history.cases import load_cases
 from civres.experiments.history.posterior import load_posterior
@@ -28,47 +28,6 @@ from .commands import (
 from .errors import UsageError
 
 EXPLORE_FILES = ("explore.json", "explore.csv", "explore.png", "manifest.json")
-
-
-def add_explore_command(sub: argparse._SubParsersAction, positive: Any, seed: Any) -> None:
-    """Register `explore` (its run options match compare's)."""
-    from civres.experiments.explore.levers import LEVERS
-
-    explore = sub.add_parser(
-        "explore", help="which choices of the movement or the regime change a campaign's "
-                        "odds: paired runs, one lever moved at a time")
-    explore.add_argument("--case", default=None, metavar="ID",
-                         help="a case's id (from --cases, default the catalogue)")
-    explore.add_argument("--cases", default=None, metavar="FILE",
-                         help="case file to take --case from (default: the catalogue)")
-    explore.add_argument("--preset", default=None,
-                         help="explore a preset instead of a case (default preset 'default' "
-                              "when no --case is given)")
-    explore.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                         help="override a parameter of every run (repeatable)")
-    explore.add_argument("--levers", default=None, metavar="A,B",
-                         help=f"levers to move (default all: {', '.join(LEVERS)})")
-    explore.add_argument("--reps", type=positive, default=100,
-                         help="paired runs per lever move (default 100)")
-    explore.add_argument("--no-coding-uncertainty", action="store_true",
-                         help="a case's levels at their central values in every run")
-    explore.add_argument("--seed", type=seed, default=0, help="master seed")
-    explore.add_argument("--workers", type=positive, default=None,
-                         help="worker processes (at most the cores this machine has)")
-    explore.add_argument("--json", action="store_true", help="print JSON")
-    explore.add_argument("--posterior", default=None, metavar="CSV",
-                         help="draw each run's coefficients from this posterior (default: "
-                              "the committed calibration for a case, none for a preset)")
-    explore.add_argument("--no-posterior", action="store_true",
-                         help="use the Params defaults (or the preset's) for the coefficients")
-    explore.add_argument("--no-regime-pillars", action="store_true",
-                         help="a case's regime rests on the default pillar weights")
-    explore.add_argument("--allow-large", action="store_true",
-                         help="run more than 1,000,000 runs (the limit otherwise)")
-    explore.add_argument("--out", default=None,
-                         help="folder for the table, chart and manifest (default "
-                              "results/explore-<case or preset>)")
-    explore.set_defaults(func=cmd_explore)
 
 
 def _setting(args: argparse.Namespace):
