@@ -1,9 +1,10 @@
 """`civres explore`'s handler: the strategy explorer on a case or a preset.
 
 The command's options are registered in civres/cli.py; the explorer itself is
-experiments/explore/. Writes explore.json (the base odds and every effect), explore.csv (one row per lever,
-move and outcome), explore.png (the tornado chart) and manifest.json, together or not
-at all, into --out (default results/explore-<case or preset>).
+experiments/explore/. Writes explore.json (the base odds and every effect), explore.csv
+(one row per lever, move and outcome), explore.png (the tornado chart) and
+manifest.json, together or not at all, into --out (default results/explore-<case or
+preset>).
 """
 
 from __future__ import annotations
