@@ -21,6 +21,23 @@ def test_wilson_interval_known_values():
     np.testing.assert_allclose(hi, [0.277533, 0.763407, 1.0, 1.0], atol=1e-6)
 
 
+def test_outcome_probabilities_say_how_many_runs_never_formed():
+    from civres.experiments.analysis.analyze import outcome_probabilities
+
+    runs = pd.DataFrame({
+        "point_id": [0, 0, 0, 0, 1, 1],
+        "outcome": ["suppressed", "suppressed", "success", "stalled", "success", "success"],
+        "formed": [False, True, True, False, True, True],
+        "error": [None, None, None, None, None, "boom"],
+    })
+    table = outcome_probabilities(runs, ["point_id"])
+    # point 0: two of four never formed; point 1: its one run that ran formed
+    assert table["p_never_formed"].tolist() == [0.5, 0.0]
+    assert table["p_suppressed"].tolist() == [0.5, 0.0]   # the classifier's word stays
+    older = outcome_probabilities(runs.drop(columns="formed"), ["point_id"])
+    assert older["p_never_formed"].isna().all()
+
+
 def test_analyze_writes_probabilities_and_figures(tmp_path, capsys):
     config = parse_config(tiny())
     run_sweep(config, tmp_path, workers=1, progress=False, model_fn=failing_model_once)

@@ -102,7 +102,9 @@ def outcome_probabilities(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
     Returns:
         One row per group: the group columns, n, n_errors, p_/lo_/hi_ per outcome,
-        most_likely and p_most_likely.
+        most_likely, p_most_likely, and p_never_formed (the share of the group's runs
+        whose campaign never formed, counted in suppressed or stalled; NaN for a run
+        table without the `formed` column).
 
     """
     ok = runs["error"].isna()
@@ -124,6 +126,14 @@ def outcome_probabilities(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     best = np.where(has, np.nanargmax(np.where(has[:, None], probs, 0), axis=1), 0)
     table["most_likely"] = np.where(has, np.array(list(Outcome))[best], None)
     table["p_most_likely"] = np.where(has, probs[np.arange(len(probs)), best], np.nan)
+    # The classifier names a campaign nobody joined suppressed or stalled; say how many
+    # of each group's runs that was (run tables from before the column: not known).
+    if "formed" in runs:
+        never = (runs[ok].assign(_never=~runs.loc[ok, "formed"].astype(bool))
+                 .groupby(by, dropna=False)["_never"].mean().rename("p_never_formed"))
+        table = table.merge(never.reset_index(), on=by, how="left")
+    else:
+        table["p_never_formed"] = np.nan
     return table
 
 
