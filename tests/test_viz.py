@@ -349,3 +349,47 @@ def test_app_module_page_renders_with_a_model_per_session():
     finally:
         first.close(), second.close()
     assert app.page is not None
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def test_the_exported_command_line_redoes_the_run(tmp_path):
+    import json
+    import shlex
+
+    from civres.cli import main
+    from civres.viz import export
+
+    model = AppModel(preset="success", seed="5", width=20, height=20, max_steps=30,
+                     discipline=0.8125)
+    model.run()
+    command = export.run_command(model)
+    words = shlex.split(command)
+    assert words[:4] == ["civres", "run", "--seed", "5"]
+    assert "--param" in words and "discipline=0.8125" in words and "width=20" in words
+    assert main([*words[1:], "--json", "--out", str(tmp_path)]) == 0
+    redone = json.loads((tmp_path / "manifest.json").read_text())
+    assert redone["params"] == model.params.to_dict() and redone["seed"] == 5
+    assert redone["summary"] == json.loads(json.dumps(model.summary()))
+    assert (tmp_path / "trajectory.csv").read_text() == export.trajectory_csv(model)
+
+
+def test_the_defaults_need_no_param_and_the_figure_is_a_png():
+    from civres.viz import export
+
+    model = AppModel(preset="default", seed="2", max_steps=3)
+    model.run()
+    assert export.run_command(model) == "civres run --seed 2 --param max_steps=3"
+    assert export.figure_png(model)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert export.trajectory_csv(model).splitlines()[0].startswith("step,")
+
+
+def test_the_parameters_page_offers_the_downloads(render_page):
+    rc, _ = render_page(AppModel(**QUICK))
+    rc.find(v.Tabs).widget.v_model = 1  # the parameters page
+    shown = " ".join(str(c) for b in rc.find(v.Btn) for c in b.widget.children)
+    for label in ("Trajectory (CSV)", "Figure (PNG)", "Command line"):
+        assert label in shown
+    command = " ".join(texts(rc, widget_type=v.Html))
+    assert "Redo this run: civres run --seed 0" in command

@@ -15,7 +15,7 @@ import solara
 from civres.model import Outcome, Params
 from civres.model.summary import outcome_words
 
-from . import drawing
+from . import drawing, export
 
 #: The banner's kind of alert for each outcome (its words are Outcome.description).
 _OUTCOME_ALERT = {Outcome.SUCCESS: solara.Success, Outcome.VIOLENT: solara.Error,
@@ -97,12 +97,30 @@ PillarChart = _chart_panel(drawing.pillar_chart, "civres-pillars")
 RegimeChart = _chart_panel(drawing.regime_chart, "civres-regime")
 
 
+def ExportLinks(model):
+    """Downloads of the run shown: its trajectory, its figure, the command that redoes it.
+
+    The data are built when a button is pressed (callables), not at every render.
+    """
+    stem = f"civres-seed{model.seed}-week{model.steps}"
+    with solara.Row(gap="8px", classes=["civres-export"]):
+        solara.FileDownload(lambda: export.trajectory_csv(model), f"{stem}.csv",
+                            label="Trajectory (CSV)", mime_type="text/csv")
+        solara.FileDownload(lambda: export.figure_png(model), f"{stem}.png",
+                            label="Figure (PNG)", mime_type="image/png")
+        solara.FileDownload(lambda: export.run_command(model) + "\n", f"{stem}.sh",
+                            label="Command line", mime_type="text/plain")
+    solara.Text(f"Redo this run: {export.run_command(model)}",
+                classes=["civres-run-command"])
+
+
 def ParametersPanel(model):
-    """Show the parameters the running model uses, with meaning, range and source.
+    """Show the exports, then the parameters in use with meaning, range and source.
 
     Plain HTML, not solara.Markdown: Markdown loads KaTeX scripts that solara-assets
     does not ship, which breaks the page offline.
     """
+    ExportLinks(model)
     cell = 'style="padding:2px 8px;border-bottom:1px solid #ddd;text-align:left"'
     head = "".join(f"<th {cell}>{h}</th>"
                    for h in ("parameter", "value", "default", "range", "meaning", "source"))
