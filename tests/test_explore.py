@@ -13,6 +13,7 @@ from civres.cli import main
 from civres.experiments.explore.explore import explore, format_exploration, strongest
 from civres.experiments.explore.intervals import paired_difference, wilson
 from civres.experiments.explore.levers import LEVERS, RANGES, Actor, chosen_levers
+from civres.experiments.history.posterior import DEFAULT_POSTERIOR, load_posterior
 from civres.experiments.sweeps.tasks import run_model, spawn_seeds
 from civres.model import Params
 from civres.model.vocabulary import Outcome
@@ -45,6 +46,24 @@ def test_every_pair_switching_on_is_a_change_of_one():
     change, low, high = paired_difference(np.ones(50), np.zeros(50))
     assert change == 1.0 and high == 1.0
     assert low == pytest.approx(1 - math.sqrt(2) * z2 / (50 + z2))
+
+
+def test_correlated_pairs_narrow_the_interval_by_hand():
+    # 30 pairs 1/1, 10 switched on, 5 switched off, 55 0/0: phi = (30*55 - 10*5) /
+    # sqrt(40*60*35*65) = 0.6847; without the correlation the interval would be
+    # [-0.0831, +0.1806]. Values computed apart from the module, from Newcombe's formula.
+    after = np.array([1] * 30 + [1] * 10 + [0] * 5 + [0] * 55)
+    before = np.array([1] * 30 + [0] * 10 + [1] * 5 + [0] * 55)
+    change, low, high = paired_difference(after, before)
+    assert change == pytest.approx(0.05)
+    assert (low, high) == pytest.approx((-0.024927660394753595, 0.12396968702104749))
+    # the quantile is the caller's: z = 1 gives a narrower interval
+    assert paired_difference(after, before, z=1.0)[1:] == pytest.approx(
+        (0.011577509761187058, 0.0881689187386492))
+    # two identical pairs (1/1 and 0/0): every margin is 1, phi = 1, and the interval
+    # closes on no change
+    assert paired_difference(np.array([1, 0]), np.array([1, 0])) == pytest.approx(
+        (0.0, 0.0, 0.0))
 
 
 def test_paired_outcomes_must_match_in_length():
@@ -115,8 +134,8 @@ def test_targeting_a_pillar_moves_organising_up_within_the_shares_left():
 
 @pytest.mark.parametrize("names, needle", [
     (["discipline", "nope"], "unknown lever 'nope'; allowed: discipline, tactics"),
-    (["goal", "goal"], "lever 'goal' is named twice"),
-    ([], "no lever named"),
+    (["goal", "learning", "learning"], "lever 'learning' is named twice"),
+    ([], "no lever named; allowed: discipline, tactics, breadth, goal, "),
 ])
 def test_chosen_levers_refuse_bad_names_in_one_line(names, needle):
     with pytest.raises(ValueError, match=needle):
@@ -229,7 +248,9 @@ def test_explore_a_case_writes_its_files_and_reproduces_from_its_manifest(
         assert (out / name).stat().st_size > 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["case"] == "egypt-2011" and manifest["levers"] == ["discipline", "goal"]
-    assert manifest["posterior_sha256"] is not None  # a case draws from the posterior
+    # a case draws from the committed posterior (none where there is none, as in a wheel)
+    committed = load_posterior(DEFAULT_POSTERIOR)
+    assert manifest["posterior_sha256"] == (committed.digest if committed else None)
     written = json.loads((out / "explore.json").read_text())
     assert written["reps"] == 4 and len(written["effects"]) == 3 * len(Outcome)
     # the manifest's command line, rerun into another folder, gives the same numbers

@@ -55,6 +55,9 @@ def test_errors_by_hand():
     ("duration", [4.5, 6.0], 3.0, False),
     ("duration", [3.9, 6.0], 3.0, True),
     ("duration", [0.0, 0.1], 0.0, True),
+    ("duration", [4.0, 6.0], 3.0, True),     # the run interval starts where the range ends
+    ("duration", [0.5, 2.0], 3.0, True),     # and ends where it starts
+    ("peak", [2.0, 3.0], 2.0, True),
     ("peak", None, 1.0, None),
 ])
 def test_coverage(pattern, interval, truth, expected):
@@ -114,11 +117,20 @@ def test_pattern_scores_by_hand():
 
 
 def test_a_pattern_no_case_knows_is_reported_as_such():
-    unknown = [case("a", 2000, 2001), case("b", 2000, 2001)]
+    unknown = [case("a", 2000, 2001), case("b", 2000, 2005)]  # duration errors 0 and 4
     sims = [patterns.simulated(runs([1.0], [52], [0.0]))] * 2
     out = patterns.pattern_scores(unknown, sims, unknown, seed=0)
     assert out["peak"] == {"n": 0} and out["defections"] == {"n": 0}
-    assert "no case" in patterns.format_patterns(out)[2]
+    lines = patterns.format_patterns(out)
+    assert lines[2] == "peak          0  (no case with this pattern known)"
+    assert lines[3] == "defections    0  (no case with this pattern known)"
+    assert lines[4].startswith("duration      2  ")  # the patterns after it still shown
+    b = out["duration"]["difference"]
+    assert lines[5] == ("duration: lowest error " + out["duration"]["lowest"] + "; "
+                        + "; ".join(f"model minus {k} {b[f'model_minus_{k}']['value']:+.3f} "
+                                    f"[{b[f'model_minus_{k}']['interval'][0]:+.3f}, "
+                                    f"{b[f'model_minus_{k}']['interval'][1]:+.3f}]"
+                                    for k in ("median", "regression")))
 
 
 def test_compare_reports_the_patterns_of_real_runs():
@@ -140,3 +152,63 @@ def test_compare_reports_the_patterns_of_real_runs():
     assert not math.isnan(block["duration"]["regression"]["value"])
     assert "beyond the outcome" in format_comparison(result)
     assert np.isfinite(block["peak"]["difference"]["model_minus_regression"]["value"])
+
+
+def test_no_run_gives_every_pattern_as_none():
+    assert patterns.simulated(runs([], [], [])) == {
+        "peak": None, "peak_interval": None, "defections": None, "duration": None,
+        "duration_interval": None}
+
+
+def test_the_regression_baselines_by_hand_on_identical_conditions():
+    # With every case coded alike, a ridge regression predicts the training mean (its
+    # intercept is not penalised) and a logistic the training rate.
+    peaks = [case(f"p{i}", 2000, 2000 + years, peak=peak, defections=flag)
+             for i, (peak, years, flag) in enumerate([(1.0, 0, True), (100.0, 1, True),
+                                                      (10.0, 0, False)])]
+    target = case("t", 2000, 2001)
+    # peak: the mean of log10 peaks (0, 2, 1) is 1, so 10% of the population
+    assert patterns.held_out_forecast("peak", target, peaks)["regression"] == pytest.approx(
+        10.0)
+    # duration: the mean of 0, 1 and 0 years
+    assert patterns.held_out_forecast("duration", target, peaks)["regression"] == (
+        pytest.approx(1 / 3))
+    # defections: two of three, with two classes to learn from
+    assert patterns.held_out_forecast("defections", target, peaks)[
+        "regression"] == pytest.approx(2 / 3, abs=1e-3)
+
+
+def test_pattern_scores_are_seeded_checked_and_labelled():
+    catalogue = [case("a", 2000, 2001, peak=1.0, defections=True),
+                 case("b", 2000, 2003, peak=0.01, defections=False),
+                 case("c", 2000, 2004, peak=0.1, defections=True)]
+    sims = [patterns.simulated(runs([1.0, 2.0], [52, 104], [0.1, 0.0]))] * 3
+    first = patterns.pattern_scores(catalogue, sims, catalogue, seed=4)
+    assert first == patterns.pattern_scores(catalogue, sims, catalogue, seed=4)
+    # enough cases that the bootstrap's percentiles depend on its draws: the seed decides
+    peaks = [0.013, 0.4, 2.2, 0.07, 9.1, 0.002, 1.3, 0.55, 3.3, 0.021, 0.9, 15.0]
+    many = [case(f"m{i}", 2000, 2000 + i, peak=p) for i, p in enumerate(peaks)]
+    msims = [patterns.simulated(runs([1.0], [52 * (i % 4)], [0.0])) for i in range(12)]
+    one = patterns.pattern_scores(many, msims, many, seed=4)
+    assert one == patterns.pattern_scores(many, msims, many, seed=4)
+    assert one["peak"]["model"] != patterns.pattern_scores(many, msims, many, seed=5)[
+        "peak"]["model"]
+    assert set(first) == {"scores", "interval", "baselines", *patterns.PATTERNS}
+    assert first["scores"] == patterns.PATTERNS
+    assert first["baselines"].startswith("fitted on the catalogue's cases where the pattern")
+    assert first["interval"] == "95% percentile bootstrap over cases, 2000 resamples, seed 4"
+    with pytest.raises(ValueError):
+        patterns.pattern_scores(catalogue, sims[:2], catalogue, seed=4)
+    lines = patterns.format_patterns(first)
+    assert lines[0] == ("beyond the outcome (mean error per case, 95% percentile bootstrap "
+                        "over cases, 2000 resamples, seed 4; lower is better):")
+    assert lines[1].split() == ["pattern", "n", "model", "median", "regression", "model's",
+                                "90%", "runs", "hold", "it"]
+    d = first["duration"]
+    assert lines[4] == (
+        f"{'duration':<11} {3:>3}  "
+        + "  ".join(f"{c:<22}" for c in (
+            f"{d[k]['value']:.3f} [{d[k]['interval'][0]:.3f}, {d[k]['interval'][1]:.3f}]"
+            for k in patterns.FORECASTERS))
+        + f"  {d['coverage']:.0%}")
+    assert lines[3].endswith("  -")  # defections have no coverage
