@@ -156,8 +156,8 @@ def summarise(columns: dict[str, Any], decision: Decision, regime: Any,
     )
 
 
-def outcome_words(summary: RunSummary, thresholds: Thresholds | None = None) -> str:
-    """What happened, in words: the outcome, and what its word alone would hide.
+def outcome_qualifier(summary: RunSummary, thresholds: Thresholds | None = None) -> str:
+    """What the outcome's word alone would hide, or "" when it hides nothing.
 
     A campaign that never formed is not "suppressed" or "stalled" (nobody took part); a
     success or stall beside a violent flank says so, with the flank's size and the
@@ -165,15 +165,24 @@ def outcome_words(summary: RunSummary, thresholds: Thresholds | None = None) -> 
     """
     thresholds = thresholds or Thresholds()
     if summary.outcome is None:
-        return "undecided"
-    words = str(summary.outcome)
+        return ""
     if not summary.formed:
-        return (f"{words}: the campaign never formed (participation never rose above "
+        return (f"the campaign never formed (participation never rose above "
                 f"{thresholds.quiet:.0%} of citizens)")
     if summary.violent_flank:
-        return (f"{words}, beside a violent flank (up to {summary.peak_violent_fraction:.0%} "
+        return (f"beside a violent flank (up to {summary.peak_violent_fraction:.0%} "
                 f"of participants violent; {summary.killings} killed)")
-    return words
+    return ""
+
+
+def outcome_words(summary: RunSummary, thresholds: Thresholds | None = None) -> str:
+    """What happened, in words: the outcome, then its qualifier (outcome_qualifier)."""
+    if summary.outcome is None:
+        return "undecided"
+    qualifier = outcome_qualifier(summary, thresholds)
+    if not qualifier:
+        return str(summary.outcome)
+    return f"{summary.outcome}{':' if not summary.formed else ','} {qualifier}"
 
 
 #: Summary fields whose run-table column has another name: the final legitimacy sits

@@ -13,7 +13,7 @@ import reacton.ipywidgets as rw
 import solara
 
 from civres.model import Outcome, Params
-from civres.model.summary import outcome_words
+from civres.model.summary import outcome_qualifier
 
 from . import drawing, export
 
@@ -57,8 +57,7 @@ def OutcomeBanner(model):
             dense=True, icon=False, classes=["civres-outcome", "civres-undecided"],
         )
         return
-    said = outcome_words(model.run_summary())
-    qualified = said[len(name):].lstrip(",:; ")
+    qualified = outcome_qualifier(model.run_summary())
     _OUTCOME_ALERT[name](
         f"Outcome: {name.upper()}, decided at week {step}: {Outcome(name).description}"
         + (f" ({qualified})." if qualified else "."),

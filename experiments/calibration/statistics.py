@@ -24,7 +24,7 @@ from civres.experiments.history.facts import (
     WEEKS,
     as_numbers,
     facts,
-    formed,
+    flag,
     median_or_none,
     random_case,
     run_case_campaigns,
@@ -60,7 +60,7 @@ def _bin(edge: str) -> Callable[[Facts, pd.DataFrame], float | None]:
 def _late_nonviolent_success(_: Facts, runs: pd.DataFrame) -> float | None:
     """Success of the nonviolent maximalist campaigns that formed in the late decade."""
     late = runs[(runs["start_year"] >= LATE_YEARS[0]) & runs["error"].isna()
-                & ~runs["turned_violent"].astype(bool) & formed(runs)]
+                & ~runs["turned_violent"].astype(bool) & flag(runs, "formed", absent=True)]
     return float(late["won"].astype(bool).mean()) if len(late) else None
 
 

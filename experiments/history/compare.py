@@ -63,10 +63,10 @@ def compare_cases(cases: list[Case], reps: int, seed: int, workers: int | None,
                   [case for case in cases for _ in range(reps)], drawn, strict=True)]
     runs = run_many(params, seed, workers)
     runs["case"] = [case.id for case in cases for _ in range(reps)]
-    ok = runs[runs["error"].isna()]
-    simulations = [patterns.simulated(ok[ok.case == case.id]) for case in cases]
-    rows = [_case_row(case, runs[runs.case == case.id], sim)
-            for case, sim in zip(cases, simulations, strict=True)]
+    per_case = [runs[runs.case == case.id] for case in cases]
+    simulations = [patterns.simulated(mine[mine["error"].isna()]) for mine in per_case]
+    rows = [_case_row(case, mine, sim)
+            for case, mine, sim in zip(cases, per_case, simulations, strict=True)]
     catalogue = load_cases() if catalogue is None else catalogue
     used = frozenset(used_in_calibration)
     _add_baselines(rows, cases, catalogue, used, split_year)

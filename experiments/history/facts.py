@@ -199,11 +199,14 @@ def _fell_by_horizon(runs: pd.DataFrame, params: list[dict[str, Any]],
     return fell, weeks
 
 
-def formed(runs: pd.DataFrame) -> pd.Series:
-    """Which runs' campaigns formed (summary field `formed`; all, for tables without it)."""
-    if "formed" not in runs:
-        return pd.Series(True, index=runs.index)
-    return runs["formed"].astype(bool)
+def flag(runs: pd.DataFrame, column: str, absent: bool) -> pd.Series:
+    """A run table's boolean summary column, such as `formed` or `violent_flank`.
+
+    A table written before the column existed gives `absent` for every run.
+    """
+    if column not in runs:
+        return pd.Series(absent, index=runs.index)
+    return runs[column].astype(bool)
 
 
 def facts(runs: pd.DataFrame, include_unformed: bool = False) -> Facts:
@@ -220,7 +223,7 @@ def facts(runs: pd.DataFrame, include_unformed: bool = False) -> Facts:
     """
     failed = runs["error"].notna()
     every = runs[~failed]
-    never = ~formed(every)
+    never = ~flag(every, "formed", absent=True)
     if not include_unformed:
         every = every[~never]
     runs = every[every["goal"] == "maximalist"]
@@ -264,15 +267,9 @@ def facts(runs: pd.DataFrame, include_unformed: bool = False) -> Facts:
         published=PUBLISHED,
         n_never_formed=int(never.sum()),
         include_unformed=include_unformed,
-        nonviolent_wins_with_flank=_rate(_flank(runs)[won & ~violent]),
+        nonviolent_wins_with_flank=_rate(
+            flag(runs, "violent_flank", absent=False)[won & ~violent]),
     )
-
-
-def _flank(runs: pd.DataFrame) -> pd.Series:
-    """Which runs had a violent flank (summary field `violent_flank`; none without it)."""
-    if "violent_flank" not in runs:
-        return pd.Series(False, index=runs.index)
-    return runs["violent_flank"].astype(bool)
 
 
 def _rate_of_known(values: pd.Series | None) -> float | None:
