@@ -325,6 +325,24 @@ def test_any_bytes_as_a_case_file(tmp_path_factory, data):
         pass
 
 
+DEEP = "a = " + "[" * 500 + "]" * 500 + "\n"
+DEEP_TABLE = "[priors]\nfatigue = " + "{a = " * 500 + "1" + "}" * 500 + "\n"
+
+
+@pytest.mark.parametrize("text", [DEEP, DEEP_TABLE])
+@pytest.mark.parametrize("command", ["calibrate", "compare", "explore"])
+def test_files_nested_500_deep_get_one_line_and_exit_2(tmp_path, capsys, text, command):
+    # a calibration config or a case file nested 500 deep once gave tomllib's
+    # RecursionError traceback (sweep configs already had this line)
+    path = tmp_path / "deep.toml"
+    path.write_text(text)
+    argv = {"calibrate": ["calibrate", str(path)], "compare": ["compare", "--cases", str(path)],
+            "explore": ["explore", "--cases", str(path), "--case", "x"]}[command]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "nested too deeply" in err and "\n" not in err
+
+
 # ---------------------------------------------------------------------------- command line
 
 

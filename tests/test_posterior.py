@@ -32,12 +32,49 @@ def test_draws_follow_the_weights_and_the_seed(tmp_path):
     ("fatigue\n0.1\n", "need a 'weight' column"),
     ("fatigue,weight\n0.1,-1\n", "need a 'weight' column"),
     ("fatigue,weight\n0.1,0\n", "need a 'weight' column"),
-    ("nonsense,weight\n0.1,1\n", "unknown: nonsense"),
+    ("nonsense,weight\n0.1,1\n", "nonsense is not a calibrated coefficient"),
     ("fatigue,weight\n0.9,1\n", "fatigue"),
 ])
 def test_bad_posterior_files_are_refused(tmp_path, text, message):
     with pytest.raises(UsageError, match=message):
         load_posterior(write(tmp_path / "p.csv", text))
+
+
+@pytest.mark.parametrize("column", ["legitimacy", "repression", "learning", "width"])
+def test_a_posterior_may_not_set_what_the_case_coding_or_the_run_sets(tmp_path, column):
+    # compare --posterior once took a legitimacy column and silently replaced every
+    # case's coded legitimacy with it: only calibrated coefficients come from a posterior
+    path = write(tmp_path / "p.csv", f"fatigue,{column},weight\n0.01,0.5,1\n")
+    with pytest.raises(UsageError, match=column) as refused:
+        load_posterior(path)
+    assert "\n" not in str(refused.value)
+    if column != "width":
+        assert "set by each case's coded conditions" in str(refused.value)
+
+
+def test_a_posterior_larger_than_a_calibration_writes_is_refused_before_reading(
+        tmp_path, monkeypatch):
+    # a 36 MB file once kept compare silent for minutes while every row was checked
+    from civres.experiments.history import posterior
+
+    rows = "".join(f"0.01,{i}\n" for i in range(1, 12))
+    path = write(tmp_path / "p.csv", "fatigue,weight\n" + rows)
+    monkeypatch.setattr(posterior, "MAX_PARTICLES", 10)
+    with pytest.raises(UsageError, match="11 rows, more than a calibration's 10 particles"):
+        load_posterior(path)
+    monkeypatch.setattr(posterior, "MAX_BYTES", 50)
+    with pytest.raises(UsageError, match="larger than 50 bytes"):
+        load_posterior(path)
+
+
+def test_the_cap_is_what_a_calibration_can_write():
+    from civres.experiments.calibration.config import ABC_KEYS
+    from civres.experiments.history.posterior import MAX_BYTES, MAX_PARTICLES
+    from civres.experiments.history.mapping import calibratable
+
+    assert MAX_PARTICLES == ABC_KEYS["population_size"][1]
+    widest = ",".join(["0.012345678901234567"] * (len(calibratable()) + 1)) + "\n"
+    assert MAX_PARTICLES * len(widest) < MAX_BYTES
 
 
 def test_a_missing_named_file_is_an_error_but_the_default_may_be_absent(tmp_path):

@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from civres.errors import ConfigError
-from civres.experiments.history.facts import sample_cases
-from civres.experiments.history.mapping import case_overrides
+from civres.experiments.history.mapping import calibratable, mapped_fields
 from civres.model import Params
 
 from .statistics import STATISTICS
@@ -36,18 +35,6 @@ ABC_KEYS = {"population_size": (2, 10_000), "generations": (1, 100), "campaigns"
 ABC_DEFAULTS = {"population_size": 30, "generations": 4, "campaigns": 48, "seed": 1,
                 "predictive_draws": 20}
 TABLES = ("abc", "run", "priors", "targets")
-
-
-def _mapped() -> frozenset[str]:
-    """The Params fields that the case mapping sets from a campaign's conditions."""
-    return frozenset(case_overrides(sample_cases(1, 0)[0]))
-
-
-def calibratable() -> tuple[str, ...]:
-    """Float Params fields a calibration may set: those the case mapping leaves alone."""
-    mapped = _mapped()
-    return tuple(f.name for f in fields(Params)
-                 if f.type in ("float", float) and f.name not in mapped)
 
 
 @dataclass(frozen=True)
@@ -90,6 +77,8 @@ def load_config(path: str | Path) -> CalibrationConfig:
         raise ConfigError(f"{path}: cannot read it ({err.strerror or err})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     return parse_config(data, str(path))
 
 
@@ -124,7 +113,7 @@ def _abc(table: dict[str, Any], fail) -> dict[str, int]:
 
 
 def _run(table: dict[str, Any], fail) -> dict[str, Any]:
-    mapped = _mapped()
+    mapped = mapped_fields()
     for key in table:
         if key in mapped:
             raise fail(f"[run] {key}: set by each campaign's coded conditions, not by a run "

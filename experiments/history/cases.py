@@ -281,6 +281,8 @@ def parse_cases(text: str, source: str = "<string>") -> list[Case]:
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already ends with "(at line N, column M)".
         raise CaseFileError(source, [f"TOML syntax error: {exc}"]) from exc
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise CaseFileError(source, ["not valid TOML: nested too deeply"]) from None
     problems = _document_problems(data)
     if problems:
         raise CaseFileError(source, problems)

@@ -8,6 +8,7 @@ parameters"), never from a case's outcome.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -152,6 +153,22 @@ def case_params(case: Case, rng: np.random.Generator | None = None,
                 regime_pillars: bool = True, **overrides: Any) -> Params:
     """Params for a case: the general mapping, plus run settings such as grid size."""
     return Params(**{**case_overrides(case, rng, regime_pillars), **overrides})
+
+
+def mapped_fields() -> frozenset[str]:
+    """The Params fields that a case's conditions set (the same for every case)."""
+    return frozenset(case_overrides(load_cases()[0]))
+
+
+def calibratable() -> tuple[str, ...]:
+    """Float Params fields a calibration may set: those the case mapping leaves alone.
+
+    A calibration (and a posterior drawn from one) must not override what a case's
+    coding says: legitimacy, repression and the rest come from the case.
+    """
+    mapped = mapped_fields()
+    return tuple(f.name for f in dataclasses.fields(Params)
+                 if f.type in ("float", float) and f.name not in mapped)
 
 
 def case_presets() -> dict[str, dict[str, Any]]:
