@@ -182,6 +182,11 @@ def _add_calibrate_command(sub: argparse._SubParsersAction) -> None:
                            help="folder for the history and results (default "
                                 "results/calibration); rerunning resumes it")
     calibrate.add_argument("--json", action="store_true", help="print the report as JSON")
+    calibrate.add_argument("--allow-large", action="store_true",
+                           help="run even if the estimated cost is above a sweep's limit "
+                                "of model runs")
+    calibrate.add_argument("--no-progress", action="store_true",
+                           help="no line per generation on stderr")
     calibrate.set_defaults(func=cmd_calibrate)
 
 

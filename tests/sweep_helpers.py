@@ -5,8 +5,10 @@ helper that starts a sweep and waits for its first chunk, to kill it."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -114,3 +116,31 @@ def start_sweep_until_first_chunk(config_path, out, stderr):
             pytest.fail("the sweep ended, or wrote no chunk within 60 s")
         time.sleep(0.02)
     return command, proc
+
+
+class SilentServer:
+    """A TCP server that accepts connections and then says nothing (or `reply`)."""
+
+    def __init__(self, reply: bytes | None = None) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.reply = reply
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+            if self.reply is not None:
+                conn.sendall(self.reply)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()

@@ -297,6 +297,12 @@ def test_calibrate_resumes_after_kill_9(tmp_path):
     assert f'"generations_resumed_from": {done}' in resumed.stdout
     assert _generations(out / "history.db") == 3
     assert (out / "posterior.csv").exists() and (out / "predictive.png").exists()
+    # and it is the posterior an uninterrupted calibration with the same seed gives
+    whole = tmp_path / "whole"
+    subprocess.run([*command[:-3], str(whole), "--workers", "1"], cwd=ROOT, env=env,
+                   check=True, capture_output=True, timeout=300)
+    for name in ("posterior.csv", "predictive.csv"):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
 
 
 def _generations(db: Path) -> int:

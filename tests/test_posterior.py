@@ -69,8 +69,8 @@ def test_a_posterior_larger_than_a_calibration_writes_is_refused_before_reading(
 
 def test_the_cap_is_what_a_calibration_can_write():
     from civres.experiments.calibration.config import ABC_KEYS
-    from civres.experiments.history.posterior import MAX_BYTES, MAX_PARTICLES
     from civres.experiments.history.mapping import calibratable
+    from civres.experiments.history.posterior import MAX_BYTES, MAX_PARTICLES
 
     assert MAX_PARTICLES == ABC_KEYS["population_size"][1]
     widest = ",".join(["0.012345678901234567"] * (len(calibratable()) + 1)) + "\n"

@@ -16,10 +16,8 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -28,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from case_samples import ONE_CASE
-from sweep_helpers import KILL_CONFIG, ROOT, TINY, comparable, tiny, write
+from sweep_helpers import KILL_CONFIG, ROOT, TINY, SilentServer, comparable, tiny, write
 
 import civres.commands as commands
 import civres.experiments.sweeps.designs as designs
@@ -535,39 +533,11 @@ def test_workers_are_capped_at_the_cores(tmp_path, capsys):
     assert "lowered to" in capsys.readouterr().err
 
 
-class _SilentServer:
-    """A TCP server that accepts connections and then says nothing (or `reply`)."""
-
-    def __init__(self, reply: bytes | None = None) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.reply = reply
-        self.port = self.sock.getsockname()[1]
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)
-            if self.reply is not None:
-                conn.sendall(self.reply)
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.held:
-            conn.close()
-
-
 @pytest.mark.parametrize("reply", [None, b"HTTP/1.0 400 Bad Request\r\n\r\n" * 50],
                          ids=["silent", "not-dask"])
 def test_a_scheduler_that_does_not_answer_as_dask_times_out(tmp_path, monkeypatch, capsys,
                                                              reply):
-    server = _SilentServer(reply)
+    server = SilentServer(reply)
     monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", 2.0)
     try:
         assert main(["sweep", str(write(tmp_path, TINY)), "--out", str(tmp_path / "o"),

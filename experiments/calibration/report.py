@@ -91,6 +91,9 @@ def format_report(report: dict[str, Any]) -> str:
         lo, hi = s["interval_90"]
         lines.append(f"  {name:<20} {s['median']:.4g}  [{lo:.4g}, {hi:.4g}]   "
                      f"(prior [{s['prior'][0]:.4g}, {s['prior'][1]:.4g}])")
+    if not report["predictive"]:
+        return "\n".join([*lines, "", "posterior predictive check: not run (predictive_draws "
+                                     "= 0)"])
     lines += ["", "posterior predictive check (90% interval of "
               f"{report['predictive_draws']} posterior simulations):"]
     for name, c in report["predictive"].items():

@@ -148,17 +148,7 @@ def _dask_executor(workers: int, scheduler: str | None):
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        check_scheduler(scheduler)
-        try:
-            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT:g}s")
-        except (OSError, TimeoutError, ValueError) as err:
-            raise SweepError(f"--scheduler {scheduler}: cannot connect ({one_line(err)})"
-                             ) from None
-        try:
-            _check_workers(client, scheduler)
-        except BaseException:
-            client.close()
-            raise
+        client = connect_scheduler(scheduler)
         cluster = None
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -173,6 +163,32 @@ def _dask_executor(workers: int, scheduler: str | None):
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def connect_scheduler(address: str):
+    """A Dask client of the scheduler at `address`, checked before any work is sent.
+
+    The address must answer as a Dask scheduler within SCHEDULER_TIMEOUT seconds and have
+    a worker, running this machine's model code, within WORKER_TIMEOUT seconds: an
+    address that is not a scheduler is one line, never a hang.
+
+    Raises:
+        SweepError: naming the address and what is wrong.
+
+    """
+    from distributed import Client
+
+    check_scheduler(address)
+    try:
+        client = Client(address, timeout=f"{SCHEDULER_TIMEOUT:g}s")
+    except (OSError, TimeoutError, ValueError) as err:
+        raise SweepError(f"--scheduler {address}: cannot connect ({one_line(err)})") from None
+    try:
+        _check_workers(client, address)
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def check_scheduler(address: str, timeout: float | None = None) -> dict:

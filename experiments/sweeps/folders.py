@@ -173,7 +173,7 @@ def folder_written_whole(out: Path, owned: Collection[str], flag: str = "--out"
 
 
 @contextmanager
-def locked(out_dir: Path) -> Iterator[None]:
+def locked(out_dir: Path, what: str = "sweep") -> Iterator[None]:
     """Hold an exclusive lock on a result folder (flock on OUT/.lock) for the block.
 
     The lock file is removed when the block ends, so a finished folder holds no trace of
@@ -181,7 +181,8 @@ def locked(out_dir: Path) -> Iterator[None]:
     longer in the folder: so after locking, the file locked must still be the folder's.)
 
     Raises:
-        OutputError: another process holds it (another sweep is writing to the folder).
+        OutputError: another process holds it (another sweep, or the `what` named, is
+            writing to the folder).
 
     """
     path = Path(out_dir) / LOCK_FILE
@@ -197,8 +198,8 @@ def locked(out_dir: Path) -> Iterator[None]:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
             who = f" (process {holder})" if holder.isdigit() else ""
-            raise OutputError(f"{out_dir} is in use by another sweep{who}; wait for it to "
-                              "finish, or choose another --out") from None
+            raise OutputError(f"{out_dir} is in use by another {what}{who}; wait for it "
+                              "to finish, or choose another --out") from None
         try:
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
         except FileNotFoundError:
