@@ -124,6 +124,8 @@ def _add_run_options(parser: argparse.ArgumentParser, out: str,
     parser.add_argument("--workers", type=_positive, default=None,
                         help="worker processes (at most the cores this machine has)")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar (with an estimate of the time left) on stderr")
     parser.add_argument("--posterior", default=None, metavar="CSV",
                         help=f"draw each run's coefficients from this posterior (default: "
                              f"{posterior})")

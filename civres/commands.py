@@ -29,7 +29,7 @@ from civres.experiments.sweeps.designs import MAX_RUNS, load_config
 from civres.experiments.sweeps.executors import cap_workers
 from civres.experiments.sweeps.folders import folder_written_whole, write_atomic
 from civres.experiments.sweeps.manifest import write_manifest
-from civres.experiments.sweeps.runner import run_sweep
+from civres.experiments.sweeps.runner import run_sweep, showing_progress
 from civres.experiments.sweeps.store import RUNS_FILE, read_manifest
 from civres.model.presets import preset
 from civres.model.summary import RunSummary, outcome_words
@@ -225,10 +225,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     workers = capped_workers(args.workers)
     with folder_written_whole(out, COMPARE_FILES) as stage:
         used = calibration_cases()
-        result = compare_cases(cases, args.reps, args.seed, workers,
-                               coding_uncertainty=not args.no_coding_uncertainty,
-                               used_in_calibration=used, split_year=inputs["split_year"],
-                               posterior=posterior, regime_pillars=inputs["regime_pillars"])
+        with showing_progress(progress_label(args, "compare")):
+            result = compare_cases(cases, args.reps, args.seed, workers,
+                                   coding_uncertainty=not args.no_coding_uncertainty,
+                                   used_in_calibration=used, split_year=inputs["split_year"],
+                                   posterior=posterior,
+                                   regime_pillars=inputs["regime_pillars"])
         result.summary.update(posterior_note(posterior))
         write_atomic(stage / "comparison.json", json.dumps(result.to_dict(), indent=2) + "\n")
         comparison_figure(result, stage / "comparison.png")
@@ -236,6 +238,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                "used_in_calibration": sorted(used)})
     print(json.dumps(result.to_dict(), indent=2) if args.json else format_comparison(result))
     return 0
+
+
+def progress_label(args: argparse.Namespace, command: str) -> str | None:
+    """The progress bar's label for a command, None with --no-progress."""
+    return None if getattr(args, "no_progress", False) else command
 
 
 def check_runs(runs: int, what: str, allow_large: bool) -> None:
@@ -307,8 +314,9 @@ def cmd_facts(args: argparse.Namespace) -> int:
     out = out_folder(args.out, RESULTS / "facts", inputs, FACTS_FILES)
     workers = capped_workers(args.workers)
     with folder_written_whole(out, FACTS_FILES) as stage:
-        runs = run_facts(args.samples, args.seed, workers, posterior=posterior,
-                         regime_pillars=inputs["regime_pillars"])
+        with showing_progress(progress_label(args, "facts")):
+            runs = run_facts(args.samples, args.seed, workers, posterior=posterior,
+                             regime_pillars=inputs["regime_pillars"])
         result, note = facts(runs, args.include_unformed), posterior_note(posterior)
         runs.to_parquet(stage / "facts_runs.parquet", index=False)
         written = {**result.to_dict(), **note}

@@ -16,6 +16,7 @@ from civres.experiments.history.cases import load_cases
 from civres.experiments.history.posterior import load_posterior
 from civres.experiments.sweeps.folders import folder_written_whole, write_atomic
 from civres.experiments.sweeps.manifest import write_manifest
+from civres.experiments.sweeps.runner import showing_progress
 
 from .commands import (
     RESULTS,
@@ -25,6 +26,7 @@ from .commands import (
     out_folder,
     parse_overrides,
     posterior_note,
+    progress_label,
 )
 from .errors import UsageError
 
@@ -97,7 +99,9 @@ def cmd_explore(args: argparse.Namespace) -> int:
     out = out_folder(args.out, RESULTS / f"explore-{name}", inputs, EXPLORE_FILES)
     workers = capped_workers(args.workers)
     with folder_written_whole(out, EXPLORE_FILES) as stage:
-        result = explore(base_runs, levers, args.seed, workers, setting=setting.label)
+        with showing_progress(progress_label(args, "explore")):
+            result = explore(base_runs, levers, args.seed, workers, setting=setting.label,
+                             stage="paired runs, one lever moved at a time")
         written = {**result.to_dict(), **posterior_note(posterior)}
         write_atomic(stage / "explore.json", json.dumps(written, indent=2) + "\n")
         write_atomic(stage / "explore.csv", result.table().to_csv(index=False))

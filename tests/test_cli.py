@@ -124,6 +124,10 @@ def test_facts_include_unformed_is_recorded(tmp_path, capsys):
 
     runs = pd.read_parquet(out / "facts_runs.parquet")
     assert written["n_never_formed"] == int((~runs["formed"]).sum())
+    assert "facts: campaigns" in capsys.readouterr().err  # a progress bar, with its ETA
+    assert main(["facts", "--samples", "3", "--workers", "1", "--no-posterior",
+                 "--include-unformed", "--out", str(out), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_errors_raised_elsewhere_reach_main_under_dash_m():

@@ -733,6 +733,7 @@ def test_user_inputs_never_replace_committed_results(tmp_path, monkeypatch, caps
     mine.write_text(ONE_CASE)
     assert main(["compare", "--cases", str(mine), "--reps", "1", "--workers", "1"]) == 0
     assert (tmp_path / "results" / "compare-mine" / "comparison.json").exists()
+    capsys.readouterr()  # its progress bar
     for argv in (["compare", "--reps", "1", "--workers", "1"],
                  ["facts", "--samples", "2", "--workers", "1"]):
         assert main(argv) == 2

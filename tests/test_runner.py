@@ -168,6 +168,26 @@ def test_run_many_returns_failed_runs_as_rows():
     assert same["outcome"][0] == runs["outcome"][1]  # a run is rerun exactly from its seed
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_many_shows_progress_only_when_a_command_asks(capsys, workers):
+    # compare, facts and explore once ran for minutes in silence (a facts run took 27
+    # minutes on a busy machine); now each run_many shows a bar with an ETA in their block
+    from civres.experiments.sweeps.runner import showing_progress
+
+    params = [Params(**SMALL, legitimacy=v).to_dict() for v in (0.4, 0.85, 0.4)]
+    quiet = run_many(params, 7, workers=workers, model_fn=failing_model)
+    assert capsys.readouterr().err == ""
+    with showing_progress("facts"):
+        shown = run_many(params, 7, workers=workers, model_fn=failing_model,
+                         stage="campaigns")
+    err = capsys.readouterr().err
+    assert "facts: campaigns" in err and "3/3" in err
+    pd.testing.assert_frame_equal(quiet.drop(columns="wall_s"), shown.drop(columns="wall_s"))
+    with showing_progress(None):
+        run_many(params, 7, workers=workers, model_fn=failing_model)
+    assert capsys.readouterr().err == ""
+
+
 def test_run_many_dead_worker_aborts():
     config = parse_config(tiny())
     tasks = build_tasks(config)

@@ -8,11 +8,13 @@ scaled differences; pyabc's sequential Monte Carlo shrinks the tolerance each
 generation (the median of the last generation's distances) and keeps every finished
 generation in its SQLite history, `history.db` in the output folder. A calibration
 killed at any point resumes from its last finished generation when run again with the
-same config and folder.
+same config and folder: every generation is run from the history (its tolerance and
+proposal computed from it, numpy's global generator seeded by seed and generation), so
+a resumed serial calibration gives the posterior an uninterrupted one gives.
 
 Samplers: in-process with `--workers 1` (reproducible: the particles' random numbers
-come from numpy's global generator, seeded with the config's seed), pyabc's multicore
-sampler otherwise, pyabc's Dask sampler with `--scheduler ADDRESS`. Parallel samplers
+come from numpy's global generator), pyabc's multicore sampler otherwise, pyabc's Dask
+sampler with `--scheduler ADDRESS` (checked as sweeps check it). Parallel samplers
 accept particles in the order they finish, so their posterior is the same in law but
 not draw for draw.
 """

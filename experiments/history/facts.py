@@ -129,7 +129,7 @@ def run_case_campaigns(cases: list[Case], seed: int, workers: int | None, paired
     coefficients = coefficients or [{}] * len(cases)
     params = [case_params(case, jitter, **drawn, **run_overrides).to_dict()
               for case, drawn in zip(cases, coefficients, strict=True)]
-    runs = run_many(params, seed, workers)
+    runs = run_many(params, seed, workers, stage="campaigns")
     ok = runs["error"].isna()
     runs["success"] = runs["outcome"] == Outcome.SUCCESS
     # Primarily violent, as NAVCO codes it: violent participants were the majority at some
@@ -161,7 +161,8 @@ def _learning_counterfactual(runs: pd.DataFrame, params: list[dict[str, Any]],
         if not chosen:
             continue
         again = [{**params[i], "learning": level} for i in chosen]
-        rerun = run_many(again, 0, workers, seeds=runs.loc[chosen, "seed"].tolist())
+        rerun = run_many(again, 0, workers, seeds=runs.loc[chosen, "seed"].tolist(),
+                         stage=f"the same campaigns at learning {level}")
         won = (rerun["outcome"] == Outcome.SUCCESS).astype(float).where(rerun["error"].isna())
         runs.loc[chosen, column] = won.to_numpy()
 
@@ -186,7 +187,8 @@ def _fell_by_horizon(runs: pd.DataFrame, params: list[dict[str, Any]],
     again = runs.index[runs["turned_violent"]].tolist()
     if again:
         longer = [{**params[i], "run_to_horizon": True} for i in again]
-        rerun = run_many(longer, 0, workers, seeds=runs.loc[again, "seed"].tolist())
+        rerun = run_many(longer, 0, workers, seeds=runs.loc[again, "seed"].tolist(),
+                         stage="violent campaigns run on to the horizon")
         fell.loc[again] = rerun["regime_fell"].eq(True).to_numpy()
         start = (as_numbers(runs.loc[again, "decided_step"])
                  - as_numbers(runs.loc[again, "duration"]))

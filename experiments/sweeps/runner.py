@@ -15,8 +15,10 @@ from __future__ import annotations
 import itertools
 import sys
 import time
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, as_completed, wait
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,9 +156,24 @@ def count_errors(table: pa.Table) -> int:
     return len(table) - table["error"].null_count
 
 
+#: The label of the progress bar `run_many` shows on stderr (None: no bar); a command
+#: sets it for its block with `showing_progress`, so library code never prints.
+_PROGRESS: ContextVar[str | None] = ContextVar("civres_progress", default=None)
+
+
+@contextmanager
+def showing_progress(label: str | None) -> Iterator[None]:
+    """Within the block, every `run_many` shows a progress bar with an ETA (None: none)."""
+    token = _PROGRESS.set(label)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
 def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int | None,
              executor: ExecutorKind = "process", seeds: list[int] | None = None,
-             model_fn: Callable = run_model) -> pd.DataFrame:
+             model_fn: Callable = run_model, stage: str = "runs") -> pd.DataFrame:
     """Run one model per parameter dict; return a row each, in the dicts' order.
 
     A run that raises is a row like any other, with its `error` set and its summary
@@ -169,6 +186,7 @@ def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int |
         executor: "process" or "dask".
         seeds: the runs' seeds, to rerun runs exactly.
         model_fn: (Params, seed, record) -> (summary, trajectory); tests swap it.
+        stage: what these runs are, for the progress bar (`showing_progress`).
 
     Raises:
         RunAborted: the executor failed (e.g. a worker died).
@@ -176,10 +194,24 @@ def run_many(param_dicts: list[dict[str, Any]], master_seed: int, workers: int |
     """
     seeds = spawn_seeds(master_seed, len(param_dicts)) if seeds is None else seeds
     tasks = tasks_for(param_dicts, seeds)
-    with open_executor(executor, workers) as (pool, slots, _):
-        units = batch_units(tasks, slots, _unit_size(model_fn))
-        futures = [_submit(pool, unit, model_fn) for unit in units]
-        rows = [row for future in futures for row, _ in _result(future, RunAborted, "")]
+    label = _PROGRESS.get()
+    bar = _progress_bar(len(tasks), 0, label is not None, f"{label}: {stage}")
+    try:
+        with open_executor(executor, workers) as (pool, slots, _):
+            units = batch_units(tasks, slots, _unit_size(model_fn))
+            futures, sizes = [], {}
+            for unit in units:
+                future = _submit(pool, unit, model_fn)
+                futures.append(future)
+                if future.done():  # the serial executor ran it inside submit
+                    bar.update(len(unit))
+                else:
+                    sizes[future] = len(unit)
+            for future in as_completed(sizes):
+                bar.update(sizes[future])
+            rows = [row for future in futures for row, _ in _result(future, RunAborted, "")]
+    finally:
+        bar.close()
     return pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)
 
 
