@@ -1,8 +1,8 @@
 """The `civres` command line: run a campaign, list parameters, and the tools built on them.
 
-Every sub-command (run, params, sweep, analyze, compare, facts, calibrate, explore, app)
-is registered here; its handler (`cmd_*`) is in civres/commands.py (calibrate's and
-explore's in their own modules), which also says where results go.
+Every sub-command (run, params, sweep, analyze, compare, facts, calibrate, emulate,
+explore, app) is registered here; its handler (`cmd_*`) is in civres/commands.py
+(calibrate's, emulate's and explore's in their own modules), which also says where results go.
 Handlers raise errors and never print them: `main` turns any `CivresError` into one line
 on stderr and exit status 2 (never a traceback), and `RunAborted` (the executor failed, a
 write failed part-way) into one line and exit status 1. Ctrl-C, SIGTERM and SIGHUP stop
@@ -192,6 +192,32 @@ def _add_calibrate_command(sub: argparse._SubParsersAction) -> None:
     calibrate.set_defaults(func=cmd_calibrate)
 
 
+def _add_emulate_command(sub: argparse._SubParsersAction) -> None:
+    """`emulate` (its handler: civres/emulate_command.py)."""
+    from .emulate_command import cmd_emulate
+
+    emulate = sub.add_parser("emulate", help="train a fast emulator of the model on a "
+                             "space-filling design and check it on held-out runs")
+    emulate.add_argument("config", help="calibration config (TOML) whose [priors] and [run] "
+                                        "set the design, e.g. experiments/calibration.toml")
+    emulate.add_argument("--runs", type=_positive, default=4000,
+                         help="single-campaign simulations (default 4000)")
+    emulate.add_argument("--test-share", type=float, default=0.25,
+                         help="share held out to check the emulator (default 0.25)")
+    emulate.add_argument("--seed", type=_seed, default=1, help="master seed (default 1)")
+    emulate.add_argument("--workers", type=_positive, default=None,
+                         help="worker processes (at most the cores this machine has)")
+    emulate.add_argument("--json", action="store_true", help="print JSON")
+    emulate.add_argument("--no-progress", action="store_true", help="no progress bar")
+    emulate.add_argument("--allow-large", action="store_true",
+                         help="run more than 1,000,000 runs (the limit otherwise)")
+    emulate.add_argument("--out", default=None,
+                         help="folder for the runs and the check (default results/emulator; "
+                              "a default folder holding other inputs' results is not "
+                              "replaced)")
+    emulate.set_defaults(func=cmd_emulate)
+
+
 def _add_app_command(sub: argparse._SubParsersAction) -> None:
     """`app`."""
     app = sub.add_parser("app", help="watch a campaign in the browser (SolaraViz)",
@@ -228,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep_commands(sub)
     _add_history_commands(sub)
     _add_calibrate_command(sub)
+    _add_emulate_command(sub)
     _add_explore_command(sub)
     _add_app_command(sub)
     return parser
