@@ -1,8 +1,9 @@
 """The `civres` command line: run a campaign, list parameters, and the tools built on them.
 
 Every sub-command (run, params, sweep, analyze, compare, facts, calibrate, emulate,
-explore, app) is registered here; its handler (`cmd_*`) is in civres/commands.py
-(calibrate's, emulate's and explore's in their own modules), which also says where results go.
+match, explore, app) is registered here; its handler (`cmd_*`) is in civres/commands.py
+(calibrate's, emulate's, match's and explore's in their own modules), which also
+says where results go.
 Handlers raise errors and never print them: `main` turns any `CivresError` into one line
 on stderr and exit status 2 (never a traceback), and `RunAborted` (the executor failed, a
 write failed part-way) into one line and exit status 1. Ctrl-C, SIGTERM and SIGHUP stop
@@ -218,6 +219,28 @@ def _add_emulate_command(sub: argparse._SubParsersAction) -> None:
     emulate.set_defaults(func=cmd_emulate)
 
 
+def _add_match_command(sub: argparse._SubParsersAction) -> None:
+    """`match` (its handler: civres/match_command.py)."""
+    from .match_command import cmd_match
+
+    match = sub.add_parser("match", help="history matching with the emulator: which "
+                           "coefficients cannot reproduce the published figures")
+    match.add_argument("config", help="calibration config (TOML) whose [priors] span the box, "
+                                      "e.g. experiments/calibration.toml")
+    match.add_argument("--emulator", default="results/emulator",
+                       help="folder of civres emulate's runs (default results/emulator)")
+    match.add_argument("--points", type=_positive, default=2000,
+                       help="points of the prior box to judge (default 2000)")
+    match.add_argument("--campaigns", type=_positive, default=400,
+                       help="campaigns each figure is averaged over (default 400)")
+    match.add_argument("--seed", type=_seed, default=1, help="master seed (default 1)")
+    match.add_argument("--json", action="store_true", help="print JSON")
+    match.add_argument("--out", default=None,
+                       help="folder for the wave's results (default results/matching; a "
+                            "default folder holding other inputs' results is not replaced)")
+    match.set_defaults(func=cmd_match)
+
+
 def _add_app_command(sub: argparse._SubParsersAction) -> None:
     """`app`."""
     app = sub.add_parser("app", help="watch a campaign in the browser (SolaraViz)",
@@ -255,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_history_commands(sub)
     _add_calibrate_command(sub)
     _add_emulate_command(sub)
+    _add_match_command(sub)
     _add_explore_command(sub)
     _add_app_command(sub)
     return parser

@@ -104,6 +104,12 @@ def simulate_design(chosen: Design, seed: int, workers: int | None,
         "log10_peak_pct": np.log10(np.maximum(as_numbers(runs["peak_participation_pct"]),
                                               PEAK_FLOOR)),
         "seed": runs["seed"], "error": runs["error"]})
+    # what the published figures count (history matching's indicators): as civres facts
+    for column in ("formed", "turned_violent", "defections", "won"):
+        out[column] = runs[column].astype("boolean")
+    out["peak_participation_pct"] = as_numbers(runs["peak_participation_pct"])
+    out["war_years"] = as_numbers(runs["war_weeks"]) / WEEKS
+    out["goal"] = [c.goal for c in chosen.cases]
     return pd.concat([out, coded, drawn], axis=1)
 
 
