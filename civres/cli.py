@@ -208,6 +208,9 @@ def _add_emulate_command(sub: argparse._SubParsersAction) -> None:
     emulate.add_argument("--seed", type=_seed, default=1, help="master seed (default 1)")
     emulate.add_argument("--workers", type=_positive, default=None,
                          help="worker processes (at most the cores this machine has)")
+    emulate.add_argument("--region", default=None, metavar="FOLDER",
+                         help="draw the coefficients from the points a civres match wave "
+                              "left (its folder) instead of the whole prior box")
     emulate.add_argument("--json", action="store_true", help="print JSON")
     emulate.add_argument("--no-progress", action="store_true", help="no progress bar")
     emulate.add_argument("--allow-large", action="store_true",
@@ -229,10 +232,13 @@ def _add_match_command(sub: argparse._SubParsersAction) -> None:
                                       "e.g. experiments/calibration.toml")
     match.add_argument("--emulator", default="results/emulator",
                        help="folder of civres emulate's runs (default results/emulator)")
-    match.add_argument("--points", type=_positive, default=2000,
-                       help="points of the prior box to judge (default 2000)")
+    match.add_argument("--points", type=_positive, default=10000,
+                       help="points of the prior box to judge (default 10000)")
     match.add_argument("--campaigns", type=_positive, default=400,
                        help="campaigns each figure is averaged over (default 400)")
+    match.add_argument("--region", default=None, metavar="FOLDER",
+                       help="judge the points an earlier wave left (its folder) instead of "
+                            "--points new ones: the next wave")
     match.add_argument("--seed", type=_seed, default=1, help="master seed (default 1)")
     match.add_argument("--json", action="store_true", help="print JSON")
     match.add_argument("--out", default=None,

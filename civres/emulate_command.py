@@ -7,7 +7,9 @@ engine; a seeded random `--test-share` of them is held out, the emulator is trai
 the rest and scored on those (emulator_report.py). The folder (default
 results/emulator) gets the runs (`design.parquet`, a `split` column saying which were
 held out), the check (`emulator.json`), its figure and a manifest; written together or
-not at all. The emulator itself is not stored (nothing is unpickled): it is refitted
+not at all. `--region FOLDER` (a `civres match` result) draws the coefficients from the
+points that wave left instead of the whole prior box: the next wave's emulator. The
+emulator itself is not stored (nothing is unpickled): it is refitted
 from `design.parquet` in seconds where it is used.
 """
 
@@ -25,6 +27,7 @@ from civres.experiments.calibration.emulator_report import (
     validate,
     validation_figure,
 )
+from civres.experiments.calibration.matching import read_region
 from civres.experiments.sweeps.folders import folder_written_whole, write_atomic
 from civres.experiments.sweeps.manifest import write_manifest
 from civres.experiments.sweeps.runner import showing_progress
@@ -49,14 +52,17 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         raise UsageError(f"--runs {args.runs} with --test-share {args.test_share} leaves "
                          f"fewer than {MIN_RUNS} runs to train on or to test; give more runs")
     check_runs(args.runs, f"--runs {args.runs}", args.allow_large)
+    region, wave = (None, {}) if args.region is None else read_region(args.region,
+                                                                       config.priors)
     inputs = {"config": str(args.config), "priors": {k: list(v) for k, v in
                                                      config.priors.items()},
               "run": config.run, "runs": args.runs, "test_share": args.test_share,
-              "seed": args.seed}
+              "seed": args.seed, "region": args.region,
+              "after_wave": wave.get("wave")}
     out = out_folder(args.out, RESULTS / "emulator", inputs, EMULATOR_FILES)
     workers = capped_workers(args.workers)
     with folder_written_whole(out, EMULATOR_FILES) as stage:
-        chosen = design(args.runs, args.seed, config.priors)
+        chosen = design(args.runs, args.seed, config.priors, region)
         with showing_progress(progress_label(args, "emulate")):
             table = simulate_design(chosen, args.seed, workers, config.run)
         held = np.random.default_rng([args.seed, SPLIT_STREAM]).permutation(args.runs)[:n_test]

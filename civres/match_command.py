@@ -4,7 +4,10 @@ Reads the emulator's runs (`--emulator`, default results/emulator, written by `c
 emulate` with the same config's priors), fits the per-figure classifiers on its training
 runs, measures their error on its held-out runs, and evaluates every published figure
 at `--points` points of the prior box over `--campaigns` campaigns drawn as the
-calibration draws them (experiments/calibration/matching.py). Writes the wave's summary
+calibration draws them (experiments/calibration/matching.py). With `--region FOLDER`
+(an earlier wave's result) the points judged are those that wave left, and the
+emulator should be one trained inside that region (`civres emulate --region FOLDER`):
+a later wave, sharper where it matters. Writes the wave's summary
 (`matching.json`), every point with its figures and implausibility (`points.parquet`),
 the points kept as a posterior file (`kept.csv`: `civres facts --posterior kept.csv`
 simulates the region left), a figure and a manifest, together or not at all (default
@@ -30,6 +33,7 @@ from civres.experiments.calibration.matching import (
     kept_points,
     latin_points,
     population,
+    read_region,
     summarise_wave,
 )
 from civres.experiments.calibration.matching_report import format_wave, wave_figure
@@ -75,22 +79,32 @@ def cmd_match(args: argparse.Namespace) -> int:
     """One wave: fit, check, evaluate the box, rule out, write."""
     config = load_config(args.config)
     table = read_design(args.emulator, config.priors)
+    region, before = (None, {"wave": 0, "share_of_box_left": 1.0}) if args.region is None \
+        else read_region(args.region, config.priors)
     inputs = {"config": str(args.config), "emulator": str(args.emulator),
-              "points": args.points, "campaigns": args.campaigns, "seed": args.seed}
+              "points": None if region is not None else args.points,
+              "campaigns": args.campaigns, "seed": args.seed, "region": args.region}
     out = out_folder(args.out, RESULTS / "matching", inputs, MATCHING_FILES)
     with folder_written_whole(out, MATCHING_FILES) as stage:
         train, test = table[table["split"] == "train"], table[table["split"] == "test"]
         indicators = Indicators(config.priors, seed=args.seed).fit(train)
         error = emulator_error(indicators, test, args.seed)
-        points = latin_points(args.points, args.seed, config.priors)
+        points = (latin_points(args.points, args.seed, config.priors) if region is None
+                  else region.reset_index(drop=True))
         figures = emulated_figures(indicators, population(args.campaigns, args.seed), points)
         scores = implausibility(figures, error)
         summary = summarise_wave(points, figures, scores, config.priors)
+        summary["wave"] = before["wave"] + 1
+        summary["share_of_box_left"] = before["share_of_box_left"] * summary[
+            "share_of_space_left"]
         written = {"inputs": inputs, "cutoff": CUTOFF, "model_discrepancy_sd": MODEL_DISCREPANCY,
                    "emulator_error": error, **summary}
         write_atomic(stage / "matching.json", json.dumps(written, indent=2) + "\n")
         kept = kept_points(scores)
-        pd.concat([points, figures.add_prefix("figure_"), scores.add_prefix("I_")], axis=1
+        # figures and implausibilities in single precision: half the file, and far more
+        # digits than the emulator has
+        pd.concat([points, figures.add_prefix("figure_").astype("float32"),
+                   scores.add_prefix("I_").astype("float32")], axis=1
                   ).assign(kept=kept).to_parquet(stage / "points.parquet", index=False)
         # the points kept, as a posterior file: civres facts --posterior kept.csv runs the
         # model with coefficients drawn from the region history matching leaves

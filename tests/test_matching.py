@@ -184,7 +184,7 @@ def test_civres_match_end_to_end(tmp_path, capsys, tiny_emulator):
             "--campaigns", "24"]
     assert main([*argv, "--out", str(tmp_path / "a")]) == 0
     printed = capsys.readouterr().out
-    assert "history matching:" in printed and "nonviolent_success" in printed
+    assert "history matching, wave 1:" in printed and "nonviolent_success" in printed
     written = json.loads((tmp_path / "a" / "matching.json").read_text())
     assert written["points"] == 30 and written["cutoff"] == CUTOFF
     assert set(written["figures"]) == set(FIGURES)
@@ -223,3 +223,55 @@ def test_match_refuses_an_emulator_it_cannot_use(tmp_path, capsys, tiny_emulator
                  str(tmp_path / "o")]) == 2
     assert "lack war_years" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def a_region(folder, rows, share=0.5, wave=1):
+    folder.mkdir()
+    pd.DataFrame(rows).assign(weight=1.0).to_csv(folder / "kept.csv", index=False)
+    (folder / "matching.json").write_text(json.dumps({"wave": wave,
+                                                      "share_of_box_left": share}))
+    return folder
+
+
+def test_a_later_wave_judges_the_region_the_last_one_left(tmp_path, capsys, tiny_emulator):
+    config, _ = tiny_emulator
+    region = a_region(tmp_path / "wave1", {"fatigue": [0.01, 0.02, 0.04],
+                                           "backfire": [0.5, 1.0, 2.0]}, share=0.25)
+    # the next wave's emulator is trained inside the region
+    assert main(["emulate", str(config), "--runs", "80", "--workers", "1", "--no-progress",
+                 "--region", str(region), "--out", str(tmp_path / "emulator2")]) == 0
+    design2 = pd.read_parquet(tmp_path / "emulator2" / "design.parquet")
+    assert set(design2["coef_fatigue"]) <= {0.01, 0.02, 0.04}
+    assert len(set(design2["coef_fatigue"])) == 3
+    capsys.readouterr()
+    assert main(["match", str(config), "--emulator", str(tmp_path / "emulator2"),
+                 "--region", str(region), "--campaigns", "24",
+                 "--out", str(tmp_path / "wave2")]) == 0
+    assert "history matching, wave 2" in capsys.readouterr().out
+    written = json.loads((tmp_path / "wave2" / "matching.json").read_text())
+    assert written["wave"] == 2 and written["points"] == 3
+    assert written["share_of_box_left"] == pytest.approx(0.25 * written["kept"] / 3)
+    points = pd.read_parquet(tmp_path / "wave2" / "points.parquet")
+    assert points["fatigue"].tolist() == [0.01, 0.02, 0.04]
+
+
+@pytest.mark.parametrize(("setup", "message"), [
+    ("missing", "not a civres match result"),
+    ("other", "not this config's fatigue, backfire"),
+    ("empty", "the wave left no point"),
+])
+def test_a_region_that_cannot_be_used_is_one_line(tmp_path, capsys, tiny_emulator, setup,
+                                                   message):
+    config, emulator = tiny_emulator
+    region = tmp_path / "region"
+    if setup == "other":
+        a_region(region, {"fatigue": [0.01], "erosion": [0.01]})
+    elif setup == "empty":
+        a_region(region, {"fatigue": [], "backfire": []})
+    for argv in (["emulate", str(config), "--runs", "80"],
+                 ["match", str(config), "--emulator", str(emulator)]):
+        assert main([*argv, "--region", str(region), "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: --region") and message in err and "\n" not in err
+    assert not (tmp_path / "o").exists()
+

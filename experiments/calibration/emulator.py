@@ -70,18 +70,27 @@ class Design:
     coefficients: list[dict[str, float]]
 
 
-def design(n: int, seed: int, priors: dict[str, tuple[float, float]]) -> Design:
-    """N campaigns: conditions as `civres facts` draws them, coefficients by Latin hypercube."""
+def design(n: int, seed: int, priors: dict[str, tuple[float, float]],
+           region: pd.DataFrame | None = None) -> Design:
+    """N campaigns: conditions as `civres facts` draws them, coefficients by Latin hypercube.
+
+    With a `region` (points of coefficient space a history-matching wave left, one row
+    each), the coefficients are drawn from its points instead, uniformly with
+    replacement: a later wave's design fills the space the last one left.
+    """
     from scipy.stats import qmc
 
     rng = np.random.default_rng([seed, CONDITIONS_STREAM])
     cases = [random_case(rng, i, SAMPLED_YEARS, prefix="emulator") for i in range(n)]
     names = list(priors)
-    unit = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(
-        [seed, COEFFICIENTS_STREAM])).random(n)
-    lows = np.array([priors[k][0] for k in names])
-    highs = np.array([priors[k][1] for k in names])
-    values = lows + unit * (highs - lows)
+    drawing = np.random.default_rng([seed, COEFFICIENTS_STREAM])
+    if region is not None:
+        values = region[names].to_numpy(float)[drawing.integers(0, len(region), size=n)]
+    else:
+        unit = qmc.LatinHypercube(d=len(names), rng=drawing).random(n)
+        lows = np.array([priors[k][0] for k in names])
+        highs = np.array([priors[k][1] for k in names])
+        values = lows + unit * (highs - lows)
     coefficients = [{k: float(v) for k, v in zip(names, row, strict=True)} for row in values]
     return Design(cases, coefficients)
 

@@ -30,13 +30,16 @@ cutoff is out of the model's reach (a structural miss), whatever its coefficient
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from civres.errors import UsageError
 from civres.experiments.history.baselines import YEAR_CENTRE, YEAR_SCALE, features
 from civres.experiments.history.facts import PARTICIPATION_BINS
 
@@ -109,6 +112,33 @@ FIGURES: dict[str, Figure] = {
                                        "our reading of Chenoweth 2020: about 60 campaigns",
                                        late=True),
 }
+
+
+def read_region(folder: str | Path, priors: dict[str, tuple[float, float]]
+                ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The points a wave left (its kept.csv) and the wave's number and share of the box.
+
+    Raises:
+        UsageError: the folder is not a matching result of these priors, or left nothing.
+    """
+    folder = Path(folder)
+    try:
+        points = pd.read_csv(folder / "kept.csv")
+        wave = json.loads((folder / "matching.json").read_text(encoding="utf-8"))
+        share = wave["share_of_box_left" if "share_of_box_left" in wave
+                     else "share_of_space_left"]
+        info = {"wave": int(wave.get("wave", 1)), "share_of_box_left": float(share)}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise UsageError(f"--region {folder}: not a civres match result ({type(err).__name__}"
+                         "); give the folder a wave wrote") from None
+    names = list(priors)
+    if sorted(c for c in points.columns if c != "weight") != sorted(names):
+        raise UsageError(f"--region {folder}: its points have coefficients "
+                         f"{', '.join(c for c in points.columns if c != 'weight')}, not this "
+                         f"config's {', '.join(names)}")
+    if points.empty:
+        raise UsageError(f"--region {folder}: the wave left no point of the box")
+    return points[names], info
 
 
 def observation_sd(figure: Figure) -> float:

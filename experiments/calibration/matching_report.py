@@ -12,15 +12,18 @@ from .matching import CUTOFF, FIGURES, observation_sd
 
 def format_wave(summary: dict[str, Any]) -> str:
     """What is left of coefficient space, and how close each figure can get."""
-    lines = [f"history matching: {summary['kept']} of {summary['points']} points of the prior "
-             f"box are not ruled out by the figures the model can reach "
-             f"({summary['share_of_space_left']:.1%}; implausibility cutoff {CUTOFF:g}); by "
-             f"every figure: {summary['share_left_by_every_figure']:.1%}"]
+    judged = "the prior box" if summary.get("wave", 1) == 1 else "the last wave's region"
+    lines = [f"history matching, wave {summary.get('wave', 1)}: {summary['kept']} of "
+             f"{summary['points']} points of {judged} are not ruled out by the figures the "
+             f"model can reach ({summary['share_of_space_left']:.1%}; implausibility cutoff "
+             f"{CUTOFF:g}; by every figure: {summary['share_left_by_every_figure']:.1%}); "
+             f"{summary.get('share_of_box_left', summary['share_of_space_left']):.2%} of the "
+             "prior box is left"]
     for name, span in summary["coefficients_left"].items():
         shown = "none" if span is None else f"[{span[0]:.4g}, {span[1]:.4g}]"
         lines.append(f"  {name:<20} left: {shown}")
-    lines.append("figure (target; emulated range over the box; smallest implausibility, "
-                 "the value there; share of the box where it is plausible):")
+    lines.append("figure (target; emulated range over the points judged; smallest implausibility, "
+                 "the value there; share of those points where it is plausible):")
     for name, f in summary["figures"].items():
         lo, hi = f["emulated_range"]
         if f["group_empty_everywhere"]:
@@ -57,8 +60,9 @@ def wave_figure(summary: dict[str, Any], figures: pd.DataFrame, kept: pd.Series,
     ax.set_yticks(range(len(names)), names, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share; grey: the emulated figure over the prior box; blue: over the points "
+    ax.set_xlabel("share; grey: the emulated figure over the points judged; blue: over the points "
                   "kept; |: the published figure, +-2 binomial SD", fontsize=7)
-    ax.set_title(f"History matching, wave 1: {summary['share_of_space_left']:.1%} of the box "
-                 "left", fontsize=10)
+    ax.set_title(f"History matching, wave {summary.get('wave', 1)}: "
+                 f"{summary.get('share_of_box_left', summary['share_of_space_left']):.2%} of the "
+                 "prior box left", fontsize=10)
     return save_figure(fig, path)
