@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from calibration_helpers import TINY
 
 from civres.cli import main
 from civres.experiments.calibration.emulator import (
@@ -112,19 +113,6 @@ def test_validation_scores_the_emulator_beside_its_stand_ins():
     assert "held-out check: 200 runs" in text and "emulator - linear" in text
 
 
-TINY = """
-[abc]
-population_size = 4
-[run]
-width = 16
-height = 16
-max_steps = 60
-[priors]
-fatigue = [0.0, 0.06]
-backfire = [0.2, 3.0]
-[targets]
-nonviolent_success = 1.0
-"""
 
 
 def test_civres_emulate_end_to_end(tmp_path, capsys):

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from calibration_helpers import TINY
 
 from civres.cli import main
 from civres.experiments.calibration import matching
@@ -153,19 +154,6 @@ def test_the_emulators_error_is_its_bias_on_held_out_runs(monkeypatch):
     assert error["nonviolent_success_2010s"]["held_out_group"] == 0
 
 
-TINY = """
-[abc]
-population_size = 4
-[run]
-width = 16
-height = 16
-max_steps = 60
-[priors]
-fatigue = [0.0, 0.06]
-backfire = [0.2, 3.0]
-[targets]
-nonviolent_success = 1.0
-"""
 
 
 @pytest.fixture(scope="module")
