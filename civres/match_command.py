@@ -1,8 +1,8 @@
 """`civres match CONFIG`: a wave of history matching with the emulator's design.
 
 Reads the emulator's runs (`--emulator`, default results/emulator, written by `civres
-emulate` with the same config's priors), fits the per-figure classifiers on its training
-runs, measures their error on its held-out runs, and evaluates every published figure
+emulate` with the same config's priors), fits the per-figure classifiers on all of them,
+measures their error by 5-fold cross-validation, and evaluates every published figure
 at `--points` points of the prior box over `--campaigns` campaigns drawn as the
 calibration draws them (experiments/calibration/matching.py). With `--region FOLDER`
 (an earlier wave's result) the points judged are those that wave left, and the
@@ -27,8 +27,8 @@ from civres.experiments.calibration.matching import (
     CUTOFF,
     MODEL_DISCREPANCY,
     Indicators,
+    cross_validated_error,
     emulated_figures,
-    emulator_error,
     implausibility,
     kept_points,
     latin_points,
@@ -79,28 +79,29 @@ def cmd_match(args: argparse.Namespace) -> int:
     """One wave: fit, check, evaluate the box, rule out, write."""
     config = load_config(args.config)
     table = read_design(args.emulator, config.priors)
-    region, before = (None, {"wave": 0, "share_of_box_left": 1.0}) if args.region is None \
-        else read_region(args.region, config.priors)
+    region, before = (None, {"wave": 0, "share_of_box_left": 1.0, "out_of_reach": None}
+                      ) if args.region is None else read_region(args.region, config.priors)
     inputs = {"config": str(args.config), "emulator": str(args.emulator),
               "points": None if region is not None else args.points,
               "campaigns": args.campaigns, "seed": args.seed, "region": args.region}
     out = out_folder(args.out, RESULTS / "matching", inputs, MATCHING_FILES)
     with folder_written_whole(out, MATCHING_FILES) as stage:
-        train, test = table[table["split"] == "train"], table[table["split"] == "test"]
-        indicators = Indicators(config.priors, seed=args.seed).fit(train)
-        error = emulator_error(indicators, test, args.seed)
+        # every run trains the classifiers; their error comes from 5-fold cross-validation
+        indicators = Indicators(config.priors, seed=args.seed).fit(table)
+        error = cross_validated_error(table, config.priors, args.seed)
         points = (latin_points(args.points, args.seed, config.priors) if region is None
                   else region.reset_index(drop=True))
         figures = emulated_figures(indicators, population(args.campaigns, args.seed), points)
         scores = implausibility(figures, error)
-        summary = summarise_wave(points, figures, scores, config.priors)
+        summary = summarise_wave(points, figures, scores, config.priors,
+                                 out_of_reach=before["out_of_reach"])
         summary["wave"] = before["wave"] + 1
         summary["share_of_box_left"] = before["share_of_box_left"] * summary[
             "share_of_space_left"]
         written = {"inputs": inputs, "cutoff": CUTOFF, "model_discrepancy_sd": MODEL_DISCREPANCY,
                    "emulator_error": error, **summary}
         write_atomic(stage / "matching.json", json.dumps(written, indent=2) + "\n")
-        kept = kept_points(scores)
+        kept = kept_points(scores, before["out_of_reach"])
         # figures and implausibilities in single precision: half the file, and far more
         # digits than the emulator has
         pd.concat([points, figures.add_prefix("figure_").astype("float32"),

@@ -138,6 +138,25 @@ def test_a_wave_keeps_the_points_no_figure_rules_out_and_names_figures_out_of_re
     assert summary["figures"]["violent_success"]["share_plausible"] == pytest.approx(2 / 3)
 
 
+def test_a_point_whose_group_is_empty_is_ruled_out_and_a_later_wave_keeps_judging():
+    points = pd.DataFrame({"fatigue": [0.01, 0.02, 0.05]})
+    figures = pd.DataFrame({name: [0.5, 0.5, 0.5] for name in FIGURES})
+    scores = pd.DataFrame({name: [1.0, 1.0, 1.0] for name in FIGURES})
+    scores["success_below_0.01pct"] = np.nan  # empty everywhere: out of reach
+    scores["violent_success"] = [1.0, np.nan, 1.0]  # no violent campaign at the second
+    summary = summarise_wave(points, figures, scores, PRIORS)
+    assert summary["out_of_reach"] == ["success_below_0.01pct"]
+    assert summary["kept"] == 2 and summary["coefficients_left"]["fatigue"] == [0.01, 0.05]
+    # a later wave judges by every figure wave 1 could reach, even one its region cannot
+    scores["violent_success"] = [4.0, 5.0, np.nan]
+    later = summarise_wave(points, figures, scores, PRIORS,
+                           out_of_reach=["success_below_0.01pct"])
+    assert later["kept"] == 0
+    assert later["out_of_reach"] == ["success_below_0.01pct"]
+    assert later["not_reached_by_any_point_judged"] == ["violent_success"]
+    assert summarise_wave(points, figures, scores, PRIORS)["kept"] == 3  # wave 1 excuses it
+
+
 def test_the_emulators_error_is_its_bias_on_held_out_runs(monkeypatch):
     held = runs(won=[True, False, False, False])
     held["error"], held["goal"] = None, "maximalist"
@@ -149,11 +168,34 @@ def test_the_emulators_error_is_its_bias_on_held_out_runs(monkeypatch):
     assert error["nonviolent_success"]["bias"] == pytest.approx(0.2 - 0.25)
     assert error["nonviolent_success"]["sd"] > 0
     # no held-out run in a group: nothing to check the emulator on, the widest error
-    assert error["violent_success"] == {"bias": 0.0, "sd": 0.5, "held_out_group": 0}
+    assert error["violent_success"] == {"bias": 0.0, "sd": 0.5, "runs_in_group": 0}
     # the 2010s figure is checked on the 2010s runs only, and there are none here
-    assert error["nonviolent_success_2010s"]["held_out_group"] == 0
+    assert error["nonviolent_success_2010s"]["runs_in_group"] == 0
 
 
+
+
+def test_the_cross_validated_error_predicts_every_run_from_the_other_folds(monkeypatch):
+    # the error of the thin figures measured on a held-out quarter moved from seed to seed;
+    # out-of-fold chances put every run behind it
+    fits = []
+
+    class Recording(Indicators):
+        def fit(self, runs):
+            fits.append(len(runs))
+            for name in FIGURES:
+                self.models[(name, "group")] = Constant(0.5)
+                self.models[(name, "counts")] = Constant(0.2)
+            return self
+
+    monkeypatch.setattr(matching, "Indicators", Recording)
+    monkeypatch.setattr(matching, "inputs", lambda table, priors: np.zeros((len(table), 2)))
+    table = runs(won=[True, False, False, False] * 5)
+    table["error"], table["goal"], table["start_year"] = None, "maximalist", 0.0
+    error = matching.cross_validated_error(table, PRIORS, seed=1, folds=5)
+    assert fits == [16] * 5  # each fold fitted on the other four
+    assert error["nonviolent_success"]["runs_in_group"] == 20
+    assert error["nonviolent_success"]["bias"] == pytest.approx(0.2 - 0.25)
 
 
 @pytest.fixture(scope="module")
@@ -216,8 +258,8 @@ def test_match_refuses_an_emulator_it_cannot_use(tmp_path, capsys, tiny_emulator
 def a_region(folder, rows, share=0.5, wave=1):
     folder.mkdir()
     pd.DataFrame(rows).assign(weight=1.0).to_csv(folder / "kept.csv", index=False)
-    (folder / "matching.json").write_text(json.dumps({"wave": wave,
-                                                      "share_of_box_left": share}))
+    (folder / "matching.json").write_text(json.dumps({
+        "wave": wave, "share_of_box_left": share, "out_of_reach": ["success_below_0.01pct"]}))
     return folder
 
 
@@ -238,6 +280,7 @@ def test_a_later_wave_judges_the_region_the_last_one_left(tmp_path, capsys, tiny
     assert "history matching, wave 2" in capsys.readouterr().out
     written = json.loads((tmp_path / "wave2" / "matching.json").read_text())
     assert written["wave"] == 2 and written["points"] == 3
+    assert written["out_of_reach"] == ["success_below_0.01pct"]  # wave 1's, carried on
     assert written["share_of_box_left"] == pytest.approx(0.25 * written["kept"] / 3)
     points = pd.read_parquet(tmp_path / "wave2" / "points.parquet")
     assert points["fatigue"].tolist() == [0.01, 0.02, 0.04]

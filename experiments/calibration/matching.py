@@ -48,6 +48,8 @@ from .statistics import EARLY_YEARS, LATE_YEARS, sampled_campaigns
 
 #: Above this implausibility a point is ruled out (three standard deviations).
 CUTOFF = 3.0
+#: Entropy word of the generator that assigns runs to cross-validation folds.
+FOLD_STREAM = 14
 #: Standard deviation of the model discrepancy, on the share scale.
 MODEL_DISCREPANCY = 0.05
 
@@ -127,7 +129,8 @@ def read_region(folder: str | Path, priors: dict[str, tuple[float, float]]
         wave = json.loads((folder / "matching.json").read_text(encoding="utf-8"))
         share = wave["share_of_box_left" if "share_of_box_left" in wave
                      else "share_of_space_left"]
-        info = {"wave": int(wave.get("wave", 1)), "share_of_box_left": float(share)}
+        info = {"wave": int(wave.get("wave", 1)), "share_of_box_left": float(share),
+                "out_of_reach": list(wave.get("out_of_reach", []))}
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise UsageError(f"--region {folder}: not a civres match result ({type(err).__name__}"
                          "); give the folder a wave wrote") from None
@@ -233,24 +236,58 @@ def _figures_at(indicators: Indicators, coded: dict[bool, np.ndarray],
 def emulator_error(indicators: Indicators, test: pd.DataFrame, seed: int,
                    resamples: int = 500) -> dict[str, dict[str, float]]:
     """Per figure: the emulator's bias on held-out runs and the bias's bootstrap SD."""
-    maximalist = test[test["error"].isna() & (test["goal"] == "maximalist")]
+    ok = _maximalist(test)
+    x = inputs(ok, indicators.priors)
+    chances = {name: indicators.chances(name, x) for name in FIGURES}
+    return _errors(ok, chances, seed, resamples)
+
+
+def cross_validated_error(runs: pd.DataFrame, priors: dict[str, tuple[float, float]],
+                          seed: int, folds: int = 5, resamples: int = 500
+                          ) -> dict[str, dict[str, float]]:
+    """Per figure: the emulator's bias and its bootstrap SD from out-of-fold chances.
+
+    Every run is predicted by classifiers fitted on the other folds, so the error rests
+    on all the runs, not a held-out quarter: the thin figures (violent campaigns, the
+    small participation bins) have few runs, and their error measured on a quarter of
+    them moved from seed to seed.
+    """
+    ok = _maximalist(runs)
+    fold = np.random.default_rng([seed, FOLD_STREAM]).permutation(len(ok)) % folds
+    chances = {name: (np.zeros(len(ok)), np.zeros(len(ok))) for name in FIGURES}
+    for k in range(folds):
+        fitted = Indicators(priors, seed).fit(ok[fold != k])
+        x = inputs(ok[fold == k], priors)
+        for name in FIGURES:
+            group, counts = fitted.chances(name, x)
+            chances[name][0][fold == k] = group
+            chances[name][1][fold == k] = counts
+    return _errors(ok, chances, seed, resamples)
+
+
+def _maximalist(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs[runs["error"].isna() & (runs["goal"] == "maximalist")].reset_index(drop=True)
+
+
+def _errors(ok: pd.DataFrame, chances: dict[str, tuple[np.ndarray, np.ndarray]], seed: int,
+            resamples: int) -> dict[str, dict[str, float]]:
+    """Emulated minus simulated share per figure over the runs, and its bootstrap SD."""
     out = {}
     for name, figure in FIGURES.items():
         # the published period's figures on its runs, the 2010s one on the 2010s runs
-        ok = maximalist[_in_years(maximalist, LATE_YEARS if figure.late else EARLY_YEARS)
-                        ].reset_index(drop=True)
-        x = inputs(ok, indicators.priors)
-        draws = np.random.default_rng(seed).integers(0, len(ok), size=(resamples, len(ok)))
-        in_group = figure.group(ok).to_numpy(float)
-        counted = in_group * figure.counts(ok).fillna(False).to_numpy(float)
+        chosen = _in_years(ok, LATE_YEARS if figure.late else EARLY_YEARS).to_numpy()
+        rows = ok[chosen]
+        in_group = figure.group(rows).to_numpy(float)
+        counted = in_group * figure.counts(rows).fillna(False).to_numpy(float)
         if not in_group.any():  # nothing to check it on: as uncertain as a share can be
-            out[name] = {"bias": 0.0, "sd": 0.5, "held_out_group": 0}
+            out[name] = {"bias": 0.0, "sd": 0.5, "runs_in_group": 0}
             continue
-        group, counts = indicators.chances(name, x)
-        everyone = np.arange(len(ok))[None, :]
+        group, counts = (c[chosen] for c in chances[name])
+        draws = np.random.default_rng(seed).integers(0, len(rows), size=(resamples, len(rows)))
+        everyone = np.arange(len(rows))[None, :]
         bias = float(_gaps(counts, group, counted, in_group, everyone)[0])
         spread = float(np.std(_gaps(counts, group, counted, in_group, draws)))
-        out[name] = {"bias": bias, "sd": spread, "held_out_group": int(in_group.sum())}
+        out[name] = {"bias": bias, "sd": spread, "runs_in_group": int(in_group.sum())}
     return out
 
 
@@ -294,26 +331,46 @@ def reachable(implausible: pd.DataFrame) -> list[str]:
     return [name for name in FIGURES if (implausible[name] <= CUTOFF).any()]
 
 
-def kept_points(implausible: pd.DataFrame) -> pd.Series:
-    """Points no reachable figure rules out.
+def judged_figures(implausible: pd.DataFrame, out_of_reach: list[str] | None = None
+                   ) -> list[str]:
+    """The figures that judge the points.
 
-    A figure out of reach everywhere would rule out the whole box and say nothing about
-    the coefficients; it is reported as the model's structural miss instead, and the
-    points are judged by the figures the model can reach.
+    A figure out of reach everywhere in the box would rule out the whole box and say
+    nothing about the coefficients: wave 1 names it as the model's structural miss
+    instead. A later wave keeps judging by every figure wave 1 found reachable
+    (`out_of_reach`: wave 1's list), so a region that gives up a figure is ruled out,
+    not excused.
     """
-    judged = reachable(implausible)
+    if out_of_reach is None:
+        return reachable(implausible)
+    return [name for name in FIGURES if name not in out_of_reach]
+
+
+def kept_points(implausible: pd.DataFrame, out_of_reach: list[str] | None = None
+                ) -> pd.Series:
+    """Points no judged figure rules out.
+
+    A point where a judged figure's group is empty (no campaign of the model in it:
+    NaN) is ruled out: the published figure comes from campaigns in that group.
+    """
+    judged = judged_figures(implausible, out_of_reach)
     if not judged:
         return pd.Series(True, index=implausible.index)
-    return implausible[judged].max(axis=1, skipna=True) <= CUTOFF
+    return implausible[judged].fillna(np.inf).max(axis=1) <= CUTOFF
 
 
 def summarise_wave(points: pd.DataFrame, figures: pd.DataFrame, implausible: pd.DataFrame,
-                   priors: dict[str, tuple[float, float]]) -> dict[str, Any]:
-    """What is left of the box, each coefficient's range there, each figure's reach."""
-    kept = kept_points(implausible)
-    every = implausible.max(axis=1, skipna=True) <= CUTOFF
+                   priors: dict[str, tuple[float, float]],
+                   out_of_reach: list[str] | None = None) -> dict[str, Any]:
+    """What is left of the box, each coefficient's range there, each figure's reach.
+
+    `out_of_reach`: for a later wave, the figures wave 1 found out of reach anywhere.
+    """
+    kept = kept_points(implausible, out_of_reach)
+    every = implausible.fillna(np.inf).max(axis=1) <= CUTOFF
     left = points[kept]
-    judged = reachable(implausible)
+    judged = judged_figures(implausible, out_of_reach)
+    reached = reachable(implausible)
     summary: dict[str, Any] = {
         "points": len(points), "kept": int(kept.sum()),
         "share_of_space_left": float(kept.mean()),
@@ -322,6 +379,7 @@ def summarise_wave(points: pd.DataFrame, figures: pd.DataFrame, implausible: pd.
                                   if len(left) else None) for k in priors},
         "figures": {},
         "out_of_reach": [name for name in FIGURES if name not in judged],
+        "not_reached_by_any_point_judged": [name for name in judged if name not in reached],
     }
     for name, figure in FIGURES.items():
         values, scores = figures[name], implausible[name]
@@ -334,7 +392,7 @@ def summarise_wave(points: pd.DataFrame, figures: pd.DataFrame, implausible: pd.
             "smallest_implausibility": None if best is None else float(scores[best]),
             "value_there": None if best is None else float(values[best]),
             "share_plausible": float((scores <= CUTOFF).mean()),
-            "reachable": name in judged,
+            "reachable": name in reached,
             "group_empty_everywhere": bool(values.isna().all()),
         }
     return summary

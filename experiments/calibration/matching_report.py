@@ -24,6 +24,10 @@ def format_wave(summary: dict[str, Any]) -> str:
         lines.append(f"  {name:<20} left: {shown}")
     lines.append("figure (target; emulated range over the points judged; smallest implausibility, "
                  "the value there; share of those points where it is plausible):")
+    missed = summary.get("not_reached_by_any_point_judged", [])
+    if missed:
+        lines.append("  reachable in the box, but by no point judged here (so every point is "
+                     "ruled out): " + ", ".join(missed))
     for name, f in summary["figures"].items():
         lo, hi = f["emulated_range"]
         if f["group_empty_everywhere"]:
