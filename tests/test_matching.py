@@ -215,8 +215,13 @@ def test_civres_match_end_to_end(tmp_path, capsys, tiny_emulator):
     assert main([*argv, "--out", str(tmp_path / "a")]) == 0
     printed = capsys.readouterr().out
     assert "history matching, wave 1:" in printed and "nonviolent_success" in printed
-    written = json.loads((tmp_path / "a" / "matching.json").read_text())
+    def no_nan(constant):
+        raise AssertionError(f"{constant} in matching.json: not JSON")
+
+    written = json.loads((tmp_path / "a" / "matching.json").read_text(),
+                         parse_constant=no_nan)
     assert written["points"] == 30 and written["cutoff"] == CUTOFF
+    assert written["figures"]["success_below_0.01pct"]["emulated_range"] is None
     assert set(written["figures"]) == set(FIGURES)
     points = pd.read_parquet(tmp_path / "a" / "points.parquet")
     assert len(points) == 30 and points["kept"].sum() == written["kept"]

@@ -359,6 +359,12 @@ def kept_points(implausible: pd.DataFrame, out_of_reach: list[str] | None = None
     return implausible[judged].fillna(np.inf).max(axis=1) <= CUTOFF
 
 
+def _span(values: pd.Series) -> list[float] | None:
+    """[min, max] of the values measured (None where none is: JSON has no NaN)."""
+    values = values.dropna()
+    return [float(values.min()), float(values.max())] if len(values) else None
+
+
 def summarise_wave(points: pd.DataFrame, figures: pd.DataFrame, implausible: pd.DataFrame,
                    priors: dict[str, tuple[float, float]],
                    out_of_reach: list[str] | None = None) -> dict[str, Any]:
@@ -386,9 +392,8 @@ def summarise_wave(points: pd.DataFrame, figures: pd.DataFrame, implausible: pd.
         best = scores.idxmin() if scores.notna().any() else None
         summary["figures"][name] = {
             "target": figure.target, "n": figure.n, "n_source": figure.n_source,
-            "emulated_range": [float(values.min()), float(values.max())],
-            "emulated_range_kept": ([float(values[kept].min()), float(values[kept].max())]
-                                    if kept.any() else None),
+            "emulated_range": _span(values),
+            "emulated_range_kept": _span(values[kept]),
             "smallest_implausibility": None if best is None else float(scores[best]),
             "value_there": None if best is None else float(values[best]),
             "share_plausible": float((scores <= CUTOFF).mean()),

@@ -29,11 +29,11 @@ def format_wave(summary: dict[str, Any]) -> str:
         lines.append("  reachable in the box, but by no point judged here (so every point is "
                      "ruled out): " + ", ".join(missed))
     for name, f in summary["figures"].items():
-        lo, hi = f["emulated_range"]
         if f["group_empty_everywhere"]:
             lines.append(f"  {name:<32} {f['target']:.2f}  no campaign of the model falls "
                          "in this group anywhere: OUT OF REACH")
             continue
+        lo, hi = f["emulated_range"]
         verdict = "reachable" if f["reachable"] else "OUT OF REACH"
         lines.append(f"  {name:<32} {f['target']:.2f}  [{lo:.2f}, {hi:.2f}]  "
                      f"I = {f['smallest_implausibility']:.1f} at {f['value_there']:.2f}  "
