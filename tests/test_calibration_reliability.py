@@ -297,3 +297,13 @@ def test_a_refused_folder_is_not_touched(tmp_path):
     with pytest.raises(OutputError, match="another config"):
         run_calibration(config, out, simulator=stand_in)
     assert (out / "history.db").read_bytes() == b"x"
+
+
+def test_a_calibration_leaves_numpys_global_generator_as_it_found_it(tmp_path):
+    # pyabc needs numpy's global generator seeded; the caller's state is put back after
+    np.random.seed(123)
+    expected = np.random.random(3)
+    np.random.seed(123)
+    run_calibration(config_object(), tmp_path, simulator=stand_in)
+    assert np.random.random(3).tolist() == expected.tolist()
+

@@ -187,11 +187,7 @@ def run_calibration(config: CalibrationConfig, out_dir: Path, workers: int = 1,
                                population_size=config.population_size,
                                eps=pyabc.QuantileEpsilon(initial_epsilon=epsilon, alpha=ALPHA),
                                sampler=sampler)
-            # pyabc draws its proposals from numpy's global generator (its samplers offer
-            # no other); seeded per generation, a resumed calibration draws what an
-            # uninterrupted one would. The model's runs never use it (particle_seed).
-            np.random.seed([config.seed, t])
-            with _history_writes(db):
+            with _global_numpy_seeded([config.seed, t]), _history_writes(db):
                 if t == 0:
                     write_atomic(out_dir / IDENTITY, f"{config.identity()}\n{code_digest()}\n")
                     abc.new(url, {name: value for name, (value, _) in config.targets.items()})
@@ -207,6 +203,23 @@ def run_calibration(config: CalibrationConfig, out_dir: Path, workers: int = 1,
         history = pyabc.History(url)
     return CalibrationResult(history, before, int(history.total_nr_simulations),
                              time.perf_counter() - started)
+
+
+@contextmanager
+def _global_numpy_seeded(words: list[int]) -> Iterator[None]:
+    """Seed numpy's global generator for the block, then put its old state back.
+
+    pyabc draws its proposals from numpy's global generator (its samplers offer no
+    other). Seeded by (seed, generation), a resumed calibration draws what an
+    uninterrupted one would; restored afterwards, the caller's global state is as it
+    was. The model's runs never use it (particle_seed).
+    """
+    saved = np.random.get_state()
+    np.random.seed(words)
+    try:
+        yield
+    finally:
+        np.random.set_state(saved)
 
 
 def _usable_history(db: Path) -> bool:

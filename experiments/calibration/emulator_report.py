@@ -4,7 +4,8 @@ Scored per held-out run, each with a 95% bootstrap interval over runs (as `civre
 scores cases, `history.scores`), beside two simpler stand-ins fitted on the same
 training runs: the training runs' base rates (their outcome shares, median years and
 median peak) and a linear model on the same inputs (multinomial logistic regression for
-the outcome, ridge regression for years and peak). Outcome: log-loss, Brier score and
+the outcome, ridge regression for years and peak; the penalties `civres compare`'s
+pattern baselines use). Outcome: log-loss, Brier score and
 accuracy; the reliability of each outcome's probability (ten bins of the predicted
 probability, the observed share in each; the expected calibration error, the run-weighted
 mean gap). Years and peak: mean absolute error, and for years also over decided runs
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from civres.experiments.history.patterns import LOGISTIC_C, RIDGE_ALPHA
 from civres.experiments.history.scores import paired_difference, per_case, summarise
 
 from .emulator import OUTCOMES, Emulator, inputs
@@ -28,7 +30,6 @@ from .emulator import OUTCOMES, Emulator, inputs
 MIX = 0.002
 #: Bins of predicted probability in the reliability table.
 BINS = 10
-RIDGE_ALPHA, LOGISTIC_C = 1.0, 1.0
 
 
 def stand_ins(train: pd.DataFrame, test: pd.DataFrame, priors: dict[str, tuple[float, float]]
