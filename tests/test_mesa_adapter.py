@@ -64,3 +64,33 @@ def test_solara_viz_reads_its_layout_from_the_module_function():
         assert calls == [3, 2]
     finally:
         solara_viz.make_initial_grid_layout = original
+
+
+def test_a_seeded_scenario_is_left_as_it_is_and_an_unseeded_one_rebuilt_afresh():
+    seeded = Scenario(rng=5)
+    assert mesa_adapter.scenario_with_seed(seeded, 11) is seeded
+    unseeded = Scenario()
+    rebuilt = mesa_adapter.scenario_with_seed(unseeded, 11)
+    # only the seed is added: Mesa's own slots (the model, the id) are not copied as
+    # parameters, and the new scenario gets an id of its own, as every Scenario does
+    assert dict(rebuilt) == {"rng": 11}
+    assert rebuilt._scenario_id != unseeded._scenario_id
+
+
+def test_installed_layout_keeps_mesas_default_to_put_it_back():
+    original = solara_viz.make_initial_grid_layout
+    mesa_default = getattr(original, "mesa_default", original)
+    try:
+        solara_viz.make_initial_grid_layout = mesa_default
+        mesa_adapter.install_initial_layout(lambda n, fallback: fallback(n))
+        installed = solara_viz.make_initial_grid_layout
+        assert installed.civres is True and installed.mesa_default is mesa_default
+    finally:
+        solara_viz.make_initial_grid_layout = original
+
+
+def test_an_unseeded_scenarios_parameters_reach_the_model_with_its_seed():
+    model = CivilResistanceModel(Params(width=10, height=10, citizen_vision=2,
+                                        security_vision=2), rng=11,
+                                 scenario=Scenario(density=0.3))
+    assert model.scenario.rng == 11 and model.scenario.density == 0.3

@@ -846,6 +846,8 @@ def test_soldiers_desert_a_losing_war():
     {"states": (2, 2, 1), "armed_conflict_on": False},        # the mechanism is off
 ])
 def test_no_war_without_a_primarily_violent_campaign(setting):
+    # a copy: the parametrised dict is shared by every run of this test in one process
+    setting = dict(setting)
     states = setting.pop("states")
     m = _tiny_model(citizen_states=states, **{"armed_conflict_on": True, **setting})
     m.regime_state.war_share = 0.7   # last week's
@@ -883,3 +885,68 @@ def _surveilled(learning, adaptive, uniform):
 ])
 def test_secret_police_arrest_early_risers_out_of_sight(learning, adaptive, uniform, expected):
     assert _surveilled(learning, adaptive, uniform) == expected
+
+
+def test_a_campaign_stopped_undecided_is_reported_as_judged_at_the_horizon():
+    from civres.model.outcome import Thresholds
+    # thresholds under which the horizon's verdict differs from the default one, so that
+    # the model's own thresholds are seen to be used
+    odd = Thresholds(quiet=1.0, crushed=0.0, mass_arrests=0.0)
+    m = CivilResistanceModel(Params(**SMALL), rng=3, thresholds=odd)
+    for _ in range(4):
+        m.step()
+    m.running = False  # stopped from outside (Mesa's loop, a user), undecided
+    assert m.decision.outcome is None
+    columns = m.recorder.columns()
+    expected = classify(columns, final=True, thresholds=odd)
+    assert expected != classify(columns, final=True, thresholds=Thresholds())
+    assert m.outcome_decision() == expected
+    assert m.summary()["outcome"] == expected.outcome
+
+
+def test_a_running_campaign_reports_no_outcome_yet():
+    m = CivilResistanceModel(Params(**SMALL), rng=3)
+    m.step()
+    assert m.running and m.outcome_decision().outcome is None
+
+
+def test_the_mesa_grid_is_a_torus_of_single_cells_drawn_with_the_models_generator():
+    m = CivilResistanceModel(Params(**SMALL), rng=1)
+    grid = m.grid
+    assert grid.torus and grid.capacity == 1 and grid.random is m.random
+
+
+def test_the_mesa_grid_follows_the_arrays_after_every_step():
+    m = CivilResistanceModel(preset("success", width=20, height=20), rng=2)
+    agents = m.agents_by_type[Citizen]
+    for _ in range(3):
+        m.grid  # noqa: B018  (read once per step: the grid syncs when read)
+        m.step()
+        for agent in list(agents)[:50]:
+            pos = int(m.citizens.pos[agent.index])
+            if pos >= 0:
+                assert agent.cell is m.grid[divmod(pos, m.shape[1])]
+
+
+def test_phases_called_by_name_run_the_engines_phase():
+    assert CivilResistanceModel.move.__name__ == "move"
+    assert "move" in CivilResistanceModel.move.__doc__
+    m = CivilResistanceModel(Params(**SMALL), rng=4)
+    before = m.citizens.pos.copy()
+    m.move()
+    assert (m.citizens.pos != before).any()
+
+
+def test_an_unknown_regime_attribute_is_named_in_the_error():
+    m = CivilResistanceModel(Params(**SMALL), rng=4)
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        m.regime_state.no_such_thing  # noqa: B018
+
+
+def test_the_support_window_reads_back_oldest_first():
+    m = CivilResistanceModel(Params(**SMALL), rng=4)
+    window = m.regime_state.support_history
+    window.clear()
+    window.extend([0.61, 0.55, 0.48])
+    assert len(window) == 3 and [window[i] for i in range(3)] == [0.61, 0.55, 0.48]
+    assert window[-1] == 0.48

@@ -99,3 +99,27 @@ def test_a_finished_model_keeps_its_verdict():
     assert summary["outcome"] == "stalled" and summary["decided_step"] == 30
     assert not summary["regime_fell"] and summary["steps"] == 30
     assert model.outcome_decision() == model.decision
+
+
+def test_seeds_pass_to_mesa_as_given_or_as_a_python_int():
+    from civres.model.model import checked_seed
+    generator = np.random.default_rng(1)
+    assert checked_seed(None) is None and checked_seed(generator) is generator
+    sequence = np.random.SeedSequence(4)
+    assert checked_seed(sequence) is sequence
+    assert checked_seed([3, 1]) == [3, 1] and checked_seed(7) == 7
+    converted = checked_seed(np.int64(7))
+    assert converted == 7 and type(converted) is int
+    with pytest.raises(ValueError) as error:
+        checked_seed(-1)
+    assert str(error.value) == "seed must be a whole number >= 0 (got -1)"
+
+
+def test_the_model_and_mesa_share_the_seed():
+    seeded = CivilResistanceModel(Params(**SMALL), rng=5)
+    assert seeded.scenario.rng == 5 and seeded.rng.random() == np.random.default_rng(5).random()
+    # without a seed Mesa draws one, and the campaign follows Mesa's generator: two
+    # unseeded models differ, as Mesa's do
+    a, b = (CivilResistanceModel(Params(**SMALL)) for _ in range(2))
+    assert not np.array_equal(a.citizens.hardship, b.citizens.hardship)
+    assert CivilResistanceModel().params == Params()

@@ -8,6 +8,26 @@ from civres.model import CivilResistanceModel, Params
 from civres.model.presets import PRESETS, preset
 
 
+def test_every_field_is_declared_with_its_range_meaning_and_source():
+    # First in this file on purpose: the declarations run when params.py is imported, and
+    # mutmut (`make mutate`, part "params") judges an import-time mutant by the first test
+    # it saw run after the import; this one reads what those declarations build.
+    from civres.model.params import HELVEY, REGIME_BASES
+    rows = {r["name"]: r for r in Params.describe()}
+    for name, row in rows.items():
+        if row["type"] == "bool":
+            assert row["range"] == [False, True], name
+    police, civil = rows["weight_police"], rows["target_civil_service"]
+    assert police["range"] == [0.0, 1.0] and police["source"] == REGIME_BASES
+    assert police["meaning"] == ("weight of the police (the officers on the grid) in the "
+                                "regime's support, relative")
+    assert civil["range"] == [0.0, 1.0] and civil["default"] == 0.0 and civil["source"] == HELVEY
+    assert civil["meaning"] == (
+        "share of the movement's organising aimed at the civil service pillar's "
+        "constituency: its members act at a lower threshold (targeted non-cooperation; the "
+        "four shares sum to at most 1)")
+
+
 def test_defaults_build_and_are_frozen():
     p = Params()
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -186,3 +206,90 @@ def test_targeting_shares_sum_to_at_most_one():
         Params(target_business=0.6, target_media=0.6)
     assert TARGET_FIELDS == ("target_civil_service", "target_business", "target_clergy",
                              "target_media")
+
+
+def test_unknown_names_are_refused_listing_every_parameter():
+    allowed = ", ".join(sorted(Params.field_names()))
+    for convert in (lambda: Params.coerce("nonsense", 1), lambda: Params.parse("nonsense", "1")):
+        with pytest.raises(ValueError) as error:
+            convert()
+        assert str(error.value) == f"unknown parameter 'nonsense'; allowed: {allowed}"
+
+
+def test_coerce_rounds_whole_numbers_makes_switches_bool_and_keeps_floats():
+    assert Params.coerce("width", 40.6) == 41 and type(Params.coerce("width", 40.6)) is int
+    assert Params.coerce("movement", 1) is True and Params.coerce("movement", 0) is False
+    assert Params.coerce("legitimacy", 0.123456) == 0.123456
+    assert Params.coerce("legitimacy", 0.123456, float_digits=3) == 0.123
+    assert type(Params.coerce("legitimacy", 1)) is float
+
+
+def test_parse_reads_each_type_and_says_what_was_expected():
+    assert Params.parse("width", "30") == 30 and type(Params.parse("width", "30")) is int
+    assert Params.parse("legitimacy", "0.5") == 0.5
+    assert Params.parse("movement", " Off ") is False
+    with pytest.raises(ValueError) as error:
+        Params.parse("movement", "maybe")
+    assert str(error.value) == "parameter 'movement': 'maybe' is not true or false"
+    with pytest.raises(ValueError) as error:
+        Params.parse("width", "3.5")
+    assert str(error.value) == "parameter 'width': '3.5' is not a int"
+    with pytest.raises(ValueError) as error:
+        Params.parse("legitimacy", "high")
+    assert str(error.value) == "parameter 'legitimacy': 'high' is not a float"
+
+
+def test_describe_gives_types_and_ranges_as_declared():
+    rows = {r["name"]: r for r in Params.describe()}
+    assert rows["width"]["type"] == "int" and rows["legitimacy"]["type"] == "float"
+    assert rows["movement"]["type"] == "bool" and rows["movement"]["range"] == [False, True]
+    assert rows["weight_police"]["range"] == [0.0, 1.0]
+    assert rows["weight_police"]["meaning"].startswith("weight of ")
+    assert "pillar's constituency" in rows["target_business"]["meaning"]
+    assert rows["target_business"]["default"] == 0.0
+    assert rows["target_business"]["range"] == [0.0, 1.0]
+
+
+def test_batches_share_the_grid_visions_and_every_switch():
+    from civres.model.batch_params import SHAPE_FIELDS, SHARED_FIELDS
+    switches = [f.name for f in dataclasses.fields(Params) if isinstance(f.default, bool)]
+    assert switches and SHARED_FIELDS == SHAPE_FIELDS + tuple(switches)
+
+
+def test_the_cross_field_checks_say_what_is_wrong_word_for_word():
+    with pytest.raises(ValueError) as error:
+        Params(citizen_density=0.9, security_density=0.2)
+    assert str(error.value) == ("citizen_density + security_density must be at most 1 "
+                                "(got 0.9 + 0.2)")
+    weights = {f"weight_{p}": 0.0 for p in ("police", "military", "civil_service",
+                                            "business", "clergy", "media")}
+    with pytest.raises(ValueError) as error:
+        Params(**weights)
+    assert str(error.value) == ("the pillar weights (weight_police ... weight_media) must not "
+                                "all be 0: the regime's support rests on some pillar")
+
+
+def test_officers_take_the_cells_left_when_rounding_would_overfill_the_grid():
+    from civres.model.batch_params import agent_counts
+    # 25 cells: 0.3 rounds to 8 citizens, 0.7 to 18 officers; only 17 cells are left
+    p = Params(width=5, height=5, citizen_vision=2, security_vision=2,
+               citizen_density=0.3, security_density=0.7)
+    assert agent_counts(p) == (8, 17)
+
+
+def test_batch_errors_say_what_is_wrong_word_for_word():
+    from civres.model.batch_params import BatchParams
+    with pytest.raises(ValueError) as error:
+        BatchParams([])
+    assert str(error.value) == "a batch needs at least one campaign"
+    small = dict(height=20, citizen_vision=3, security_vision=3)
+    with pytest.raises(ValueError) as error:
+        BatchParams([Params(width=20, **small), Params(width=21, **small)])
+    assert str(error.value) == ("campaigns in one batch must share their grid, agent counts, "
+                                "visions and switches (differ: width)")
+    with pytest.raises(ValueError) as error:
+        BatchParams([Params(width=20, **small),
+                      Params(width=20, citizen_density=0.5, **small)])
+    assert str(error.value).endswith("(differ: counts)")
+    with pytest.raises(AttributeError, match="no_such_field"):
+        BatchParams([Params(width=20, **small)]).no_such_field  # noqa: B018

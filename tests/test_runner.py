@@ -316,3 +316,31 @@ def test_sampled_integer_parameters_reach_the_model_rounded(tmp_path):
     assert got == list(enumerate(rounded))
     assert all(type(value) is int for _, value in got)
     assert load_runs(tmp_path)["max_jail_term"].tolist() == rounded
+
+
+def test_identity_difference_says_in_words_what_differs():
+    from civres.experiments.sweeps.tasks import identity_difference
+    ours = {"config_sha256": "c1", "design_sha256": "d1",
+            "code": {"model": "abcdef1234567890", "numpy": "2.5.5"}}
+    assert identity_difference(None, ours) == (
+        "written by an older civres, without an experiment identity")
+    assert identity_difference(dict(ours), ours) == "another experiment"
+    assert identity_difference({**ours, "config_sha256": "c2"}, ours) == "another config"
+    assert identity_difference({**ours, "design_sha256": "d2"}, ours) == (
+        "other runs from the same config (another SALib or numpy)")
+    other_code = {**ours, "config_sha256": "c2",
+                  "code": {"model": "0123456789abcdef", "numpy": "2.5.5"}}
+    assert identity_difference(other_code, ours) == (
+        "another config and other model code (model 0123456789ab now abcdef123456)")
+    assert identity_difference({**ours, "code": None}, ours) == (
+        "other model code (model None now abcdef123456, numpy None now 2.5.5)")
+
+
+def test_a_run_task_tags_its_trajectory_with_its_run_id_first():
+    from civres.experiments.sweeps.tasks import RunTask, run_task
+    small = {"width": 10, "height": 10, "citizen_vision": 2, "security_vision": 2,
+             "max_steps": 5}
+    row, trajectory = run_task(RunTask(7, 3, 1, small, 11, True))
+    assert list(trajectory.columns[:2]) == ["run_id", "step"]
+    assert (trajectory["run_id"] == 7).all() and len(trajectory) == row["steps"] + 1
+    assert run_task(RunTask(7, 3, 1, small, 11, False))[1] is None

@@ -66,3 +66,27 @@ def test_normals_and_integers():
     got = streams.integers(KEYS[:, 0], 0, Site.JAIL_TERM, np.zeros(4, int), 0,
                            np.array([0, 1, 2, 3]))
     assert got[0] == 0 and (got <= [0, 1, 2, 3]).all()
+
+
+def test_steps_and_sites_are_refused_just_past_their_ranges():
+    limit = 1 << (64 - streams.SITE_BITS - streams.AGENT_BITS)
+    assert limit == 2**24
+    streams.bits(KEYS, limit - 1, (1 << streams.SITE_BITS) - 1, np.arange(2))  # the last ones
+    with pytest.raises(ValueError) as error:
+        streams.bits(KEYS, limit, 0, np.arange(2))
+    assert str(error.value) == f"step must be in [0, {limit}) (got {limit})"
+    with pytest.raises(ValueError) as error:
+        streams.bits(KEYS, -1, 0, np.arange(2))
+    assert str(error.value) == f"step must be in [0, {limit}) (got -1)"
+    with pytest.raises(ValueError) as error:
+        streams.bits(KEYS, 0, 256, np.arange(2))
+    assert str(error.value) == "site must be in [0, 256) (got 256)"
+
+
+def test_a_generators_key_is_its_next_64_bit_draw_and_a_bit_generator_goes_through_one():
+    by_hand = int(np.random.default_rng(9).integers(0, 2**64, dtype=np.uint64))
+    assert streams.seed_key(np.random.default_rng(9)) == by_hand
+    assert streams.seed_key(np.random.PCG64(9)) == streams.seed_key(
+        np.random.Generator(np.random.PCG64(9)))
+    words = np.random.SeedSequence(5).generate_state(2, np.uint32)
+    assert streams.seed_key(5) == (int(words[0]) << 32) | int(words[1])
