@@ -39,6 +39,7 @@ def run_part(name: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run the named parts (all when none), then print their score; the exit status."""
     known = parts()
     unknown = [name for name in argv if name not in known]
     if unknown:

@@ -45,10 +45,12 @@ class PartScore:
 
     @property
     def scored(self) -> int:
+        """Mutants that count: all but the listed equivalents and the skipped."""
         return self.mutants - self.equivalent - self.skipped
 
     @property
     def score(self) -> float:
+        """Share of the counted mutants that the tests detected."""
         return self.detected / self.scored if self.scored else 0.0
 
 
@@ -126,6 +128,7 @@ def score_parts(names: list[str]) -> list[PartScore]:
 
 
 def main(argv: list[str]) -> int:
+    """Score the named parts (those with a staged copy when none); the exit status."""
     names = argv or sorted(p.name for p in STAGE.iterdir() if (p / "mutants").is_dir())
     if not names:
         print(f"no part has been run: nothing under {STAGE}", file=sys.stderr)

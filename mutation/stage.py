@@ -6,8 +6,9 @@ in model/ and maps it into `civres.model` at install time (pyproject.toml, packa
 so the names mutmut would derive from the checkout (`model.rules.citizens`) are not the
 ones the tests import (`civres.model.rules.citizens`). This script copies the package
 into DEST with the installed layout (civres/model/, civres/experiments/, ...) beside the
-tests, the sweep configs (experiments/*.toml) and pyproject.toml, and writes the part's [tool.mutmut] (mutation/parts.toml) into
-that pyproject.toml; mutation/run.py runs mutmut there.
+tests, the sweep configs (experiments/*.toml) and pyproject.toml, and writes the part's
+[tool.mutmut] (mutation/parts.toml) into that pyproject.toml; mutation/run.py runs
+mutmut there.
 
 Usage: python mutation/stage.py DEST PART   (DEST is emptied first)
 """
