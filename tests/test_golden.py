@@ -17,6 +17,7 @@ from civres.model.presets import preset
 
 GOLDEN = Path(__file__).parent / "golden" / "success_25x25_seed7.json"
 SETTINGS_GOLDEN = Path(__file__).parent / "golden" / "settings_20x20_seed5.json"
+TABLE_GOLDEN = Path(__file__).parent / "golden" / "comparison_3_cases.txt"
 
 #: Small runs that take every branch of the engine's phases between them: each preset
 #: (stopping when decided, so the step of each decision is on record), the levers no
@@ -82,6 +83,24 @@ def test_golden_run_reproduces_in_a_batch():
     assert _close(got, expected)
 
 
+def comparison_text():
+    """`civres compare`'s printed table for three catalogue cases, 3 runs each, small grid."""
+    from civres.experiments.history.cases import load_cases
+    from civres.experiments.history.compare import compare_cases, format_comparison
+    by_id = {case.id: case for case in load_cases()}
+    cases = [by_id[i] for i in ("serbia-2000", "lebanon-2005", "iran-1979")]
+    result = compare_cases(cases, 3, 5, 1, split_year=2006, width=20, height=20,
+                           citizen_vision=5, security_vision=5, max_steps=60)
+    return format_comparison(result) + "\n"
+
+
+def test_the_comparison_table_reads_as_recorded():
+    """Every line of compare's printed table (the cases, the summary, the confusion, the
+    scores and their verdicts, the patterns): the words and the rounding are part of what
+    the command promises its users."""
+    assert comparison_text() == TABLE_GOLDEN.read_text()
+
+
 @pytest.mark.parametrize("name", list(GOLDEN_SETTINGS))
 def test_golden_settings_reproduce(name):
     expected = json.loads(SETTINGS_GOLDEN.read_text())[name]
@@ -122,4 +141,5 @@ if __name__ == "__main__":
     GOLDEN.write_text(json.dumps(golden_run(), indent=2) + "\n")
     SETTINGS_GOLDEN.write_text(json.dumps({name: settings_run(name) for name in GOLDEN_SETTINGS},
                                           indent=1) + "\n")
-    print(f"wrote {GOLDEN} and {SETTINGS_GOLDEN}", file=sys.stderr)
+    TABLE_GOLDEN.write_text(comparison_text())
+    print(f"wrote {GOLDEN}, {SETTINGS_GOLDEN} and {TABLE_GOLDEN}", file=sys.stderr)
