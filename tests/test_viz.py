@@ -393,3 +393,59 @@ def test_the_parameters_page_offers_the_downloads(render_page):
         assert label in shown
     command = " ".join(texts(rc, widget_type=v.Html))
     assert "Redo this run: civres run --seed 0" in command
+
+
+@pytest.mark.parametrize("lo, hi, default, step", [
+    (0, 1, 0.8, 0.01),            # about a hundred positions, the default one of them
+    (0, 20, 2.3, 0.1),
+    (0, 0.5, 0.02, 0.001),        # a span below 1
+    (0.5, 1, 0.6, 0.001),         # the span is hi - lo
+    (0, 1, 0.123456789, 1e-8),    # finer at most six times
+    (0.5, 0.5, 0.5, 0.01),        # no span at all
+])
+def test_slider_steps_by_hand(lo, hi, default, step):
+    from civres.viz.adapter import slider_step
+    assert slider_step(lo, hi, default) == pytest.approx(step, rel=1e-9)
+
+
+def test_controls_read_their_type_range_and_label_from_params():
+    from civres.viz.adapter import control
+    assert control("movement") == {"type": "Checkbox", "value": True, "label": "movement"}
+    assert control("width") == {"type": "SliderInt", "value": 40, "min": 5, "max": 200,
+                                "step": 1, "label": "width"}
+    assert control("max_steps")["max"] == 2000      # the app's limit, above the default 520
+    assert control("legitimacy") == {"type": "SliderFloat", "value": 0.8, "min": 0.0,
+                                     "max": 1.0, "step": 0.01, "label": "legitimacy"}
+    controls = model_params()
+    assert controls["preset"]["value"] == "default"
+    assert controls["preset"]["label"] == "preset (the controls you move override it)"
+
+
+def test_preset_and_parameter_errors_word_for_word():
+    with pytest.raises(ValueError) as error:
+        build_params("nope", {})
+    assert str(error.value).startswith("unknown preset 'nope'; allowed: default, epstein, ")
+    with pytest.raises(ValueError) as error:
+        build_params("default", {"nonsense": 1})
+    assert str(error.value) == "unknown parameter 'nonsense'"
+
+
+def test_an_empty_seed_box_draws_a_seed_below_2_to_the_31():
+    seeds = [parse_seed("") for _ in range(50)]
+    assert all(0 <= s < 2**31 for s in seeds) and max(seeds) > 1000
+
+
+def test_the_app_falls_back_to_the_preset_then_the_defaults_and_says_why():
+    from mesa.experimental.scenarios import Scenario
+
+    from civres.model.presets import preset as make_preset
+    small = dict(width=20, height=20)
+    model = AppModel(preset="success", seed="x", legitimacy=5.0, **small)
+    assert model.params == make_preset("success")      # the preset alone
+    assert model.input_error.count("; ") == 1
+    assert model.input_error.startswith("seed must be a whole number >= 0 (got 'x'); ")
+    assert "legitimacy" in model.input_error
+    unknown = AppModel(preset="nope")
+    assert unknown.params == Params() and unknown.overrides == {}
+    with_scenario = AppModel(scenario=Scenario(density=0.3), **small)
+    assert with_scenario.scenario.density == 0.3
