@@ -366,3 +366,17 @@ def test_a_summary_holds_an_outcome_member_and_its_plain_forms_the_word():
     assert RunSummary.from_dict({**plain, "outcome": None}).outcome is None
     with pytest.raises(ValueError, match="is not one of success, stalled, suppressed, violent"):
         RunSummary.from_dict({**plain, "outcome": "won"})
+
+
+def test_outcome_words_plain_undecided_and_with_the_callers_thresholds():
+    from civres.model.summary import outcome_qualifier
+    plain = _summarise(_columns(violent_share=[0.0] * 5))
+    assert outcome_words(plain) == "success" and outcome_qualifier(plain) == ""
+    undecided = _summarise(decision=Decision(None, None))
+    assert outcome_words(undecided) == "undecided" and outcome_qualifier(undecided) == ""
+    quiet = _summarise(_columns(participation=[0.0, 0.01, 0.005, 0.0, 0.01],
+                                violent_share=[0.0] * 5), decision=Decision("suppressed", 4))
+    # the qualifier quotes the thresholds it is given, not the defaults
+    words = outcome_words(quiet, Thresholds(quiet=0.02))
+    assert words == ("suppressed: the campaign never formed (participation never rose "
+                     "above 2% of citizens)")
