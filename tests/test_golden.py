@@ -1,6 +1,7 @@
-"""Golden regression run: a fixed small run must reproduce its recorded summary.
+"""Golden regression runs: fixed small runs (and compare's printed table) must reproduce
+what tests/golden/ recorded.
 
-If a deliberate model change alters it, regenerate with
+If a deliberate model change alters them, regenerate all with
 `python tests/test_golden.py` and say why in the commit message. (Regenerated when the
 batched engine's counter-based random numbers replaced numpy's sequential generator.)
 """
