@@ -22,6 +22,9 @@ from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from stage import parts  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = ROOT / "build" / "mutation"
 MINIMUM = 0.90
@@ -113,8 +116,6 @@ def report(scores: list[PartScore]) -> int:
 
 def score_parts(names: list[str]) -> list[PartScore]:
     """Score the named parts from their staged copies."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from stage import parts
     known, listed = parts(), equivalent()
     scores = []
     for name in names:

@@ -20,7 +20,6 @@ from civres.experiments.calibration.matching import (
     MODEL_DISCREPANCY,
     Indicators,
     emulated_figures,
-    emulator_error,
     implausibility,
     observation_sd,
     summarise_wave,
@@ -157,24 +156,6 @@ def test_a_point_whose_group_is_empty_is_ruled_out_and_a_later_wave_keeps_judgin
     assert summarise_wave(points, figures, scores, PRIORS)["kept"] == 3  # wave 1 excuses it
 
 
-def test_the_emulators_error_is_its_bias_on_held_out_runs(monkeypatch):
-    held = runs(won=[True, False, False, False])
-    held["error"], held["goal"] = None, "maximalist"
-    held["start_year"] = 0.0  # scaled: 1990, in the published period
-    held["coef_fatigue"] = 0.03
-    monkeypatch.setattr(matching, "inputs", lambda table, priors: np.zeros((len(table), 2)))
-    error = emulator_error(stub(), held, seed=1, resamples=50)
-    # emulated 0.2 against 1 in 4 simulated
-    assert error["nonviolent_success"]["bias"] == pytest.approx(0.2 - 0.25)
-    assert error["nonviolent_success"]["sd"] > 0
-    # no held-out run in a group: nothing to check the emulator on, the widest error
-    assert error["violent_success"] == {"bias": 0.0, "sd": 0.5, "runs_in_group": 0}
-    # the 2010s figure is checked on the 2010s runs only, and there are none here
-    assert error["nonviolent_success_2010s"]["runs_in_group"] == 0
-
-
-
-
 def test_the_cross_validated_error_predicts_every_run_from_the_other_folds(monkeypatch):
     # the error of the thin figures measured on a held-out quarter moved from seed to seed;
     # out-of-fold chances put every run behind it
@@ -195,7 +176,13 @@ def test_the_cross_validated_error_predicts_every_run_from_the_other_folds(monke
     error = matching.cross_validated_error(table, PRIORS, seed=1, folds=5)
     assert fits == [16] * 5  # each fold fitted on the other four
     assert error["nonviolent_success"]["runs_in_group"] == 20
+    # emulated 0.2 against 1 in 4 simulated
     assert error["nonviolent_success"]["bias"] == pytest.approx(0.2 - 0.25)
+    assert error["nonviolent_success"]["sd"] > 0
+    # no run in a group: nothing to check the emulator on, the widest error
+    assert error["violent_success"] == {"bias": 0.0, "sd": 0.5, "runs_in_group": 0}
+    # the 2010s figure is checked on the 2010s runs only, and there are none here
+    assert error["nonviolent_success_2010s"]["runs_in_group"] == 0
 
 
 @pytest.fixture(scope="module")

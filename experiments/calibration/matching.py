@@ -19,10 +19,11 @@ Implausibility (Craig et al. 1997; Vernon et al. 2010): I = |target - E| / sqrt(
 V_em + V_md) for each figure, where V_obs is the binomial variance of the published share
 at the number of campaigns behind it (t(1 - t) / n; `FIGURES` says where each n comes
 from, and which are our reading rather than a published count), V_em the emulator's error
-for that figure (its squared bias on the held-out runs plus the bias's bootstrap
-variance) and V_md a model discrepancy of MODEL_DISCREPANCY (a judgment: the model is a
-stylised account of campaigns, not NAVCO's coders). A point whose largest implausibility
-is above CUTOFF (Pukelsheim's three-sigma rule) is ruled out. The wave reports how much
+for that figure (its squared bias on out-of-fold runs, 5-fold cross-validation, plus
+the bias's bootstrap variance) and V_md a model discrepancy of MODEL_DISCREPANCY (a
+judgment: the model is a stylised account of campaigns, not NAVCO's coders). A point
+whose largest implausibility is above CUTOFF (Pukelsheim's three-sigma rule) is ruled
+out. The wave reports how much
 of the prior box is left, each coefficient's range within it, and for each figure the
 smallest implausibility anywhere in the box: a figure that no point brings below the
 cutoff is out of the model's reach (a structural miss), whatever its coefficients.
@@ -231,15 +232,6 @@ def _figures_at(indicators: Indicators, coded: dict[bool, np.ndarray],
             out[name] = np.where(total > 1e-9, counts.reshape(len(points), m).sum(axis=1)
                                  / np.maximum(total, 1e-12), np.nan)
     return out
-
-
-def emulator_error(indicators: Indicators, test: pd.DataFrame, seed: int,
-                   resamples: int = 500) -> dict[str, dict[str, float]]:
-    """Per figure: the emulator's bias on held-out runs and the bias's bootstrap SD."""
-    ok = _maximalist(test)
-    x = inputs(ok, indicators.priors)
-    chances = {name: indicators.chances(name, x) for name in FIGURES}
-    return _errors(ok, chances, seed, resamples)
 
 
 def cross_validated_error(runs: pd.DataFrame, priors: dict[str, tuple[float, float]],
