@@ -19,6 +19,7 @@ from civres.model.presets import preset
 GOLDEN = Path(__file__).parent / "golden" / "success_25x25_seed7.json"
 SETTINGS_GOLDEN = Path(__file__).parent / "golden" / "settings_20x20_seed5.json"
 TABLE_GOLDEN = Path(__file__).parent / "golden" / "comparison_3_cases.txt"
+FACTS_GOLDEN = Path(__file__).parent / "golden" / "facts_24_campaigns.txt"
 
 #: Small runs that take every branch of the engine's phases between them: each preset
 #: (stopping when decided, so the step of each decision is on record), the levers no
@@ -102,6 +103,23 @@ def test_the_comparison_table_reads_as_recorded():
     assert comparison_text() == TABLE_GOLDEN.read_text()
 
 
+def facts_text():
+    """`civres facts`'s printed figures for 24 sampled campaigns on a small grid, then every
+    figure it computes (Facts.to_dict, numbers to 9 digits), one per line."""
+    from civres.experiments.history.facts import facts, format_facts, run_facts
+    result = facts(run_facts(24, seed=2, workers=1, width=20, height=20, citizen_vision=5,
+                             security_vision=5, max_steps=60))
+    numbers = json.loads(json.dumps(result.to_dict()),
+                         parse_float=lambda text: round(float(text), 9))
+    return format_facts(result) + "\n" + json.dumps(numbers, indent=1, sort_keys=True) + "\n"
+
+
+def test_the_facts_read_as_recorded():
+    """Every figure of `civres facts` (rates, counts, medians, bins, the paired learning
+    reruns) and every line of its text, for one small sample."""
+    assert facts_text() == FACTS_GOLDEN.read_text()
+
+
 @pytest.mark.parametrize("name", list(GOLDEN_SETTINGS))
 def test_golden_settings_reproduce(name):
     expected = json.loads(SETTINGS_GOLDEN.read_text())[name]
@@ -143,4 +161,6 @@ if __name__ == "__main__":
     SETTINGS_GOLDEN.write_text(json.dumps({name: settings_run(name) for name in GOLDEN_SETTINGS},
                                           indent=1) + "\n")
     TABLE_GOLDEN.write_text(comparison_text())
-    print(f"wrote {GOLDEN}, {SETTINGS_GOLDEN} and {TABLE_GOLDEN}", file=sys.stderr)
+    FACTS_GOLDEN.write_text(facts_text())
+    print(f"wrote {GOLDEN}, {SETTINGS_GOLDEN}, {TABLE_GOLDEN} and {FACTS_GOLDEN}",
+          file=sys.stderr)

@@ -133,6 +133,18 @@ def test_preset_is_the_start_and_moved_controls_override_it():
     assert moved.params.fixed_legitimacy == model.params.fixed_legitimacy
 
 
+def test_a_control_moved_by_float_noise_is_not_an_override():
+    # within 1e-9 of the default is the browser's noise, absolute (not relative) tolerance
+    _, overrides = build_params("default", {"legitimacy": 0.8 + 1e-12,
+                                            "arrest_constant": 2.3 + 5e-10})
+    assert overrides == {}
+    _, overrides = build_params("default", {"arrest_constant": 2.3 + 2e-9})
+    assert overrides == {"arrest_constant": 2.300000002}
+    # an override keeps nine decimals: more than a slider's steps, less than its noise
+    params, overrides = build_params("default", {"legitimacy": 0.1234567891})
+    assert overrides == {"legitimacy": 0.123456789} and params.legitimacy == 0.123456789
+
+
 def test_bad_controls_are_reported_not_raised():
     model = AppModel(width=10, height=10, seed="not a number")  # vision 7 > limit on 10x10
     assert "seed" in model.input_error and "vision" in model.input_error
@@ -402,6 +414,7 @@ def test_the_parameters_page_offers_the_downloads(render_page):
     (0.5, 1, 0.6, 0.001),         # the span is hi - lo
     (0, 1, 0.123456789, 1e-8),    # finer at most six times
     (0.5, 0.5, 0.5, 0.01),        # no span at all
+    (0.0025, 1.0025, 0.1025, 0.01),  # positions counted from lo (0.1 above it), not 0
 ])
 def test_slider_steps_by_hand(lo, hi, default, step):
     from civres.viz.adapter import slider_step
@@ -414,6 +427,8 @@ def test_controls_read_their_type_range_and_label_from_params():
     assert control("width") == {"type": "SliderInt", "value": 40, "min": 5, "max": 200,
                                 "step": 1, "label": "width"}
     assert control("max_steps")["max"] == 2000      # the app's limit, above the default 520
+    assert control("citizen_vision")["max"] == 50   # no app limit: Params' own
+    assert control("max_jail_term")["max"] == 10000
     assert control("legitimacy") == {"type": "SliderFloat", "value": 0.8, "min": 0.0,
                                      "max": 1.0, "step": 0.01, "label": "legitimacy"}
     controls = model_params()
