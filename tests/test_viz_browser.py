@@ -54,6 +54,31 @@ IMAGE_DIGEST_JS = """async (img) => {
 }"""
 
 
+def reset_until_the_model_uses(page, text: str, tries: int = 5) -> None:
+    """Press Reset until the parameters table (Page 1) shows `text`.
+
+    The slider's last value is shown in the browser (aria-valuenow) before it reaches the
+    server; on a loaded machine a Reset pressed at once can overtake it, and the new model
+    is built from the value before (seen once: 0.41 for 0.4, in a full `make test` beside
+    another). So the condition waited for is the server's: the model built on Reset uses
+    the value. A slider whose value never reaches the model still fails after `tries`.
+    """
+    from playwright.sync_api import expect
+
+    for attempt in range(tries):
+        page.get_by_role("button", name="Reset", exact=True).click()
+        expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=15_000)
+        page.get_by_role("tab", name="Page 1").click()
+        table = page.locator("table")
+        try:
+            expect(table).to_contain_text(text, timeout=5_000)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+            page.get_by_role("tab", name="Page 0").click()
+
+
 def _unavailable(reason: str) -> None:
     """Skip, or fail under CI=true, where the browser test must run."""
     if os.environ.get("CI", "").lower() == "true":
@@ -196,10 +221,7 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
                 slider.press("ArrowLeft" if float(value) > LEGITIMACY else "ArrowRight")
                 expect(slider).not_to_have_attribute("aria-valuenow", value)
             expect(slider).to_have_attribute("aria-valuenow", str(LEGITIMACY))
-            page.get_by_role("button", name="Reset", exact=True).click()
-            expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=15_000)
-            page.get_by_role("tab", name="Page 1").click()
-            expect(page.locator("table")).to_contain_text(f"{LEGITIMACY} (set)")
+            reset_until_the_model_uses(page, f"{LEGITIMACY} (set)")
             page.get_by_role("tab", name="Page 0").click()
             grid.wait_for(timeout=15_000)
             page.get_by_role("button", name="▶", exact=True).click()
