@@ -144,6 +144,8 @@ def test_a_chart_is_416_by_216_pixels_with_its_legend_beside_the_axes(make, pane
     assert axes.x0 > 0.1 * figure.width and axes.y0 > 0.15 * figure.height  # room for labels
     title = chart.axes.title.get_window_extent(renderer)
     assert axes.y1 < title.y0 and title.y1 <= figure.y1
+    # the axes' box in figure fractions: left 0.12, bottom 0.17, right 0.66, top 0.9
+    assert chart.axes.get_position().bounds == pytest.approx((0.12, 0.17, 0.54, 0.73))
 
 
 @pytest.mark.parametrize("last, peak, xlim, ytop", [
@@ -165,6 +167,13 @@ def test_a_fixed_axis_stays_fixed_however_small_the_data():
     chart.png(trajectory(panels.PILLARS, 120, 0.02))
     assert chart.axes.get_xlim() == (0.0, 200.0)
     assert chart.axes.get_ylim() == (0.0, 1.0)
+
+
+def test_a_chart_keeps_the_fixed_limits_it_was_given():
+    chart = drawing.LineChart("shares", [("participation", "participating")], "share",
+                              ylim=(0.2, 0.6))
+    chart.png(trajectory(panels.PARTICIPATION, 10, 0.9))
+    assert chart.axes.get_ylim() == (0.2, 0.6)
 
 
 def test_the_background_is_drawn_once_per_set_of_limits_and_blitting_changes_nothing():

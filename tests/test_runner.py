@@ -156,6 +156,17 @@ def test_a_summary_missing_a_declared_field_is_a_failed_run():
     assert all(row[c] is None for c in RUN_COLUMN_NAMES)
 
 
+def test_a_runs_wall_time_is_the_time_its_model_took(monkeypatch):
+    # the clock read before and after the model (a fake clock: no test waits on time)
+    from civres.experiments.sweeps import tasks as tasks_module
+
+    ticks = iter([100.0, 102.5])
+    monkeypatch.setattr(tasks_module.time, "perf_counter", lambda: next(ticks))
+    task = RunTask(0, 0, 0, Params(**SMALL).to_dict(), 1, False)
+    row, _ = run_task(task, lambda params, seed, record: run_model(params, seed, False))
+    assert row["wall_s"] == 2.5
+
+
 def test_run_many_returns_failed_runs_as_rows():
     params = [Params(**SMALL, legitimacy=v).to_dict() for v in (0.4, 0.85, 0.4)]
     runs = run_many(params, 7, workers=1, model_fn=failing_model)
