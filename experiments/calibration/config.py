@@ -26,6 +26,7 @@ from typing import Any
 
 from civres.errors import ConfigError
 from civres.experiments.history.mapping import calibratable, mapped_fields
+from civres.experiments.sweeps.toml_text import NestedTooDeeply, load_toml
 from civres.model import Params
 
 from .statistics import STATISTICS
@@ -72,13 +73,13 @@ def load_config(path: str | Path) -> CalibrationConfig:
         ConfigError: one line naming the key and what is allowed.
     """
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        data = load_toml(Path(path).read_text(encoding="utf-8"))
     except OSError as err:
         raise ConfigError(f"{path}: cannot read it ({err.strerror or err})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
-    except RecursionError:  # tomllib recurses once per nesting level
-        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
+    except NestedTooDeeply as err:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply ({err})") from None
     return parse_config(data, str(path))
 
 

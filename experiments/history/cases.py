@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from civres.errors import CaseFileError
+from civres.experiments.sweeps.toml_text import NestedTooDeeply, load_toml
 from civres.model.vocabulary import Outcome
 
 __all__ = ["CONDITION_FIELDS", "ENTRY_DEFAULTS", "GOALS", "LEVELS", "REGIME_TYPES",
@@ -277,12 +278,12 @@ def parse_cases(text: str, source: str = "<string>") -> list[Case]:
         CaseFileError: Listing every problem found, one line each.
     """
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already ends with "(at line N, column M)".
         raise CaseFileError(source, [f"TOML syntax error: {exc}"]) from exc
-    except RecursionError:  # tomllib recurses once per nesting level
-        raise CaseFileError(source, ["not valid TOML: nested too deeply"]) from None
+    except NestedTooDeeply as exc:
+        raise CaseFileError(source, [f"not valid TOML: nested too deeply ({exc})"]) from None
     problems = _document_problems(data)
     if problems:
         raise CaseFileError(source, problems)

@@ -25,6 +25,8 @@ import numpy as np
 from civres.errors import ConfigError, SweepConfigError
 from civres.model import Params
 
+from .toml_text import NestedTooDeeply, load_toml
+
 __all__ = ["DESIGNS", "Design", "MAX_CONFIG_BYTES", "MAX_RUNS", "MORRIS_LEVELS", "SAMPLED",
            "ConfigError", "SweepConfig", "SweepConfigError", "canonical_json", "design_points",
            "design_size", "estimate_memory", "load_config", "memory_cap", "parse_config",
@@ -134,11 +136,11 @@ def load_config(path: str | Path, allow_large: bool = False) -> SweepConfig:
         raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason}); "
                           "save it as UTF-8") from None
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {_one_line(str(err))}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
+    except NestedTooDeeply as err:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply ({err})") from None
     return parse_config(data, allow_large=allow_large)
 
 
