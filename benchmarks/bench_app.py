@@ -1,7 +1,7 @@
 """Server-side time of one Step in the browser app: model step plus re-render of all panels.
 
-Renders the app's page (SolaraViz with the app's panels and controls, in solara's
-AppLayout) with solara.render, presses its Step button repeatedly and times each press:
+Renders the app's page (viz/page.py) with solara.render, sets the controls, presses
+Reset, then presses its Step button repeatedly and times each press:
 the model's step, the grid image, the three charts, the banner and the reconciliation
 of the widgets, everything the server does per Step except sending the messages. Also
 times the model step alone and the panels' drawing alone, to show where the time goes.
@@ -28,11 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ipyvuetify as v  # noqa: E402
 import solara  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
 
 from civres.viz import drawing  # noqa: E402
-from civres.viz.adapter import AppModel, model_params  # noqa: E402
-from civres.viz.components import PANELS  # noqa: E402
+from civres.viz.adapter import AppModel  # noqa: E402
+from civres.viz.page import Page  # noqa: E402
 
 GOALS_MS = {40: 150.0, 100: 500.0}
 SETTINGS = {"default": {}, "uprising": {"legitimacy": 0.4}}
@@ -46,12 +45,19 @@ def _ms(seconds: list[float]) -> dict[str, float]:
 
 def bench_page(size: int, overrides: dict, steps: int, seed: str = "1") -> dict:
     """Press Step `steps` times on a rendered page; time each press."""
-    model = AppModel(width=size, height=size, seed=seed, **overrides)
-    page = SolaraViz(model, components=PANELS, model_params=model_params())
-    _, rc = solara.render(solara.AppLayout(children=[page]), handle_error=False)
-    step = rc.find(v.Btn, children=["Step"]).widget
+    seen: list[AppModel] = []
+    _, rc = solara.render(solara.AppLayout(children=[Page(on_render=seen.append)]),
+                          handle_error=False)
     times = []
     try:
+        for name, value in {"width": size, "height": size, **overrides}.items():
+            rc.find(v.Slider, label=name).widget.v_model = value
+        seed_box = rc.find(v.TextField, label="seed (empty: a random one)").widget
+        seed_box.v_model = seed
+        seed_box.fire_event("focusout", None)
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        model = seen[-1]
+        step = rc.find(v.Btn, children=["Step"]).widget
         for _ in range(steps):
             if step.disabled:  # the campaign was decided
                 break
@@ -59,8 +65,6 @@ def bench_page(size: int, overrides: dict, steps: int, seed: str = "1") -> dict:
             step.click()
             times.append(time.perf_counter() - started)
     finally:
-        # Outside a server, pages share SolaraViz's update counter: a page left open
-        # would re-render on every later Step and slow the next measurement.
         rc.close()
     return {"steps": len(times), **_ms(times[1:] or times), "decided": model.decision.outcome}
 

@@ -5,7 +5,7 @@ folders and are installed as sub-packages:
 
     civres.model        the model: Params, CivilResistanceModel, run_campaigns, rules
     civres.experiments  sweeps, the comparison with history, calibration, analysis
-    civres.viz          the browser app (SolaraViz)
+    civres.viz          the browser app (a Solara page around the Mesa model)
     civres.seeds        the historical case catalogue (package data)
     civres.cli          the `civres` command line (civres.commands: its handlers)
     civres.errors       the error family the command line turns into exit codes

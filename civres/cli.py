@@ -249,7 +249,7 @@ def _add_match_command(sub: argparse._SubParsersAction) -> None:
 
 def _add_app_command(sub: argparse._SubParsersAction) -> None:
     """`app`."""
-    app = sub.add_parser("app", help="watch a campaign in the browser (SolaraViz)",
+    app = sub.add_parser("app", help="watch a campaign in the browser (a Solara page)",
                          description=serve.__doc__.splitlines()[0])
     app.add_argument("--host", default=serve.DEFAULT_HOST,
                      help=f"address to listen on (default {serve.DEFAULT_HOST}: this machine "

@@ -7,18 +7,15 @@ that changes one fails a test that names it instead of breaking a run or the app
    agents override it (reading it first brings the grid up to date from the arrays,
    see model.agents.GridAgent) and delegate to Mesa's own getter and setter, so
    Mesa's bookkeeping of which agents a cell holds stays Mesa's.
-2. The app's Reset passes a `scenario` (Mesa 3.5's experimental Scenario) holding no
-   seed; the model's seed comes from the app's seed box, so the scenario is rebuilt
-   with that seed before Mesa sees it (Mesa refuses an rng that differs from the
-   scenario's).
-3. The app's initial panel layout. SolaraViz takes no layout argument; it asks the
-   module-level function `make_initial_grid_layout` for each page's layout, so the app
-   installs its own there (viz/app.py), once.
+2. Mesa's SolaraViz Reset passes a `scenario` (Mesa 3.5's experimental Scenario)
+   holding no seed, where the seed comes from elsewhere (a seed box, `rng=`); the
+   scenario is rebuilt with that seed before Mesa sees it (Mesa refuses an rng that
+   differs from the scenario's). The app's own page passes none, but a SolaraViz page
+   around the model still works.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from mesa.discrete_space import CellAgent
@@ -47,19 +44,3 @@ def scenario_with_seed(scenario: Any, rng: Any) -> Any:
     values = {k: v for k, v in scenario.to_dict().items()
               if k not in ("rng", "model", "_scenario_id")}
     return type(scenario)(rng=rng, **values)
-
-
-def install_initial_layout(layout: Callable[[int, Callable[[int], list]], list]) -> None:
-    """Make SolaraViz start each page with `layout(num_panels, mesa_default)` (once)."""
-    import mesa.visualization.solara_viz as solara_viz
-
-    if getattr(solara_viz.make_initial_grid_layout, "civres", False):
-        return
-    mesa_default = solara_viz.make_initial_grid_layout
-
-    def initial_layout(num_components: int) -> list:
-        return layout(num_components, mesa_default)
-
-    initial_layout.civres = True
-    initial_layout.mesa_default = mesa_default  # so that it can be put back
-    solara_viz.make_initial_grid_layout = initial_layout

@@ -138,7 +138,7 @@ class CivilResistanceModel(mesa.Model):
         # Mesa replaced `step` by its clock's step (which advances model.steps and
         # model.time, then calls ours). A finished campaign refuses to step: the guard
         # wraps Mesa's, so neither the campaign nor Mesa's clock moves past the end
-        # (SolaraViz's Step runs its interval without looking at `running`).
+        # (a SolaraViz Step runs its interval without looking at `running`).
         self._clock_step = self.step
         self.step = self._step_while_running
         self.params = params if params is not None else Params()

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .param_groups import GROUP_OF, UNITS
 from .vocabulary import PILLAR_NAMES, PillarName
 
 ARTICLE = "civil_resistance.txt (source article)"
@@ -342,7 +343,10 @@ class Params:
 
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
-        """List every parameter: name, type, default, range, meaning, source."""
+        """List every parameter: name, type, default, range, meaning, source, group, unit.
+
+        The group (the actor it belongs to) and the unit come from model/param_groups.py.
+        """
         return [
             {
                 "name": f.name,
@@ -351,6 +355,8 @@ class Params:
                 "range": list(f.metadata["range"]),
                 "meaning": f.metadata["meaning"],
                 "source": f.metadata["source"],
+                "group": GROUP_OF[f.name],
+                "unit": UNITS[f.name],
             }
             for f in dataclasses.fields(cls)
         ]

@@ -3,7 +3,6 @@ breaks one fails here, by name, before it breaks a run or the app."""
 
 import inspect
 
-import mesa.visualization.solara_viz as solara_viz
 from mesa.discrete_space import CellAgent
 from mesa.experimental.scenarios import Scenario
 
@@ -41,31 +40,6 @@ def test_reset_scenario_gets_the_models_seed():
     assert mesa_adapter.scenario_with_seed(None, 3) is None
 
 
-def test_solara_viz_reads_its_layout_from_the_module_function():
-    # SolaraViz's page view must call the module-level make_initial_grid_layout (looked
-    # up at call time) for each page, or our layout is never used.
-    source = inspect.getsource(solara_viz)
-    assert source.count("make_initial_grid_layout(") >= 2  # its definition and a call
-    calls = []
-
-    def layout(n, fallback):
-        calls.append(n)
-        return fallback(n)
-
-    original = solara_viz.make_initial_grid_layout
-    # the app (imported by an earlier test) may have installed its layout already
-    mesa_default = getattr(original, "mesa_default", original)
-    try:
-        solara_viz.make_initial_grid_layout = mesa_default
-        mesa_adapter.install_initial_layout(layout)
-        assert solara_viz.make_initial_grid_layout(3) == mesa_default(3) and calls == [3]
-        mesa_adapter.install_initial_layout(layout)  # once only
-        solara_viz.make_initial_grid_layout(2)
-        assert calls == [3, 2]
-    finally:
-        solara_viz.make_initial_grid_layout = original
-
-
 def test_a_seeded_scenario_is_left_as_it_is_and_an_unseeded_one_rebuilt_afresh():
     seeded = Scenario(rng=5)
     assert mesa_adapter.scenario_with_seed(seeded, 11) is seeded
@@ -75,18 +49,6 @@ def test_a_seeded_scenario_is_left_as_it_is_and_an_unseeded_one_rebuilt_afresh()
     # parameters, and the new scenario gets an id of its own, as every Scenario does
     assert dict(rebuilt) == {"rng": 11}
     assert rebuilt._scenario_id != unseeded._scenario_id
-
-
-def test_installed_layout_keeps_mesas_default_to_put_it_back():
-    original = solara_viz.make_initial_grid_layout
-    mesa_default = getattr(original, "mesa_default", original)
-    try:
-        solara_viz.make_initial_grid_layout = mesa_default
-        mesa_adapter.install_initial_layout(lambda n, fallback: fallback(n))
-        installed = solara_viz.make_initial_grid_layout
-        assert installed.civres is True and installed.mesa_default is mesa_default
-    finally:
-        solara_viz.make_initial_grid_layout = original
 
 
 def test_an_unseeded_scenarios_parameters_reach_the_model_with_its_seed():

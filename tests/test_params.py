@@ -293,3 +293,19 @@ def test_batch_errors_say_what_is_wrong_word_for_word():
     assert str(error.value).endswith("(differ: counts)")
     with pytest.raises(AttributeError, match="no_such_field"):
         BatchParams([Params(width=20, **small)]).no_such_field  # noqa: B018
+
+
+def test_every_parameter_has_one_group_and_a_unit():
+    # The app groups its controls by these and prints the unit beside each value: a new
+    # field without them would reach the page unlabelled.
+    from civres.model.param_groups import GROUP_OF, GROUPS, UNITS
+    listed = [name for names in GROUPS.values() for name in names]
+    assert sorted(listed) == sorted(Params.field_names())    # each once, none unknown
+    assert set(UNITS) == set(Params.field_names()) and all(UNITS.values())
+    rows = {r["name"]: r for r in Params.describe()}
+    assert rows["moral_cost"]["group"] == "security forces"
+    assert rows["moral_cost"]["unit"] == "loyalty per week"
+    assert rows["target_media"]["group"] == GROUP_OF["target_media"] == "movement"
+    assert rows["max_steps"]["unit"] == "weeks" and rows["backfire_on"]["unit"] == "on / off"
+    assert list(GROUPS) == ["movement", "citizens", "security forces", "regime", "mechanisms",
+                            "run"]

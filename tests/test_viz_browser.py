@@ -55,7 +55,7 @@ IMAGE_DIGEST_JS = """async (img) => {
 
 
 def reset_until_the_model_uses(page, text: str, tries: int = 5) -> None:
-    """Press Reset until the parameters table (Page 1) shows `text`.
+    """Press Reset until the parameters table (tab "Parameters") shows `text`.
 
     The slider's last value is shown in the browser (aria-valuenow) before it reaches the
     server; on a loaded machine a Reset pressed at once can overtake it, and the new model
@@ -67,8 +67,8 @@ def reset_until_the_model_uses(page, text: str, tries: int = 5) -> None:
 
     for attempt in range(tries):
         page.get_by_role("button", name="Reset", exact=True).click()
-        expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=15_000)
-        page.get_by_role("tab", name="Page 1").click()
+        expect(page.locator(".civres-week")).to_have_text("Week 0", timeout=15_000)
+        page.get_by_role("tab", name="Parameters").click()
         table = page.locator("table")
         try:
             expect(table).to_contain_text(text, timeout=5_000)
@@ -76,7 +76,7 @@ def reset_until_the_model_uses(page, text: str, tries: int = 5) -> None:
         except AssertionError:
             if attempt == tries - 1:
                 raise
-            page.get_by_role("tab", name="Page 0").click()
+            page.get_by_role("tab", name="Campaign").click()
 
 
 def _unavailable(reason: str) -> None:
@@ -189,9 +189,10 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
             grid.wait_for(timeout=30_000)
             load_s = time.perf_counter() - started
 
-            # A module-level model is shared by sessions: start from a fresh one.
+            # Start from a fresh model (each session has its own; Reset is harmless).
+            week = page.locator(".civres-week")
             page.get_by_role("button", name="Reset", exact=True).click()
-            expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=15_000)
+            expect(week).to_have_text("Week 0", timeout=15_000)
             expect(page.locator(".civres-grid-caption")).to_contain_text("step 0")
             grid_before = grid.evaluate(IMAGE_DIGEST_JS)
             chart_before = chart.evaluate(IMAGE_DIGEST_JS)
@@ -201,7 +202,7 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
                 src = grid.get_attribute("src")
                 started = time.perf_counter()
                 step.click()
-                expect(page.get_by_text(f"Time: {k}.0")).to_be_visible(timeout=15_000)
+                expect(week).to_have_text(f"Week {k}", timeout=15_000)
                 expect(grid).not_to_have_attribute("src", src, timeout=15_000)
                 step_times.append(time.perf_counter() - started)
             expect(page.locator(".civres-grid-caption")).to_contain_text(f"step {STEPS}")
@@ -209,9 +210,32 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
             assert chart.evaluate(IMAGE_DIGEST_JS) != chart_before, "chart did not change"
             expect(page.locator(".civres-outcome")).to_contain_text(f"Week {STEPS}")
 
+            # Play advances the week and Pause stops it (the default campaign runs on).
+            page.get_by_role("button", name="Play", exact=True).click()
+            expect(week).not_to_have_text(f"Week {STEPS}", timeout=15_000)
+            page.get_by_role("button", name="Pause", exact=True).click()
+            play = page.get_by_role("button", name="Play", exact=True)
+            expect(play).to_be_enabled(timeout=15_000)
+            # Each widget's update is its own message: the button's label can arrive
+            # before the week's last text. So wait for the week to settle (the same
+            # text 0.7 s apart), at most 10 times; a Play that goes on never settles.
+            paused_at = week.inner_text()
+            for _ in range(10):
+                page.wait_for_timeout(700)
+                if week.inner_text() == paused_at:
+                    break
+                paused_at = week.inner_text()
+            else:
+                pytest.fail(f"the week still changed 7 s after Pause ({paused_at})")
+            weeks_paused = int(paused_at.split()[1])
+            assert weeks_paused > STEPS
+            step.click()   # Step works again, from where Pause stopped
+            expect(week).to_have_text(f"Week {weeks_paused + 1}", timeout=15_000)
+
             # Set legitimacy to 0.4 with the keyboard and Reset: the slider's value
             # reaches the new model; Play then runs the campaign (until it is decided,
             # for a screenshot with the outcome banner, or for at most PLAY_S seconds).
+            page.get_by_text("citizens (13)", exact=True).click()  # open the group
             slider = page.get_by_role("slider", name="legitimacy", exact=True)
             slider.focus()
             for _ in range(100):  # one key at a time: each value goes through the server
@@ -222,9 +246,9 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
                 expect(slider).not_to_have_attribute("aria-valuenow", value)
             expect(slider).to_have_attribute("aria-valuenow", str(LEGITIMACY))
             reset_until_the_model_uses(page, f"{LEGITIMACY} (set)")
-            page.get_by_role("tab", name="Page 0").click()
+            page.get_by_role("tab", name="Campaign").click()
             grid.wait_for(timeout=15_000)
-            page.get_by_role("button", name="▶", exact=True).click()
+            page.get_by_role("button", name="Play", exact=True).click()
             decided = page.locator(".civres-outcome:not(.civres-undecided)")
             try:
                 decided.wait_for(timeout=PLAY_S * 1000)
@@ -232,7 +256,7 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
             except PlaywrightTimeout:
                 # Not decided yet on a slow machine: pause (unless it just ended).
                 try:
-                    page.get_by_role("button", name="❚❚", exact=True).click(timeout=3_000)
+                    page.get_by_role("button", name="Pause", exact=True).click(timeout=3_000)
                 except PlaywrightTimeout:
                     pass
             page.wait_for_timeout(500)

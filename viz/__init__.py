@@ -1,1 +1,1 @@
-"""Browser visualisation of the model (SolaraViz)."""
+"""Browser visualisation of the model: a Solara page (viz/page.py)."""

@@ -1,15 +1,14 @@
-"""Between the browser's controls and the model: controls from Params, kwargs to Params.
+"""Between the page's controls and the model: controls from Params, values to Params.
 
-SolaraViz builds its sidebar controls from a ``model_params`` dict and, on Reset,
-re-creates the model as ``type(model)(**values)`` from the controls' flat values.
-:func:`model_params` derives every control (type, default, range, step) from
+:func:`control` derives each control (type, range, step, unit, help) from
 ``Params.describe()``, so defaults, ranges and meanings are written once, in
-``model/params.py``. :class:`AppModel` takes those flat values and builds ``Params``.
+``model/params.py``. :class:`AppModel` takes a preset, a seed and the controls' values
+and builds ``Params``.
 
-How a preset and the sliders combine: the preset is the starting point, and a slider
-or switch overrides it only where the user moved it away from the parameter's default
-(the value the control shows on load). The app's parameter panel shows the values the
-running model actually uses.
+How a preset and the controls combine: picking a preset moves the controls to its
+values (:func:`preset_values`); a control then overrides the preset only where it differs
+from the preset's value, and the page marks it as changed. Parameters without a control
+come from the preset alone. The Parameters tab shows the values the model uses.
 """
 
 from __future__ import annotations
@@ -20,28 +19,19 @@ from typing import Any
 
 from civres.model import CivilResistanceModel, Params
 from civres.model.model import checked_seed
+from civres.model.param_groups import GROUPS
 
 from .presets import available_presets
 
-#: The parameters offered as controls (all others come from the preset), in the
-#: order they appear in the sidebar.
-MAIN_PARAMETERS: tuple[str, ...] = (
-    "width", "height", "citizen_density", "security_density", "max_steps",
-    "legitimacy", "active_threshold", "threshold_spread", "social_pull", "opposition_signal",
-    "fatigue", "discipline", "dispersed_share", "breadth", "outrage", "reform_goal",
-    "armed_capacity", "security_loyalty", "moral_cost", "repression", "learning",
-    "pillar_loyalty", "media_freedom", "backfire", "responsiveness", "intervention",
-    "backfire_on", "pillar_erosion_on", "defection_on", "radical_flank_on", "threshold_on",
-    "radicalisation_on", "views_on", "arms_needed_on", "armed_conflict_on",
-    "adaptive_regime", "fixed_legitimacy", "round_risk",
-)
+#: Every parameter has a control, grouped by actor (model/param_groups.py), in the
+#: order the sidebar shows them.
+MAIN_PARAMETERS: tuple[str, ...] = tuple(name for names in GROUPS.values() for name in names)
 
 #: Upper limits the app puts on a few controls, tighter than Params allows, to keep the
 #: page responsive (Params itself still accepts the full range from the command line).
 UI_MAX: dict[str, int] = {"width": 200, "height": 200, "max_steps": 2000}
 
-#: Control values that are not model parameters.
-PRESET_KEY, SEED_KEY = "preset", "seed"
+#: The preset and seed the page starts with.
 DEFAULT_PRESET, DEFAULT_SEED = "default", "0"
 
 _DESCRIBED = {row["name"]: row for row in Params.describe()}
@@ -63,33 +53,43 @@ def slider_step(lo: float, hi: float, default: float) -> float:
     return step
 
 
-def control(name: str) -> dict[str, Any]:
-    """Return the SolaraViz control of one parameter, read from Params.describe()."""
+def control(name: str, value: Any = None) -> dict[str, Any]:
+    """Return the control of one parameter, read from Params.describe().
+
+    ``value`` (the default when None) is where the control stands; a slider's step is
+    fine enough that the value is one of its positions. Every control carries its
+    label (the parameter's name), unit, help text (its meaning) and group.
+    """
     row = _DESCRIBED[name]
     lo, hi = row["range"]
-    label = name  # the meaning is too long for the sidebar: the Parameters page shows it
+    value = row["default"] if value is None else value
+    spec = {"label": name, "value": value, "unit": row["unit"], "help": row["meaning"],
+            "group": row["group"]}
     if row["type"] == "bool":
-        return {"type": "Checkbox", "value": row["default"], "label": label}
+        return {**spec, "type": "Checkbox"}
     if row["type"] == "int":
-        return {"type": "SliderInt", "value": row["default"], "min": lo,
-                "max": max(min(hi, UI_MAX.get(name, hi)), row["default"]), "step": 1,
-                "label": label}
-    return {"type": "SliderFloat", "value": row["default"], "min": lo, "max": hi,
-            "step": slider_step(lo, hi, row["default"]), "label": label}
+        return {**spec, "type": "SliderInt", "min": lo,
+                "max": max(min(hi, UI_MAX.get(name, hi)), value), "step": 1}
+    return {**spec, "type": "SliderFloat", "min": lo, "max": hi,
+            "step": slider_step(lo, hi, value)}
 
 
-def model_params() -> dict[str, Any]:
-    """SolaraViz's model_params: preset dropdown, seed box, then the main parameters."""
-    names = list(available_presets())
-    controls: dict[str, Any] = {
-        PRESET_KEY: {"type": "Select", "value": DEFAULT_PRESET if DEFAULT_PRESET in names
-                     else names[0], "values": names,
-                     "label": "preset (the controls you move override it)"},
-        SEED_KEY: {"type": "InputText", "value": DEFAULT_SEED,
-                   "label": "seed (empty: a random one)"},
-    }
-    controls.update({name: control(name) for name in MAIN_PARAMETERS if name in _DESCRIBED})
-    return controls
+def preset_params(preset: str) -> Params:
+    """The parameters a preset sets (the defaults elsewhere).
+
+    Raises:
+        ValueError: for an unknown preset, or one whose values Params rejects.
+    """
+    presets = available_presets()
+    if preset not in presets:
+        raise ValueError(f"unknown preset {preset!r}; allowed: {', '.join(presets)}")
+    return Params(**presets[preset])
+
+
+def preset_values(preset: str) -> dict[str, Any]:
+    """Where the controls stand for a preset: its value of each main parameter."""
+    params = preset_params(preset)
+    return {name: getattr(params, name) for name in MAIN_PARAMETERS}
 
 
 def parse_seed(text: Any) -> int:
@@ -108,36 +108,36 @@ def parse_seed(text: Any) -> int:
     return checked_seed(seed)
 
 
-def _moved(name: str, value: Any) -> bool:
-    """Tell whether a control's value differs from the parameter's default."""
-    default = _DESCRIBED[name]["default"]
-    if isinstance(default, bool) or isinstance(value, bool):
-        return value != default
-    return not math.isclose(float(value), float(default), rel_tol=0.0, abs_tol=1e-9)
+def changed(name: str, value: Any, reference: Any) -> bool:
+    """Tell whether a control's value differs from the preset's by more than float noise."""
+    if _DESCRIBED[name]["type"] == "bool" or isinstance(value, bool):
+        return bool(value) != bool(reference)
+    return not math.isclose(float(value), float(reference), rel_tol=0.0, abs_tol=1e-9)
 
 
 def build_params(preset: str, values: dict[str, Any]) -> tuple[Params, dict[str, Any]]:
     """Params from a preset and the controls' values; also the overrides applied.
 
+    A control overrides the preset where its value differs from the preset's. The
+    overrides are the preset's own settings plus those controls.
+
     Raises:
         ValueError: for an unknown preset or parameter, or values Params rejects.
 
     """
-    presets = available_presets()
-    if preset not in presets:
-        raise ValueError(f"unknown preset {preset!r}; allowed: {', '.join(presets)}")
-    overrides = dict(presets[preset])
+    base = preset_params(preset)
+    overrides = dict(available_presets()[preset])
     for name, value in values.items():
         if name not in _DESCRIBED:
             raise ValueError(f"unknown parameter {name!r}")
-        if _moved(name, value):
+        if changed(name, value, getattr(base, name)):
             # Sliders send 0.30000000004: keep nine digits.
             overrides[name] = Params.coerce(name, value, float_digits=9)
     return Params(**overrides), overrides
 
 
 class AppModel(CivilResistanceModel):
-    """CivilResistanceModel built from the app's flat control values.
+    """CivilResistanceModel built from a preset, the seed box and the controls' values.
 
     Stepping a finished campaign (decided, or at the horizon) does nothing. Invalid
     values never break the page: the model then runs the preset alone (or the defaults)
@@ -146,8 +146,8 @@ class AppModel(CivilResistanceModel):
     Args:
         preset: name of a preset (see viz.presets.available_presets).
         seed: the seed box's text; empty draws a random seed.
-        scenario: passed by Mesa's Reset; handed on to the model (which seeds it).
-        **values: main-parameter controls, by parameter name.
+        scenario: handed on to the model (which seeds it).
+        **values: the controls' values, by parameter name.
     """
 
     def __init__(self, preset: str = DEFAULT_PRESET, seed: Any = DEFAULT_SEED,

@@ -104,7 +104,8 @@ def environment_problems() -> list[str]:
             continue
         if major >= 3:
             problems.append(f"{package} {importlib.metadata.version(package)} is installed: "
-                            f"SolaraViz's model area stays blank with it; "
+                            f"offline the page is blank with it (its script is not in "
+                            f"solara-assets); "
                             f"pip install '{package}<3'")
     return problems
 
