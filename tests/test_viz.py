@@ -20,7 +20,7 @@ from civres.model import Params
 from civres.model.vocabulary import CitizenState
 from civres.viz import drawing, presets
 from civres.viz.adapter import MAIN_PARAMETERS, AppModel, build_params, parse_seed, preset_values
-from civres.viz.page import Page
+from civres.viz.page import TABS, Page
 
 #: A setting that decides quickly: low legitimacy on a small grid (success in ~40 steps).
 QUICK = {"width": 20, "height": 20, "legitimacy": 0.3}
@@ -254,7 +254,8 @@ def test_page_builds_with_named_tabs_grouped_controls_and_banner(render_page):
     rc, seen = render_page()
     for label in ("Reset", "Play", "Step"):
         button(rc, label)
-    assert [w.children for w in rc.find(v.Tab).widgets] == [["Campaign"], ["Parameters"]]
+    assert [w.children for w in rc.find(v.Tab).widgets] == [["Campaign"], ["Case"],
+                                                             ["Parameters"]]
     headers = [str(w.children[0]) for w in rc.find(v.ExpansionPanelHeader).widgets]
     assert headers == ["movement (10)", "citizens (13)", "security forces (9)", "regime (17)",
                        "mechanisms (9)", "run (6)"]
@@ -478,7 +479,7 @@ def test_parameters_tab_lists_every_parameter_in_use(render_page):
     rc, seen = render_page()
     slider(rc, "legitimacy").v_model = 0.45
     button(rc, "Reset").click()
-    rc.find(v.Tabs).widget.v_model = 1
+    rc.find(v.Tabs).widget.v_model = TABS.index("Parameters")
     table = [w for w in rc.find(solara.widgets.HTML).widgets
              if "civres-parameters" in (w.unsafe_innerHTML or "")]
     assert len(table) == 1
@@ -576,7 +577,7 @@ def test_the_defaults_need_no_param_and_the_figure_is_a_png():
 
 def test_the_parameters_tab_offers_the_downloads(render_page):
     rc, _ = render_page()
-    rc.find(v.Tabs).widget.v_model = 1  # the parameters tab
+    rc.find(v.Tabs).widget.v_model = TABS.index("Parameters")
     shown = " ".join(str(c) for b in rc.find(v.Btn) for c in b.widget.children)
     for label in ("Trajectory (CSV)", "Figure (PNG)", "Command line"):
         assert label in shown

@@ -262,6 +262,14 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
             page.wait_for_timeout(500)
             RESULTS.mkdir(exist_ok=True)
             page.screenshot(path=str(RESULTS / "app.png"))
+
+            # The case tab: a case beside the model's runs of it (100 runs, a few seconds).
+            page.get_by_role("tab", name="Case").click()
+            page.get_by_role("button", name="Simulate", exact=True).click()
+            shares = page.locator(".civres-case-summary")
+            expect(shares).to_contain_text("100 runs: success", timeout=120_000)
+            expect(page.locator("img.civres-case-fan")).to_be_visible()
+            page.screenshot(path=str(RESULTS / "app_case.png"), full_page=True)
         finally:
             context.close()
 

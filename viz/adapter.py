@@ -136,6 +136,18 @@ def build_params(preset: str, values: dict[str, Any]) -> tuple[Params, dict[str,
     return Params(**overrides), overrides
 
 
+def replayed_overrides(preset: str, params: Params) -> dict[str, Any]:
+    """What a replayed run sets: the preset's settings and where the run differs from it.
+
+    Raises:
+        ValueError: for an unknown preset.
+    """
+    base = preset_params(preset)
+    return {**available_presets()[preset],
+            **{name: value for name, value in params.to_dict().items()
+               if value != getattr(base, name)}}
+
+
 class AppModel(CivilResistanceModel):
     """CivilResistanceModel built from a preset, the seed box and the controls' values.
 
@@ -147,12 +159,15 @@ class AppModel(CivilResistanceModel):
         preset: name of a preset (see viz.presets.available_presets).
         seed: the seed box's text; empty draws a random seed.
         scenario: handed on to the model (which seeds it).
+        params: a run's exact parameters (a case page's run, replayed), used instead of
+            the controls' values: those are rounded to nine decimals, and a replayed run
+            must be the one that was counted.
         **values: the controls' values, by parameter name.
     """
 
     def __init__(self, preset: str = DEFAULT_PRESET, seed: Any = DEFAULT_SEED,
-                 scenario: Any = None, **values: Any) -> None:
-        """Build Params from the controls, then the model."""
+                 scenario: Any = None, params: Params | None = None, **values: Any) -> None:
+        """Build Params from the controls (or take ``params``), then the model."""
         errors = []
         try:
             rng = parse_seed(seed)
@@ -160,7 +175,8 @@ class AppModel(CivilResistanceModel):
             errors.append(str(err))
             rng = int(DEFAULT_SEED)
         try:
-            params, overrides = build_params(preset, values)
+            params, overrides = (build_params(preset, values) if params is None
+                                 else (params, replayed_overrides(preset, params)))
         except ValueError as err:
             errors.append(str(err))
             try:

@@ -26,7 +26,16 @@ import solara
 import solara.lab
 
 from . import drawing
-from .adapter import DEFAULT_PRESET, DEFAULT_SEED, AppModel, changed, control, preset_values
+from .adapter import (
+    DEFAULT_PRESET,
+    DEFAULT_SEED,
+    MAIN_PARAMETERS,
+    AppModel,
+    changed,
+    control,
+    preset_values,
+)
+from .case_tab import CaseTab
 from .components import (
     Banner,
     ExportLinks,
@@ -39,7 +48,7 @@ from .presets import available_presets
 
 TITLE = "Civil resistance: a campaign against a regime and its pillars of support"
 #: Names of the page's tabs, in order.
-TABS = ("Campaign", "Parameters")
+TABS = ("Campaign", "Case", "Parameters")
 #: Play's interval between steps (ms): its slider's start, lowest and highest values.
 PLAY_INTERVAL_MS, PLAY_INTERVAL_RANGE = 100, (20, 1000)
 
@@ -256,6 +265,20 @@ def Page(on_render=None) -> None:
         playing.set(False)
         session.new_frame(frame)
 
+    def open_run(run, case) -> None:
+        """Show a case page's run in the step-by-step view: its parameters and seed."""
+        name = f"case: {case.id}"
+        name = name if name in available_presets() else DEFAULT_PRESET
+        preset.set(name)
+        values.set({n: getattr(run.params, n) for n in MAIN_PARAMETERS})
+        seed_text.set(str(run.seed))
+        with session.lock:
+            session.next_token()
+            model.set(AppModel(name, str(run.seed), params=run.params))
+        playing.set(False)
+        session.new_frame(frame)
+        tab.set(0)
+
     def pick_preset(name: str) -> None:
         preset.set(name)
         values.set(preset_values(name))  # the controls move to the preset's values
@@ -285,5 +308,7 @@ def Page(on_render=None) -> None:
         with solara.lab.Tab(TABS[0]):
             CampaignTab(picture)
         with solara.lab.Tab(TABS[1]):
+            CaseTab(open_run)
+        with solara.lab.Tab(TABS[2]):
             ExportLinks(model.value, session.lock)
             ParametersTable(model.value)

@@ -1,0 +1,90 @@
+"""The app's tab "Case": a case's coding and history beside the model's runs of it."""
+
+from __future__ import annotations
+
+import time
+
+import ipyvuetify as v
+import ipywidgets as widgets
+import pytest
+import solara
+
+from civres.experiments.explore.ensemble import simulate
+from civres.experiments.explore.setting import Setting
+from civres.experiments.history.cases import load_cases
+from civres.experiments.history.posterior import DEFAULT_POSTERIOR, load_posterior
+from civres.viz import case_drawing
+from civres.viz.case_tab import case_facts_html, shares_line
+from civres.viz.page import TABS, Page
+
+CASE = "serbia-2000"
+RUNS = 20
+
+
+def the_case():
+    return next(c for c in load_cases() if c.id == CASE)
+
+
+def wait_for(condition, timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    """The runs the tab simulates for the case with 20 runs and seed 1."""
+    runs = Setting(case=the_case()).runs(RUNS, 1, load_posterior(DEFAULT_POSTERIOR))
+    return simulate(runs, 1, label=f"case {CASE}")
+
+
+def test_the_facts_give_the_coding_what_happened_and_the_sources():
+    case = the_case()
+    html = case_facts_html(case)
+    assert "Coded at the start" in html and "What happened" in html
+    assert f"{case.start_year}-{case.end_year}" in html
+    assert f"<b>{case.conditions.security_cohesion.value}</b>" in html
+    assert "security cohesion" in html and "armed groups" in html
+    assert "<b>success</b>" in html and "<b>yes</b>" in html  # outcome, defections
+    assert f"{case.observed.peak_participation_pct:g}% of the population" in html
+    for source in case.observed.sources:
+        assert source.replace("&", "&amp;").replace("'", "&#x27;")[:30] in html
+
+
+def test_the_pictures_are_pngs_and_mark_what_was_observed(ensemble):
+    for png in (case_drawing.shares_png(ensemble, "success"),
+                case_drawing.fan_png(ensemble, 5.0, 1.0),
+                case_drawing.duration_png(ensemble, 1.0)):
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert case_drawing.fan_png(ensemble, 5.0, 1.0) != case_drawing.fan_png(ensemble, None, None)
+    assert case_drawing.shares_png(ensemble, "success") != case_drawing.shares_png(ensemble,
+                                                                                   None)
+    assert case_drawing.duration_png(ensemble, 1.0) != case_drawing.duration_png(ensemble, None)
+
+
+def test_the_tab_simulates_the_case_and_opens_a_run_in_the_step_view(ensemble):
+    seen = []
+    _, rc = solara.render(solara.AppLayout(children=[Page(on_render=seen.append)]),
+                          handle_error=False)
+    try:
+        rc.find(v.Tabs).widget.v_model = TABS.index("Case")
+        rc.find(v.Select, label="case").widget.v_model = CASE
+        rc.find(v.Slider, label="runs").widget.v_model = RUNS
+        rc.find(v.Btn, children=["Simulate"]).widget.click()
+        wait_for(lambda: bool(rc.find(v.Html, class_="civres-case-summary").widgets))
+        shares = rc.find(v.Html, class_="civres-case-summary").widget
+        assert shares.children == [shares_line(ensemble)]
+        classes = {c for w in rc.find(widgets.Image).widgets for c in w._dom_classes}
+        assert {"civres-case-shares", "civres-case-fan", "civres-case-durations"} <= classes
+        rc.find(v.Slider, label="run").widget.v_model = 3
+        rc.find(v.Btn, children=["Open this run step by step"]).widget.click()
+        run = ensemble.runs[3]
+        wait_for(lambda: seen[-1].seed == run.seed)
+        model = seen[-1]
+        assert rc.find(v.Tabs).widget.v_model == TABS.index("Campaign")
+        assert model.params == run.params and model.preset_name == f"case: {CASE}"
+        model.run()
+        assert model.run_summary() == run.summary   # the run counted is the run shown
+    finally:
+        rc.close()
