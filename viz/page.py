@@ -44,11 +44,12 @@ from .components import (
     banner,
     campaign_caption,
 )
+from .explorer_tab import ExplorerTab
 from .presets import available_presets
 
 TITLE = "Civil resistance: a campaign against a regime and its pillars of support"
 #: Names of the page's tabs, in order.
-TABS = ("Campaign", "Case", "Parameters")
+TABS = ("Campaign", "Case", "Explorer", "Parameters")
 #: Play's interval between steps (ms): its slider's start, lowest and highest values.
 PLAY_INTERVAL_MS, PLAY_INTERVAL_RANGE = 100, (20, 1000)
 
@@ -310,5 +311,7 @@ def Page(on_render=None) -> None:
         with solara.lab.Tab(TABS[1]):
             CaseTab(open_run)
         with solara.lab.Tab(TABS[2]):
+            ExplorerTab()
+        with solara.lab.Tab(TABS[3]):
             ExportLinks(model.value, session.lock)
             ParametersTable(model.value)
