@@ -255,7 +255,8 @@ def test_page_builds_with_named_tabs_grouped_controls_and_banner(render_page):
     for label in ("Reset", "Play", "Step"):
         button(rc, label)
     assert [w.children for w in rc.find(v.Tab).widgets] == [["Campaign"], ["Case"],
-                                                             ["Explorer"], ["Parameters"]]
+                                                             ["Explorer"], ["Sweeps"],
+                                                             ["Parameters"]]
     headers = [str(w.children[0]) for w in rc.find(v.ExpansionPanelHeader).widgets]
     assert headers == ["movement (10)", "citizens (13)", "security forces (9)", "regime (17)",
                        "mechanisms (9)", "run (6)"]

@@ -66,7 +66,7 @@ def shares_line(ensemble: Ensemble) -> str:
 
 @solara.component
 def CaseTab(open_run) -> None:
-    """The tab; ``open_run(run, case)`` shows one run in the step-by-step view."""
+    """The tab; ``open_run(params, seed, label)`` shows a run in the step-by-step view."""
     cases = solara.use_memo(lambda: {case.id: case for case in load_cases()}, [])
     posterior = solara.use_memo(lambda: load_posterior(DEFAULT_POSTERIOR), [])
     case_id = solara.use_reactive(next(iter(cases)))
@@ -139,6 +139,8 @@ def CaseResults(ensemble: Ensemble, case: Case, open_run) -> None:
         solara.SliderInt("run", value=chosen, min=0, max=len(ensemble.runs) - 1,
                          thumb_label="always")
         solara.Button("Open this run step by step", color="primary",
-                      on_click=lambda: open_run(ensemble.runs[chosen.value], case),
+                      on_click=lambda: open_run(ensemble.runs[chosen.value].params,
+                                                ensemble.runs[chosen.value].seed,
+                                                f"case: {case.id}"),
                       disabled=not 0 <= chosen.value < len(ensemble.runs))
     solara.DataFrame(table, items_per_page=10)

@@ -46,10 +46,11 @@ from .components import (
 )
 from .explorer_tab import ExplorerTab
 from .presets import available_presets
+from .sweep_tab import SweepTab
 
 TITLE = "Civil resistance: a campaign against a regime and its pillars of support"
 #: Names of the page's tabs, in order.
-TABS = ("Campaign", "Case", "Explorer", "Parameters")
+TABS = ("Campaign", "Case", "Explorer", "Sweeps", "Parameters")
 #: Play's interval between steps (ms): its slider's start, lowest and highest values.
 PLAY_INTERVAL_MS, PLAY_INTERVAL_RANGE = 100, (20, 1000)
 
@@ -266,16 +267,19 @@ def Page(on_render=None) -> None:
         playing.set(False)
         session.new_frame(frame)
 
-    def open_run(run, case) -> None:
-        """Show a case page's run in the step-by-step view: its parameters and seed."""
-        name = f"case: {case.id}"
-        name = name if name in available_presets() else DEFAULT_PRESET
+    def open_run(params, seed: int, label: str) -> None:
+        """Show a run made elsewhere (a case's, a sweep's) step by step.
+
+        The run's exact parameters and seed; ``label`` names a preset where there is
+        one ("case: <id>").
+        """
+        name = label if label in available_presets() else DEFAULT_PRESET
         preset.set(name)
-        values.set({n: getattr(run.params, n) for n in MAIN_PARAMETERS})
-        seed_text.set(str(run.seed))
+        values.set({n: getattr(params, n) for n in MAIN_PARAMETERS})
+        seed_text.set(str(seed))
         with session.lock:
             session.next_token()
-            model.set(AppModel(name, str(run.seed), params=run.params))
+            model.set(AppModel(name, str(seed), params=params))
         playing.set(False)
         session.new_frame(frame)
         tab.set(0)
@@ -313,5 +317,7 @@ def Page(on_render=None) -> None:
         with solara.lab.Tab(TABS[2]):
             ExplorerTab()
         with solara.lab.Tab(TABS[3]):
+            SweepTab(open_run)
+        with solara.lab.Tab(TABS[4]):
             ExportLinks(model.value, session.lock)
             ParametersTable(model.value)
