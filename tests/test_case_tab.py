@@ -88,3 +88,28 @@ def test_the_tab_simulates_the_case_and_opens_a_run_in_the_step_view(ensemble):
         assert model.run_summary() == run.summary   # the run counted is the run shown
     finally:
         rc.close()
+
+
+def test_a_case_file_gives_its_cases_and_a_bad_one_says_why_in_one_line():
+    from civres.experiments.history.cases import default_catalogue_path
+    from civres.viz.case_tab import load_case_file
+
+    text = default_catalogue_path().read_text(encoding="utf-8")
+    found = load_case_file("mine.toml", text.encode())
+    assert found[f"{CASE} (mine.toml)"] == the_case()   # listed apart from the catalogue's
+    with pytest.raises(ValueError, match="^mine.toml.*not UTF-8 text") as not_text:
+        load_case_file("mine.toml", b"\xff\xfe")
+    assert "\n" not in str(not_text.value)
+    with pytest.raises(ValueError, match="^bad.toml"):
+        load_case_file("bad.toml", b"[[case]]\nid = 'x'\n")
+
+
+def test_before_simulate_the_tab_gives_the_command_with_the_same_runs():
+    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        rc.find(v.Tabs).widget.v_model = TABS.index("Case")
+        rc.find(v.Select, label="case").widget.v_model = CASE
+        text = " ".join(map(str, rc.find(v.Alert, class_="civres-case-command").widget.children))
+        assert f"`civres explore --case {CASE} --reps 100 --seed 1`" in text
+    finally:
+        rc.close()

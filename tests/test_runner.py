@@ -101,6 +101,48 @@ def test_a_sweep_table_is_what_runs_done_one_at_a_time_give(tmp_path):
     assert batched["error"].isna().all() and alone["error"].isna().all()
 
 
+def test_run_tasks_gives_each_run_of_a_batch_the_row_and_trajectory_it_has_alone(
+        monkeypatch):
+    """Called here, in this thread: through a pool its work is out of a test's sight (and
+    out of mutmut's, which then judged run_tasks's mutants by no test at all)."""
+    import numpy as np
+
+    from civres.experiments.sweeps import tasks as tasks_module
+    base = Params(**SMALL).to_dict()
+    tasks = [RunTask(10 + i, i // 2, i % 2, {**base, "legitimacy": legitimacy}, 100 + i,
+                     record)
+             for i, (legitimacy, record) in enumerate([(0.3, True), (0.6, False),
+                                                       (0.9, True)])]
+    ticks = iter([1.0, 7.0])   # the batch takes 6 s: each of its 3 runs 2 s
+    monkeypatch.setattr(tasks_module.time, "perf_counter", lambda: next(ticks))
+    done = run_tasks(tasks)
+    monkeypatch.undo()
+    assert len(done) == 3
+    for task, (row, trajectory) in zip(tasks, done, strict=True):
+        alone_row, alone_trajectory = run_task(task)
+        assert row["wall_s"] == 2.0 and row["error"] is None
+        assert {k: v for k, v in row.items() if k != "wall_s"} == \
+            {k: v for k, v in alone_row.items() if k != "wall_s"}
+        assert list(row)[:3] == ["run_id", "point_id", "rep"] and row["seed"] == task.seed
+        assert not any(isinstance(v, np.generic) for v in row.values())   # plain values
+        if task.record_trajectory:
+            assert list(trajectory.columns)[0] == "run_id"
+            assert (trajectory.run_id == task.run_id).all()
+            pd.testing.assert_frame_equal(trajectory, alone_trajectory)
+        else:
+            assert trajectory is None and alone_trajectory is None
+
+
+def test_a_batch_that_raises_is_redone_one_run_at_a_time():
+    good = Params(**SMALL).to_dict()
+    tasks = [RunTask(0, 0, 0, good, 5, False), RunTask(1, 1, 0, {**good, "width": 3}, 6,
+                                                        False)]
+    rows = [row for row, _ in run_tasks(tasks)]
+    assert rows[0]["error"] is None and rows[0] == {**run_task(tasks[0])[0],
+                                                    "wall_s": rows[0]["wall_s"]}
+    assert "width" in rows[1]["error"] and rows[1]["outcome"] is None
+
+
 def test_units_group_runs_by_batch_shape_and_leave_bad_parameters_alone():
     good = Params(width=10, height=10, citizen_vision=2, security_vision=2).to_dict()
     other = {**good, "movement": False}

@@ -1,10 +1,11 @@
 """The app's tab "Case": a catalogue case beside its history and the model's runs of it.
 
-Pick a case: its coded conditions and what happened (outcome, duration, peak, defections,
-sources). Simulate it many times in the background (the batched engine, with progress and
-a Stop button): outcome shares with 95% intervals, fans of participation and regime
-support with the observed peak and end, time to outcome against the observed duration,
-and a table of the runs, any of which opens in the step-by-step view.
+Pick a case (or drop a case file of your own): its coded conditions and what happened
+(outcome, duration, peak, defections, sources). Simulate it many times in the background
+(the batched engine, with progress and a Stop button): outcome shares with 95%
+intervals, fans of participation and regime support with the observed peak and end,
+time to outcome against the observed duration, and a table of the runs, any of which
+opens in the step-by-step view.
 
 The runs are `civres explore --case ID --reps N --seed S`'s baseline runs (the same
 parameters and seeds; see experiments/explore/ensemble.py).
@@ -18,15 +19,33 @@ from html import escape
 import solara
 import solara.lab
 
+from civres.errors import CaseFileError
 from civres.experiments.explore.ensemble import Ensemble, observed_facts, simulate
 from civres.experiments.explore.setting import Setting
-from civres.experiments.history.cases import Case, load_cases
+from civres.experiments.history.cases import Case, load_cases, parse_cases
 from civres.experiments.history.posterior import DEFAULT_POSTERIOR, load_posterior
 
 from . import case_drawing
 
 #: Runs per simulation: the slider's start and range.
 RUNS, RUNS_RANGE = 100, (10, 1000)
+
+
+def load_case_file(name: str, data: bytes) -> dict[str, Case]:
+    """The cases of a user's case file (the catalogue's schema), keyed for the case list.
+
+    A case is listed as "<id> (<file name>)", so it never hides a catalogue case.
+
+    Raises:
+        CaseFileError: the file is not UTF-8 text or not a valid case file (one line per
+            problem).
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CaseFileError(name, [f"not UTF-8 text (byte {err.start}); save it as UTF-8"]
+                            ) from None
+    return {f"{case.id} ({name})": case for case in parse_cases(text, source=name)}
 
 
 def case_facts_html(case: Case) -> str:
@@ -67,7 +86,10 @@ def shares_line(ensemble: Ensemble) -> str:
 @solara.component
 def CaseTab(open_run) -> None:
     """The tab; ``open_run(params, seed, label)`` shows a run in the step-by-step view."""
-    cases = solara.use_memo(lambda: {case.id: case for case in load_cases()}, [])
+    catalogue = solara.use_memo(lambda: {case.id: case for case in load_cases()}, [])
+    loaded = solara.use_reactive({})
+    file_error = solara.use_reactive(None)
+    cases = {**catalogue, **loaded.value}
     posterior = solara.use_memo(lambda: load_posterior(DEFAULT_POSTERIOR), [])
     case_id = solara.use_reactive(next(iter(cases)))
     runs = solara.use_reactive(RUNS)
@@ -76,6 +98,17 @@ def CaseTab(open_run) -> None:
     progress = solara.use_reactive((0, 0))
     stop = solara.use_memo(threading.Event, [])
     case = cases[case_id.value]
+
+    def add_file(info) -> None:
+        try:
+            found = load_case_file(info["name"], info["data"])
+        except CaseFileError as err:
+            file_error.set(str(err))
+            return
+        file_error.set(None)
+        loaded.set({**loaded.value, **found})
+        case_id.set(next(iter(found)))
+        result.set(None)
 
     def run_simulation() -> Ensemble:
         stop.clear()
@@ -92,6 +125,10 @@ def CaseTab(open_run) -> None:
         with solara.Column():
             solara.Select("case", values=list(cases), value=case_id,
                           on_value=lambda v: (case_id.set(v), result.set(None)))
+            solara.FileDrop(label="Or drop a case file here (TOML, the catalogue's schema)",
+                            on_file=add_file, lazy=False)
+            if file_error.value:
+                solara.Error(file_error.value, classes=["civres-case-file-error"])
             solara.Text(case.name, classes=["civres-case-name"])
             solara.HTML(tag="div", unsafe_innerHTML=case_facts_html(case))
         with solara.Column():
@@ -113,9 +150,12 @@ def CaseTab(open_run) -> None:
             if ensemble is not None and ensemble.runs:
                 CaseResults(ensemble, case, open_run)
             elif not task.pending:
-                solara.Info("Press Simulate to run the model on this case "
-                            f"(the same runs as `civres explore --case {case.id} --reps "
-                            f"{runs.value} --seed {seed.value}`).", dense=True)
+                key = case_id.value
+                source = "" if key in catalogue else f"--cases {key[key.index('(') + 1:-1]} "
+                solara.Info("Press Simulate to run the model on this case (the same runs as "
+                            f"`civres explore {source}--case {case.id} --reps {runs.value} "
+                            f"--seed {seed.value}`).", dense=True,
+                            classes=["civres-case-command"])
 
 
 @solara.component
