@@ -77,6 +77,9 @@ def test_the_tab_simulates_the_case_and_opens_a_run_in_the_step_view(ensemble):
         assert shares.children == [shares_line(ensemble)]
         classes = {c for w in rc.find(widgets.Image).widgets for c in w._dom_classes}
         assert {"civres-case-shares", "civres-case-fan", "civres-case-durations"} <= classes
+        labels = " ".join(str(c) for b in rc.find(v.Btn) for c in b.widget.children)
+        for label in ("Runs (CSV)", "Shares (PNG)", "Fan (PNG)", "Durations (PNG)"):
+            assert label in labels
         rc.find(v.Slider, label="run").widget.v_model = 3
         rc.find(v.Btn, children=["Open this run step by step"]).widget.click()
         run = ensemble.runs[3]

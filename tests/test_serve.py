@@ -32,3 +32,17 @@ def test_the_server_command_runs_solara_through_the_launcher():
 
     command = serve.server_command("127.0.0.1", 8765)
     assert command[1:4] == ["-m", "civres.viz.serve", "run"]
+
+
+def test_solaras_cookie_fallback_warning_is_left_out_of_the_log():
+    import warnings
+
+    from civres.viz import serve
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        serve.quiet_cookie_warning()
+        warnings.warn(serve.COOKIE_WARNING + ", but according to the asgi framework ...",
+                      UserWarning, stacklevel=1)
+        warnings.warn("another warning", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["another warning"]

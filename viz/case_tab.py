@@ -175,6 +175,13 @@ def CaseResults(ensemble: Ensemble, case: Case, open_run) -> None:
                  layout={"max_width": "100%"})
     chosen = solara.use_reactive(0)
     table = ensemble.table()
+    stem = f"civres-case-{case.id}-runs{ensemble.asked}-seed{ensemble.seed}"
+    with solara.Row(gap="8px", classes=["civres-case-export"]):
+        solara.FileDownload(lambda: table.to_csv(index=False), f"{stem}.csv",
+                            label="Runs (CSV)", mime_type="text/csv")
+        for png, name in zip(pictures, ("shares", "fan", "durations"), strict=True):
+            solara.FileDownload(png, f"{stem}-{name}.png", label=f"{name.title()} (PNG)",
+                                mime_type="image/png")
     with solara.Row(style={"padding-top": "30px"}):  # room for the slider's value label
         solara.SliderInt("run", value=chosen, min=0, max=len(ensemble.runs) - 1,
                          thumb_label="always")

@@ -21,6 +21,7 @@ import importlib.util
 import os
 import socket
 import sys
+import warnings
 from pathlib import Path
 
 from civres.errors import UsageError
@@ -65,6 +66,17 @@ def hide_solara_routes() -> None:
             routes.insert(0, Route(path, endpoint=not_found))
 
 
+#: Solara's warning, on every page load from an address other than "localhost", that
+#: its session cookie falls back to SameSite=Lax over plain http: fifteen lines in the
+#: server's log for what the app wants (a local page, no iframe).
+COOKIE_WARNING = "Cookies with samesite=none require https"
+
+
+def quiet_cookie_warning() -> None:
+    """Leave Solara's SameSite fallback warning out of the server's log."""
+    warnings.filterwarnings("ignore", message=COOKIE_WARNING, category=UserWarning)
+
+
 def solara_main(argv: list[str]) -> None:
     """Solara's command line (e.g. `run APP ...`) with HIDDEN_ROUTES hidden.
 
@@ -81,6 +93,7 @@ def solara_main(argv: list[str]) -> None:
         return serve(self, *args, **kwargs)
 
     uvicorn.Server.run = run
+    quiet_cookie_warning()
     cli(argv)
 
 
