@@ -68,14 +68,17 @@ class Session:
         loops running. A plain number, not the reactive `playing`: a reactive set in an
         event handler reached the loop's thread late, and the loop stepped up to three
         more times in the browser after Pause.
+    frames: how many frames were asked for (see new_frame).
     charts: this session's charts (each keeps its figure between frames).
     """
 
     lock: threading.RLock = field(default_factory=threading.RLock)
     frame_drawn: threading.Event = field(default_factory=threading.Event)
     play_token: int = 0
-
     frames: int = 0
+    charts: dict[str, drawing.LineChart] = field(default_factory=lambda: {
+        "participation": drawing.participation_chart(), "pillars": drawing.pillar_chart(),
+        "regime": drawing.regime_chart()})
 
     def new_frame(self, frame: solara.Reactive) -> None:
         """Ask the page for a new frame: ``frame`` gets a number it never had before.
@@ -93,9 +96,6 @@ class Session:
         """Stop any Play loop (call under the lock); return the token for a new one."""
         self.play_token += 1
         return self.play_token
-    charts: dict[str, drawing.LineChart] = field(default_factory=lambda: {
-        "participation": drawing.participation_chart(), "pillars": drawing.pillar_chart(),
-        "regime": drawing.regime_chart()})
 
 
 @dataclass(frozen=True)
@@ -291,6 +291,7 @@ def Page(on_render=None) -> None:
     # Drawn again only for a new frame or model, not when a control moves.
     picture = solara.use_memo(lambda: draw_frame(model.value, session),
                               [frame.value, model.value])
+
     def drawn() -> None:  # after every render: ready for the next frame
         session.frame_drawn.set()
         if on_render is not None:
