@@ -133,6 +133,24 @@ def test_run_tasks_gives_each_run_of_a_batch_the_row_and_trajectory_it_has_alone
             assert trajectory is None and alone_trajectory is None
 
 
+def test_a_worker_s_batch_runs_with_one_blas_thread(monkeypatch):
+    """Each worker has its core: BLAS threads of its own would only contend for it."""
+    from threadpoolctl import threadpool_info
+
+    from civres.experiments.sweeps import tasks as tasks_module
+    seen, real = [], tasks_module.run_campaigns
+
+    def watched(*args, **kwargs):
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks_module, "run_campaigns", watched)
+    if not [i for i in threadpool_info() if i["user_api"] == "blas"]:
+        pytest.skip("no BLAS library loaded to limit")
+    run_tasks([RunTask(0, 0, 0, Params(**SMALL).to_dict(), 1, False)])
+    assert seen == [1] * len(seen) and seen
+
+
 def test_a_batch_that_raises_is_redone_one_run_at_a_time():
     good = Params(**SMALL).to_dict()
     tasks = [RunTask(0, 0, 0, good, 5, False), RunTask(1, 1, 0, {**good, "width": 3}, 6,
