@@ -253,6 +253,9 @@ def test_run_many_shows_progress_only_when_a_command_asks(capsys, workers):
                          stage="campaigns")
     err = capsys.readouterr().err
     assert "facts: campaigns" in err and "3/3" in err
+    with showing_progress("facts"):
+        run_many(params, 7, workers=workers, model_fn=failing_model)
+    assert "facts: runs:" in capsys.readouterr().err    # the stage's default name
     pd.testing.assert_frame_equal(quiet.drop(columns="wall_s"), shown.drop(columns="wall_s"))
     with showing_progress(None):
         run_many(params, 7, workers=workers, model_fn=failing_model)
@@ -262,9 +265,42 @@ def test_run_many_shows_progress_only_when_a_command_asks(capsys, workers):
 def test_run_many_dead_worker_aborts():
     config = parse_config(tiny())
     tasks = build_tasks(config)
-    with pytest.raises(RunAborted, match="the executor failed"):
+    with pytest.raises(RunAborted, match="the executor failed") as aborted:
         run_many([t.params for t in tasks], config.master_seed, workers=2,
                  model_fn=dying_model)
+    # one line, ending with the executor's error: run_many adds no hint of its own
+    assert str(aborted.value).startswith("the executor failed (")
+    assert str(aborted.value).endswith(")") and "\n" not in str(aborted.value)
+
+
+def test_run_many_with_one_worker_runs_here_in_one_batch_and_returns_a_plain_table():
+    """workers=1 is the serial executor in this process (the pid), and runs that can
+    share a batch are one unit: each run's wall time is its share of the batch's."""
+    pids = []
+
+    def here(params, seed, record):
+        pids.append(os.getpid())
+        return run_model(params, seed, record)
+
+    params = [Params(**SMALL, legitimacy=v).to_dict() for v in (0.3, 0.5, 0.7, 0.9)]
+    swapped = run_many(params, 3, workers=1, model_fn=here)
+    assert pids == [os.getpid()] * 4
+    table = run_many(params, 3, workers=1)
+    assert table["wall_s"].nunique() == 1 and (table["wall_s"] > 0).all()
+    assert list(table.index) == [0, 1, 2, 3] and "index" not in table.columns
+    assert list(table.run_id) == [0, 1, 2, 3] and list(table.point_id) == [0, 1, 2, 3]
+    assert (table.rep == 0).all() and list(table.seed) == spawn_seeds(3, 4)
+    columns = [c for c in table.columns if c != "wall_s"]
+    pd.testing.assert_frame_equal(table[columns], swapped[columns])
+
+
+def test_tasks_for_numbers_the_runs_and_pairs_each_with_its_seed():
+    from civres.experiments.sweeps.tasks import tasks_for
+    params = [Params(**SMALL).to_dict(), Params(**SMALL, legitimacy=0.2).to_dict()]
+    assert tasks_for(params, [5, 6]) == [RunTask(0, 0, 0, params[0], 5, False),
+                                         RunTask(1, 1, 0, params[1], 6, False)]
+    with pytest.raises(ValueError):
+        tasks_for(params, [5])
 
 
 def test_dead_worker_aborts_then_resume_finishes(tmp_path):
@@ -415,3 +451,10 @@ def test_a_run_task_tags_its_trajectory_with_its_run_id_first():
     assert list(trajectory.columns[:2]) == ["run_id", "step"]
     assert (trajectory["run_id"] == 7).all() and len(trajectory) == row["steps"] + 1
     assert run_task(RunTask(7, 3, 1, small, 11, False))[1] is None
+
+
+def test_an_error_in_one_line_by_hand():
+    from civres.experiments.sweeps.tasks import one_line
+    assert one_line(ValueError()) == "ValueError"
+    assert one_line(KeyError("")) == "KeyError: ''"   # str() of a KeyError quotes its key
+    assert one_line(RuntimeError("  first\nsecond ")) == "RuntimeError: first"
