@@ -44,6 +44,7 @@ bench-batch: $(STAMP)
 
 bench-app: $(STAMP)
 	$(BIN)/python benchmarks/bench_app.py
+	$(BIN)/python benchmarks/bench_app_start.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check civres model experiments viz seeds tests benchmarks mutation

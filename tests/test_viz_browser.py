@@ -79,6 +79,67 @@ def reset_until_the_model_uses(page, text: str, tries: int = 5) -> None:
             page.get_by_role("tab", name="Campaign").click()
 
 
+def pick(page, label: str, option: str) -> None:
+    """Choose an option of a Vuetify select by its label."""
+    # the select's own <input> is hidden: click the field around it to open the menu
+    page.get_by_label(label, exact=True).locator("xpath=..").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def download_the_trajectory(page, expect) -> None:
+    """The Parameters tab's first download: the run's trajectory as CSV."""
+    page.get_by_role("tab", name="Parameters").click()
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="Trajectory (CSV)").click()
+    text = Path(info.value.path()).read_text()
+    assert text.startswith("step,") and len(text.splitlines()) > 1
+
+
+def check_the_case_tab(page, expect) -> None:
+    """A case's observed outcome beside the model's distribution over 100 runs."""
+    page.get_by_role("tab", name="Case").click()
+    pick(page, "case", "serbia-2000")
+    expect(page.locator(".civres-case-facts")).to_contain_text("2000")
+    page.get_by_role("button", name="Simulate", exact=True).click()
+    expect(page.locator(".civres-case-summary")).to_contain_text("100 runs: success",
+                                                                 timeout=120_000)
+    expect(page.locator(".civres-case-facts")).to_contain_text("outcome")
+    expect(page.locator("img.civres-case-fan")).to_be_visible()
+    expect(page.get_by_role("button", name="Simulate", exact=True)).to_be_enabled(
+        timeout=30_000)   # the task has ended: no progress bar in the screenshot
+    page.screenshot(path=str(RESULTS / "app_case.png"), full_page=True)
+
+
+def check_the_explorer_tab(page, expect) -> None:
+    """The explorer on a case, ten base runs: the tornado chart and the table."""
+    page.get_by_role("tab", name="Explorer").click()
+    reps = page.get_by_role("slider", name="base runs", exact=True)
+    reps.focus()
+    reps.press("Home")
+    expect(reps).to_have_attribute("aria-valuenow", "10")
+    expect(page.locator(".civres-explore-command")).to_contain_text("--reps 10")
+    page.get_by_role("button", name="Explore", exact=True).click()
+    expect(page.locator("img.civres-tornado")).to_be_visible(timeout=300_000)
+    expect(page.locator(".civres-explore-table")).to_contain_text("discipline")
+    expect(page.get_by_role("button", name="Explore", exact=True)).to_be_enabled(
+        timeout=30_000)
+    page.screenshot(path=str(RESULTS / "app_explorer.png"), full_page=True)
+
+
+def check_the_sweeps_tab(page, expect) -> None:
+    """A committed sweep opened, its map shown, and one of its runs replayed."""
+    page.get_by_role("tab", name="Sweeps").click()
+    page.get_by_role("button", name="Open", exact=True).click()
+    expect(page.locator("img.civres-sweep-map")).to_be_visible(timeout=60_000)
+    expect(page.locator(".civres-sweep-summary")).to_contain_text("design grid")
+    page.screenshot(path=str(RESULTS / "app_sweeps.png"), full_page=True)
+    page.get_by_role("button", name="Open this run step by step").click()
+    expect(page.get_by_role("tab", name="Campaign", selected=True)).to_be_visible(
+        timeout=30_000)
+    expect(page.locator(".civres-week")).to_have_text("Week 0")
+    expect(page.locator(".civres-grid-caption")).to_contain_text("step 0")
+
+
 def _unavailable(reason: str) -> None:
     """Skip, or fail under CI=true, where the browser test must run."""
     if os.environ.get("CI", "").lower() == "true":
@@ -263,13 +324,10 @@ def test_app_in_headless_chromium(browser_available, server, tmp_path):
             RESULTS.mkdir(exist_ok=True)
             page.screenshot(path=str(RESULTS / "app.png"))
 
-            # The case tab: a case beside the model's runs of it (100 runs, a few seconds).
-            page.get_by_role("tab", name="Case").click()
-            page.get_by_role("button", name="Simulate", exact=True).click()
-            shares = page.locator(".civres-case-summary")
-            expect(shares).to_contain_text("100 runs: success", timeout=120_000)
-            expect(page.locator("img.civres-case-fan")).to_be_visible()
-            page.screenshot(path=str(RESULTS / "app_case.png"), full_page=True)
+            download_the_trajectory(page, expect)
+            check_the_case_tab(page, expect)
+            check_the_explorer_tab(page, expect)
+            check_the_sweeps_tab(page, expect)
         finally:
             context.close()
 
