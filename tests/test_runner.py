@@ -458,3 +458,13 @@ def test_an_error_in_one_line_by_hand():
     assert one_line(ValueError()) == "ValueError"
     assert one_line(KeyError("")) == "KeyError: ''"   # str() of a KeyError quotes its key
     assert one_line(RuntimeError("  first\nsecond ")) == "RuntimeError: first"
+
+
+def test_numpy_scalars_in_a_row_become_plain_values():
+    import numpy as np
+
+    from civres.experiments.sweeps import tasks as tasks_module
+    row = tasks_module._plain({"a": np.float64(1.5), "b": np.int64(2), "c": np.bool_(True),
+                               "d": 3, "e": None})
+    assert row == {"a": 1.5, "b": 2, "c": True, "d": 3, "e": None}
+    assert [type(v) for v in row.values()] == [float, int, bool, int, type(None)]
