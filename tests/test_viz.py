@@ -647,3 +647,18 @@ def test_the_app_falls_back_to_the_preset_then_the_defaults_and_says_why():
     assert unknown.params == Params() and unknown.overrides == {}
     with_scenario = AppModel(scenario=Scenario(density=0.3), **small)
     assert with_scenario.scenario.density == 0.3
+
+
+def test_a_replayed_run_keeps_its_exact_parameters_and_says_where_it_differs():
+    from civres.viz.adapter import replayed_overrides
+    case = "case: india-1947"
+    preset = presets.available_presets()[case]
+    params = Params(**{**preset, "legitimacy": 0.123456789012, "width": 30})
+    assert replayed_overrides(case, params) == {**preset, "legitimacy": 0.123456789012,
+                                                "width": 30}
+    assert replayed_overrides("default", Params()) == {}
+    model = AppModel(case, "9", params=params)
+    assert model.params == params and model.seed == 9 and model.input_error is None
+    assert model.overrides == replayed_overrides(case, params)
+    unknown = AppModel("nope", "9", params=params)   # an unknown preset: said, not raised
+    assert "unknown preset 'nope'" in unknown.input_error
