@@ -94,3 +94,17 @@ def test_the_tab_opens_a_sweep_filters_it_and_opens_a_run(folder):
         assert rc.find(v.Tabs).widget.v_model == TABS.index("Campaign")
     finally:
         rc.close()
+
+
+def test_the_tab_shows_why_a_folder_cannot_be_opened(tmp_path):
+    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        rc.find(v.Tabs).widget.v_model = TABS.index("Sweeps")
+        box = rc.find(v.TextField, label="sweep folder").widget
+        box.v_model = str(tmp_path)
+        box.fire_event("focusout", None)
+        rc.find(v.Btn, children=["Open"]).widget.click()
+        shown = " ".join(map(str, rc.find(v.Alert, class_="civres-sweep-error").widget.children))
+        assert shown == f"{tmp_path}: no sweep results there (runs.parquet or chunks)"
+    finally:
+        rc.close()

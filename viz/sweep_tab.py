@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import solara
 
+from civres.errors import CivresError
 from civres.experiments.analysis.analyze import outcome_map
 from civres.experiments.sweeps.designs import Design, SweepConfig, parse_config
 from civres.experiments.sweeps.store import has_results, load_runs, read_manifest
@@ -114,7 +115,7 @@ def SweepTab(open_run) -> None:
         try:
             sweep.set(open_sweep(path.value))
             error.set(None)
-        except (ValueError, OSError) as err:
+        except (ValueError, OSError, CivresError) as err:  # damaged files: ResultsError
             sweep.set(None)
             error.set(str(err))
 
