@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import ipyvuetify as v
 import ipywidgets as widgets
 import pytest
-import solara
+from page_helpers import open_tab, rendered_page, wait_for
 
 from civres.experiments.explore.ensemble import simulate
 from civres.experiments.explore.setting import Setting
@@ -15,7 +13,7 @@ from civres.experiments.history.cases import load_cases
 from civres.experiments.history.posterior import DEFAULT_POSTERIOR, load_posterior
 from civres.viz import case_drawing
 from civres.viz.case_tab import case_facts_html, shares_line
-from civres.viz.page import TABS, Page
+from civres.viz.page import TABS
 
 CASE = "serbia-2000"
 RUNS = 20
@@ -24,12 +22,6 @@ RUNS = 20
 def the_case():
     return next(c for c in load_cases() if c.id == CASE)
 
-
-def wait_for(condition, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +57,8 @@ def test_the_pictures_are_pngs_and_mark_what_was_observed(ensemble):
 
 def test_the_tab_simulates_the_case_and_opens_a_run_in_the_step_view(ensemble):
     seen = []
-    _, rc = solara.render(solara.AppLayout(children=[Page(on_render=seen.append)]),
-                          handle_error=False)
-    try:
-        rc.find(v.Tabs).widget.v_model = TABS.index("Case")
+    with rendered_page(seen.append) as rc:
+        open_tab(rc, "Case")
         rc.find(v.Select, label="case").widget.v_model = CASE
         rc.find(v.Slider, label="runs").widget.v_model = RUNS
         rc.find(v.Btn, children=["Simulate"]).widget.click()
@@ -89,8 +79,6 @@ def test_the_tab_simulates_the_case_and_opens_a_run_in_the_step_view(ensemble):
         assert model.params == run.params and model.preset_name == f"case: {CASE}"
         model.run()
         assert model.run_summary() == run.summary   # the run counted is the run shown
-    finally:
-        rc.close()
 
 
 def test_a_case_file_gives_its_cases_and_a_bad_one_says_why_in_one_line():
@@ -108,11 +96,8 @@ def test_a_case_file_gives_its_cases_and_a_bad_one_says_why_in_one_line():
 
 
 def test_before_simulate_the_tab_gives_the_command_with_the_same_runs():
-    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
-    try:
-        rc.find(v.Tabs).widget.v_model = TABS.index("Case")
+    with rendered_page() as rc:
+        open_tab(rc, "Case")
         rc.find(v.Select, label="case").widget.v_model = CASE
         text = " ".join(map(str, rc.find(v.Alert, class_="civres-case-command").widget.children))
         assert f"`civres explore --case {CASE} --reps 100 --seed 1`" in text
-    finally:
-        rc.close()

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import json
 import shlex
-import time
 
 import ipyvuetify as v
 import ipywidgets as widgets
-import solara
+from page_helpers import open_tab, rendered_page, wait_for
 
 from civres.cli import main
 from civres.viz.explorer_tab import explore_command, run_exploration, tornado_png
-from civres.viz.page import TABS, Page
 
 SMALL = dict(kind="preset", name="default", reps=10, seed=3, levers=["discipline"])
-
-
-def wait_for(condition, timeout=300.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def test_the_command_line_names_the_setting_and_only_chosen_levers():
@@ -46,9 +37,8 @@ def test_the_tab_s_numbers_are_civres_explore_s(tmp_path, capsys):
 
 
 def test_the_tab_explores_a_preset_and_shows_the_chart_and_the_command():
-    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
-    try:
-        rc.find(v.Tabs).widget.v_model = TABS.index("Explorer")
+    with rendered_page() as rc:
+        open_tab(rc, "Explorer")
         rc.find(v.BtnToggle).widget.v_model = 1          # "preset"
         rc.find(v.Slider, label="base runs").widget.v_model = 10
         rc.find(v.Select, label="levers (each moved alone)").widget.v_model = ["discipline"]
@@ -57,9 +47,8 @@ def test_the_tab_explores_a_preset_and_shows_the_chart_and_the_command():
                                 "--levers discipline")
         assert command.startswith("30 runs;")               # base, discipline down and up
         rc.find(v.Btn, children=["Explore"]).widget.click()
-        wait_for(lambda: bool(rc.find(widgets.Image, _dom_classes=("civres-tornado",)).widgets))
+        wait_for(lambda: bool(rc.find(widgets.Image, _dom_classes=("civres-tornado",)).widgets),
+                 timeout=300)
         labels = " ".join(str(c) for b in rc.find(v.Btn) for c in b.widget.children)
         for label in ("Effects (CSV)", "Results (JSON)", "Chart (PNG)", "Command line"):
             assert label in labels
-    finally:
-        rc.close()

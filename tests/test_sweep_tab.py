@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipyvuetify as v
 import ipywidgets as widgets
 import pytest
-import solara
+from page_helpers import open_tab, rendered_page
 
 from civres.cli import main
 from civres.model import CivilResistanceModel
-from civres.viz.page import TABS, Page
+from civres.viz.page import TABS
 from civres.viz.sweep_tab import ALL, filter_values, filtered, open_sweep, run_of
 
 CONFIG = """
@@ -67,16 +67,19 @@ def test_a_folder_without_a_sweep_is_a_one_line_error(tmp_path):
         open_sweep(tmp_path)
 
 
+def open_folder(rc, folder) -> None:
+    """Type a folder into the Sweeps tab and press Open."""
+    open_tab(rc, "Sweeps")
+    box = rc.find(v.TextField, label="sweep folder").widget
+    box.v_model = str(folder)
+    box.fire_event("focusout", None)   # the box applies its text when it loses focus
+    rc.find(v.Btn, children=["Open"]).widget.click()
+
+
 def test_the_tab_opens_a_sweep_filters_it_and_opens_a_run(folder):
     seen = []
-    _, rc = solara.render(solara.AppLayout(children=[Page(on_render=seen.append)]),
-                          handle_error=False)
-    try:
-        rc.find(v.Tabs).widget.v_model = TABS.index("Sweeps")
-        box = rc.find(v.TextField, label="sweep folder").widget
-        box.v_model = str(folder)
-        box.fire_event("focusout", None)
-        rc.find(v.Btn, children=["Open"]).widget.click()
+    with rendered_page(seen.append) as rc:
+        open_folder(rc, folder)
         summary = rc.find(v.Html, class_="civres-sweep-summary").widget.children[0]
         assert summary == "tab: design grid, 16 runs, varied legitimacy, security_loyalty, " \
                           "discipline"
@@ -92,19 +95,10 @@ def test_the_tab_opens_a_sweep_filters_it_and_opens_a_run(folder):
         model = seen[-1]
         assert model.seed == seed and model.params == params
         assert rc.find(v.Tabs).widget.v_model == TABS.index("Campaign")
-    finally:
-        rc.close()
 
 
 def test_the_tab_shows_why_a_folder_cannot_be_opened(tmp_path):
-    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
-    try:
-        rc.find(v.Tabs).widget.v_model = TABS.index("Sweeps")
-        box = rc.find(v.TextField, label="sweep folder").widget
-        box.v_model = str(tmp_path)
-        box.fire_event("focusout", None)
-        rc.find(v.Btn, children=["Open"]).widget.click()
+    with rendered_page() as rc:
+        open_folder(rc, tmp_path)
         shown = " ".join(map(str, rc.find(v.Alert, class_="civres-sweep-error").widget.children))
         assert shown == f"{tmp_path}: no sweep results there (runs.parquet or chunks)"
-    finally:
-        rc.close()
