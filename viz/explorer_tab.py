@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import shlex
-import tempfile
 from html import escape
-from pathlib import Path
 
 import solara
 import solara.lab
@@ -25,6 +23,8 @@ from civres.experiments.explore.setting import Setting
 from civres.experiments.history.cases import load_cases
 from civres.experiments.history.posterior import DEFAULT_POSTERIOR, load_posterior
 from civres.model.presets import PRESETS
+
+from .export import png_bytes
 
 #: Base runs per setting: the slider's start and range (each lever move adds as many).
 REPS, REPS_RANGE = 50, (10, 500)
@@ -56,8 +56,7 @@ def run_exploration(kind: str, name: str, reps: int, seed: int, levers: list[str
 
 def tornado_png(result: Exploration) -> bytes:
     """The tornado chart of an exploration, as PNG bytes."""
-    with tempfile.TemporaryDirectory() as folder:
-        return tornado_figure(result, Path(folder) / "explore.png").read_bytes()
+    return png_bytes(lambda path: tornado_figure(result, path))
 
 
 @solara.component

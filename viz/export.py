@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from civres.model import Params
@@ -41,11 +42,14 @@ def trajectory_csv(model) -> str:
     return model.trajectory().to_csv(index=False)
 
 
+def png_bytes(draw: Callable[[Path], Path]) -> bytes:
+    """The PNG that a figure function (which writes to the path it is given) draws."""
+    with tempfile.TemporaryDirectory() as folder:
+        return draw(Path(folder) / "figure.png").read_bytes()
+
+
 def figure_png(model) -> bytes:
     """The run's campaign figure so far, as `civres run` draws campaign.png."""
     from civres.experiments.analysis.figures import campaign_figure
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = campaign_figure(model.trajectory(), model.summary(),
-                               Path(folder) / "campaign.png")
-        return path.read_bytes()
+    return png_bytes(lambda path: campaign_figure(model.trajectory(), model.summary(), path))

@@ -10,7 +10,6 @@ code is the sweep's: the tab says when it is not (the manifest's model digest).
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,8 @@ from civres.experiments.sweeps.store import has_results, load_runs, read_manifes
 from civres.experiments.sweeps.tasks import code_fingerprint
 from civres.model import Params
 from civres.paths import REPOSITORY
+
+from .export import png_bytes
 
 #: Where the tab looks for sweeps to list.
 SWEEPS = REPOSITORY / "results" / "sweeps"
@@ -92,8 +93,7 @@ def filtered(sweep: Sweep, filters: dict[str, Any]) -> pd.DataFrame:
 
 def map_png(sweep: Sweep, runs: pd.DataFrame, x: str, y: str | None) -> bytes:
     """The outcome map of these runs over x (and y), as `civres analyze` draws it."""
-    with tempfile.TemporaryDirectory() as folder:
-        return outcome_map(runs, sweep.config, x, y, Path(folder) / "map.png").read_bytes()
+    return png_bytes(lambda path: outcome_map(runs, sweep.config, x, y, path))
 
 
 def run_of(row: pd.Series) -> tuple[Params, int]:
