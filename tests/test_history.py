@@ -65,6 +65,8 @@ def test_brier_and_score_on_hand_made_rows():
     assert s["brier"] == pytest.approx((0 + 0.5) / 2)
     # base rates 0.5 success / 0.5 violent: each case scores 0.25 + 0.25
     assert s["brier_baseline"] == pytest.approx(0.5)
+    assert s["base_rates"] == {"success": 0.5, "stalled": 0.0, "suppressed": 0.0,
+                               "violent": 0.5}
     assert s["confusion"]["violent"]["success"] == 1
 
 
@@ -76,6 +78,9 @@ def test_compare_cases_is_reproducible_and_complete():
     assert [r.id for r in a.cases] == [c.id for c in cases]
     for row in a.cases:
         assert sum(row.distribution.values()) == pytest.approx(1.0)
+        lo, hi = row.simulated_duration_interval  # the model's 90% of runs
+        assert lo <= row.simulated_duration_years <= hi
+    assert [r.name for r in a.cases] == [c.name for c in cases]
     hits = [row.predicted == row.observed for row in a.cases]
     assert a.summary["accuracy"] == pytest.approx(sum(hits) / len(hits))
     # comparison.json keeps its keys, in their order, with plain words for outcomes
@@ -214,10 +219,28 @@ def test_coding_uncertainty_draws_within_each_levels_interval():
         mapping.level_interval(table, "medium")[0])
 
 
-def test_compare_without_coding_uncertainty_uses_central_values():
+def test_compare_without_coding_uncertainty_uses_central_values(monkeypatch):
+    from civres.experiments.history import compare
     cases = load_cases()[:2]
     fixed = compare_cases(cases, reps=2, seed=5, workers=1, coding_uncertainty=False, **SMALL)
     assert fixed.summary["coding_uncertainty"] is False
+    seen = []
+
+    def parameters_only(params, seed, workers, **_):
+        seen.append(params)
+        raise RuntimeError("stop after the parameters")
+
+    monkeypatch.setattr(compare, "run_many", parameters_only)
+    for uncertain in (False, True):
+        with pytest.raises(RuntimeError):
+            compare_cases(cases, reps=2, seed=5, workers=1, coding_uncertainty=uncertain,
+                          **SMALL)
+    central, drawn = seen
+    # each case's runs at its coding's central values, in case order
+    assert central == [mapping.case_params(case, **SMALL).to_dict()
+                       for case in cases for _ in range(2)]
+    # with coding uncertainty, each run draws its own levels
+    assert len({run["legitimacy"] for run in drawn}) == 4
 
 
 def _failing_first(monkeypatch, module, n_fail=1):
@@ -268,6 +291,7 @@ def test_compare_shows_but_does_not_score_a_case_whose_runs_all_failed(monkeypat
     result = compare_cases(cases, reps=2, seed=5, workers=1, **SMALL)
     first = result.cases[0]
     assert first.predicted is None and first.simulated_peak_pct is None and not first.scored
+    assert first.distribution == {o: 0.0 for o in Outcome}  # no run, no share
     assert result.summary["n_cases"] == 1 and result.summary["n_cases_unscored"] == 1
     assert f"{first.id:<28}" in compare.format_comparison(result)
 
@@ -359,6 +383,26 @@ def test_facts_by_hand():
     assert (result.n_runs, result.n_errors) == (7, 1)
 
 
+def test_facts_durations_leave_out_only_runs_of_no_time():
+    import numpy as np
+    import pandas as pd
+
+    # four nonviolent maximalist stalls of 0, 1, 52 and 104 weeks: the run of no time is
+    # left out (nothing was decided over time), the run of one week is not
+    runs = pd.DataFrame({
+        "goal": "maximalist", "outcome": "stalled", "won": False, "turned_violent": False,
+        "peak_participation_pct": 0.5, "learning": 0.3, "defections": False,
+        "duration": [0, 1, 52, 104], "war_weeks": np.nan, "error": None,
+        # the paired learning reruns: none known at 0.15, two of three at 0.5 (one failed)
+        "success_at_learning_0.15": np.nan, "success_at_learning_0.5": [1.0, 0.0, np.nan, 1.0]})
+    result = facts(runs)
+    assert result.median_years_nonviolent == 1.0           # of 1, 52, 104 weeks
+    assert result.median_years_by_outcome["stalled"] == 1.0
+    assert result.success_by_learning_paired == {"0.15": None, "0.5": pytest.approx(2 / 3)}
+    absent = facts(runs.drop(columns=["success_at_learning_0.15", "success_at_learning_0.5"]))
+    assert absent.success_by_learning_paired == {"0.15": None, "0.5": None}
+
+
 def test_facts_leave_out_campaigns_that_never_formed_unless_asked():
     import pandas as pd
 
@@ -446,8 +490,56 @@ def test_group_scores_by_hand_with_a_temporal_split():
     assert "used in calibration        0  (no case)" in text
     verdicts = [line.split(":")[0] for line in text.splitlines() if ": lowest Brier" in line]
     assert verdicts == ["all", "not used in calibration"]
+    assert plain["baselines"] == ("fitted on the catalogue less the case itself "
+                                  "(leave-one-out for catalogue cases)")  # no split said
     assert block == group_scores(rows, seed=0, split_year=2006)  # deterministic
     assert block != group_scores(rows, seed=1, split_year=2006)
+
+
+def test_group_scores_seed_every_bootstrap(monkeypatch):
+    from civres.experiments.history import scores
+
+    seeds = []
+    for name in ("summarise", "paired_difference"):
+        real = getattr(scores, name)
+
+        def recording(*args, _real=real):
+            seeds.append(args[-1])
+            return _real(*args)
+        monkeypatch.setattr(scores, name, recording)
+    even = {"success": 0.25, "stalled": 0.25, "suppressed": 0.25, "violent": 0.25}
+    rows = [_row("success", even, 2, even, even, year=y) for y in (1990, 2010)]
+    group_scores(rows, seed=7, split_year=2006)
+    # four groups with cases (used in calibration has none), five bootstraps each
+    assert seeds == [7] * 20
+
+
+def test_the_split_baselines_learn_from_campaigns_starting_up_to_the_split_year(monkeypatch):
+    from types import SimpleNamespace
+
+    from civres.experiments.history import baselines, compare
+
+    catalogue = load_cases()
+    year = catalogue[0].start_year  # a campaign that starts in the split year is "up to"
+    trained = []
+
+    def fitted(cases, training):
+        trained.append([c.id for c in training])
+        return {"logistic": [f"logistic {len(trained)}"] * len(cases),
+                "rates": [f"rates {len(trained)}"] * len(cases)}
+
+    monkeypatch.setattr(baselines, "held_out", fitted)
+    cases = catalogue[:2]
+    rows = [SimpleNamespace() for _ in cases]
+    compare._add_baselines(rows, cases, catalogue, frozenset({cases[1].id}), year)
+    assert trained == [[c.id for c in catalogue],
+                       [c.id for c in catalogue if c.start_year <= year]]
+    assert catalogue[0].id in trained[1]
+    assert [vars(r) for r in rows] == [
+        {"used_in_calibration": c.id == cases[1].id, "start_year": c.start_year,
+         "baseline_logistic": "logistic 1", "baseline_rates": "rates 1",
+         "split_baseline_logistic": "logistic 2", "split_baseline_rates": "rates 2"}
+        for c in cases]
 
 
 def test_compare_reports_calibration_use_baselines_and_the_split():
@@ -521,3 +613,124 @@ def test_compare_cli_split_and_calibration_record(tmp_path, capsys, monkeypatch)
     assert main(["compare", "--split=yes"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--split" in err
+
+
+def _hand_made_comparison(**summary):
+    """A comparison of two cases built by hand (no simulation): one with every figure,
+    one whose runs all failed (no forecast, observed defections "no")."""
+    from civres.experiments.history.records import Comparison
+    shared = dict(n_runs=2, observed_peak_pct=None, simulated_peak_pct=None,
+                  simulated_defections=None)
+    full = CaseComparison(
+        id="full", name="Full", observed=Outcome.SUCCESS, predicted=Outcome.SUCCESS,
+        distribution={"success": 0.5, "stalled": 0.25, "suppressed": 0.25, "violent": 0.0},
+        observed_defections=True, **{**shared, "observed_peak_pct": 2.5,
+                                     "simulated_peak_pct": 1.234, "simulated_defections": 0.5},
+        simulated_duration_years=0.75, observed_duration_years=3.0)
+    failed = CaseComparison(
+        id="failed", name="Failed", observed=Outcome.STALLED, predicted=None,
+        distribution={o.value: 0.0 for o in Outcome}, observed_defections=False,
+        n_errors=2, **shared)
+    confusion = {o: {p: 0 for p in Outcome} for o in Outcome}
+    confusion[Outcome.SUCCESS][Outcome.SUCCESS] = 1
+    base = dict(accuracy=1.0, n_cases=1, accuracy_base_rate=1.0, brier=0.375,
+                brier_baseline=0.0, coding_uncertainty=False, development_set="yes",
+                used_in_calibration=[], confusion=confusion)
+    return Comparison(cases=[full, failed], summary={**base, **summary}, reps=2, seed=1)
+
+
+def test_the_comparison_table_prints_every_kind_of_row_and_summary_by_hand():
+    from civres.experiments.history.compare import format_comparison
+    lines = format_comparison(_hand_made_comparison()).splitlines()
+    assert lines[1] == ("full                         success    success    yes   0.50  0.25  "
+                        "0.25  0.00   1.23/2.50     0.50/yes       0.8/3")
+    # no forecast: "-" for the prediction and each simulated figure, as wide as a number
+    assert lines[2] == ("failed                       stalled    -          no    0.00  0.00  "
+                        "0.00  0.00      -/-           -/no          -/-  (2 runs failed)")
+    assert "coding uncertainty: central values" in lines
+    assert "used in calibration: none (the calibration used no catalogue case)" in lines
+    assert not any(line.startswith("coefficients:") for line in lines)
+
+
+def test_the_comparison_summary_names_the_calibration_and_its_coefficients():
+    from civres.experiments.history.compare import format_comparison
+    text = format_comparison(_hand_made_comparison(
+        coding_uncertainty=True, used_in_calibration=["a-1990", "b-2000"],
+        coefficients="drawn per run from the posterior", posterior="post.csv"))
+    lines = text.splitlines()
+    assert "coding uncertainty: levels drawn within their intervals" in lines
+    assert "used in calibration: a-1990, b-2000" in lines
+    assert "coefficients: drawn per run from the posterior (post.csv)" in lines
+    without = format_comparison(_hand_made_comparison(coefficients="the defaults"))
+    assert "coefficients: the defaults" in without.splitlines()
+
+
+@pytest.mark.parametrize(("interval", "said"), [
+    ((0.01, 0.5), "model clearly worse"),
+    ((0.5, 0.9), "model clearly worse"),
+    ((-0.5, -0.01), "model clearly better"),
+    ((-0.9, -0.5), "model clearly better"),
+    ((0.0, 0.5), "no clear difference: the interval holds 0"),  # 0 is in the interval
+    ((-0.5, 0.0), "no clear difference: the interval holds 0"),
+    ((-0.5, 0.5), "no clear difference: the interval holds 0"),
+])
+def test_a_brier_difference_says_what_its_interval_says(interval, said):
+    from civres.experiments.history.compare import _difference
+    diff = {"value": 0.25, "interval": list(interval)}
+    assert _difference(diff, "logistic") == (
+        f"model - logistic +0.250 [{interval[0]:+.3f}, {interval[1]:+.3f}] ({said})")
+
+
+def test_a_score_below_rounding_noise_prints_as_zero_without_a_sign():
+    from civres.experiments.history.compare import _scored
+    noise = {"value": -1e-13, "interval": [-5e-13, 2e-13]}
+    assert _scored(noise, "+.3f") == "+0.000 [+0.000, +0.000]"
+    # from 1e-12 on a value is printed as it is (a real negative rounds to -0.000)
+    assert _scored({"value": -1e-12, "interval": [-0.0125, 0.5]}, ".3f") == (
+        "-0.000 [-0.013, 0.500]")
+
+
+def test_a_case_row_of_the_json_says_whether_it_was_hit():
+    rows = [case.to_dict() for case in _hand_made_comparison().cases]
+    assert [row["hit"] for row in rows] == [True, False]
+    assert list(rows[0])[:5] == ["id", "name", "observed", "predicted", "hit"]
+
+
+@pytest.fixture(scope="module")
+def six_facts():
+    return facts(run_facts(6, seed=2, workers=1, **SMALL))
+
+
+def test_the_facts_text_heads_with_the_coefficients_and_their_posterior(six_facts):
+    def first(note):
+        return format_facts(six_facts, note).splitlines()[0]
+    assert first({"coefficients": "drawn per run", "posterior": "p.csv"}) == (
+        "coefficients: drawn per run (p.csv)")
+    assert first({"coefficients": "the defaults"}) == "coefficients: the defaults"
+    assert first({"posterior": "p.csv"}).startswith("runs: ")  # no coefficients: no line
+    assert first({}).startswith("runs: ")
+
+
+def test_the_facts_text_says_what_became_of_campaigns_that_never_formed(six_facts):
+    import dataclasses
+
+    def runs_line(**change):
+        text = format_facts(dataclasses.replace(six_facts, **change))
+        return text.splitlines()[0]
+    n = six_facts.n_runs
+    assert runs_line(n_never_formed=0, n_errors=0) == f"runs: {n}"
+    assert runs_line(n_never_formed=3, n_errors=0) == (
+        f"runs: {n}; 3 campaigns never formed and are left out")
+    assert runs_line(n_never_formed=3, n_errors=2, include_unformed=True) == (
+        f"runs: {n} (2 more failed and are left out); 3 campaigns never formed and are "
+        "counted in every figure")
+
+
+def test_a_duration_without_runs_reads_n_a(six_facts):
+    import dataclasses
+    text = format_facts(dataclasses.replace(
+        six_facts, median_years_nonviolent=None,
+        median_years_by_outcome={"success": None, "stalled": 1.25}))
+    assert ("median duration, nonviolent campaigns      n/a years (published: about 3)"
+            in text.splitlines())
+    assert "median duration by outcome (years): success n/a, stalled 1.2" in text.splitlines()

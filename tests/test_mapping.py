@@ -276,3 +276,22 @@ def test_a_reform_case_from_the_catalogue_maps_to_a_reform_goal():
     values = mapping.case_presets()["case: usa-civil-rights-1965"]
     assert (values["reform_goal"], values["responsiveness"], values["intervention"],
             values["armed_capacity"]) == (True, 0.8, 0.15, 0.03)
+
+
+def test_mapped_fields_are_what_every_cases_coding_sets():
+    # the same fields for every case: the first case stands for all
+    for case in load_cases():
+        assert set(mapping.case_overrides(case)) == mapping.mapped_fields()
+    assert {"legitimacy", "repression", "reform_goal", "weight_police"} <= mapping.mapped_fields()
+
+
+def test_calibratable_is_every_float_field_the_coding_leaves_alone_in_declared_order():
+    # by hand: Params' float fields in declaration order, less what a case sets
+    # (legitimacy, repression, ...), less integers (max_steps) and switches
+    assert mapping.calibratable() == (
+        "citizen_density", "security_density", "represented_share", "active_threshold",
+        "arrest_constant", "threshold_spread", "opposition_signal", "fatigue",
+        "legitimacy_spread", "social_pull", "dispersed_safety", "target_civil_service",
+        "target_business", "target_clergy", "target_media", "outrage", "anger_memory",
+        "defect_below", "moral_cost", "peer_influence", "threat_cohesion", "erosion",
+        "backfire")

@@ -70,9 +70,32 @@ def test_the_facts_figure_shows_each_rate_and_the_published_marks(caught, tmp_pa
     assert right.get_title() == "success by peak participation (3.5% rule)"
     assert fig.get_suptitle() == (
         f"Model aggregate facts over {result.n_runs} sampled campaigns")
-    # the bars' colours tell the groups apart: nonviolent green, violent red
-    assert mcolors.to_hex(left.patches[0].get_facecolor()) == mcolors.to_hex("tab:green")
-    assert mcolors.to_hex(left.patches[1].get_facecolor()) == mcolors.to_hex("tab:red")
+    # the bars' colours tell the groups apart: nonviolent green, violent red, ...
+    assert [mcolors.to_hex(bar.get_facecolor()) for bar in left.patches] == [
+        mcolors.to_hex(c) for c in ("tab:green", "tab:red", "tab:purple", "tab:gray",
+                                    "tab:blue", "tab:orange")]
+    assert {mcolors.to_hex(bar.get_facecolor()) for bar in right.patches} == {
+        mcolors.to_hex("tab:green")}
+
+
+def test_the_facts_figure_is_laid_out_to_be_read(caught, tmp_path):
+    # Its looks by hand: two panels side by side on a 10 x 4 inch page, the published
+    # marks black dashes above the bars, the long labels turned, small legend and title.
+    facts_figure(facts(run_facts(6, seed=2, workers=1, **SMALL)), tmp_path / "facts.png")
+    fig, = caught
+    left, right = fig.axes
+    assert fig.get_size_inches().tolist() == pytest.approx([10, 4])
+    a, b = left.get_position(), right.get_position()
+    assert a.x1 < b.x0 and a.y0 == pytest.approx(b.y0) and a.y1 == pytest.approx(b.y1)
+    marks = left.collections[0]
+    assert mcolors.to_hex(marks.get_facecolor()[0]) == "#000000"
+    assert marks.get_sizes().tolist() == [600] and marks.get_zorder() == 3
+    dash = marks.get_paths()[0].vertices
+    assert dash[:, 1] == pytest.approx([0, 0]) and abs(dash[0, 0] - dash[1, 0]) == 1  # "_"
+    assert [t.get_rotation() for t in left.get_xticklabels()] == [30] * 6
+    assert [t.get_rotation() for t in right.get_xticklabels()] == [0] * 5
+    assert [t.get_fontsize() for t in left.get_legend().get_texts()] == [8]
+    assert right.title.get_fontsize() == 10
 
 
 def test_the_comparison_figure_stacks_each_cases_outcomes_and_marks_what_happened(
@@ -99,7 +122,7 @@ def test_the_comparison_figure_stacks_each_cases_outcomes_and_marks_what_happene
         mark = ax.lines[i]  # the observed outcome, a square right of the bar
         assert mark.get_xydata().tolist() == [[1.03, i]] and mark.get_marker() == "s"
         assert mcolors.to_hex(mark.get_color()) == mcolors.to_hex(row.observed.colour)
-        assert not mark.get_clip_on()
+        assert mark.get_clip_on() is False  # drawn outside the axes
     assert [t.get_text() for t in ax.get_yticklabels()] == [r.id for r in result.cases]
     assert ax.yaxis_inverted()  # the first case on top, as in the table
     assert ax.get_xlim() == (0, 1)
@@ -111,3 +134,22 @@ def test_the_comparison_figure_stacks_each_cases_outcomes_and_marks_what_happene
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [str(o) for o in outcomes]
     assert fig.get_size_inches().tolist() == pytest.approx([8, 0.28 * 3 + 1.5])
+
+
+def test_the_comparison_figure_is_laid_out_to_be_read(caught, tmp_path):
+    # Its looks by hand: small case names, a smaller title, the legend of the four
+    # outcomes in one row above the axes; one case is enough for a legend.
+    case = next(c for c in load_cases() if c.id == "serbia-2000")
+    comparison_figure(compare_cases([case], 2, 5, 1, **SMALL), tmp_path / "one.png")
+    fig, = caught
+    ax, = fig.axes
+    assert [t.get_fontsize() for t in ax.get_yticklabels()] == [7]
+    assert ax.title.get_fontsize() == 10
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [str(o) for o in Outcome]
+    assert [t.get_fontsize() for t in legend.get_texts()] == [8] * 4
+    assert legend._ncols == 4 and legend._loc == 8  # "lower center", at the anchor
+    anchor = legend.get_bbox_to_anchor()
+    fig.canvas.draw()
+    x, y = ax.transAxes.inverted().transform((anchor.x0, anchor.y0))
+    assert (x, y) == pytest.approx((0.5, 1.04))
