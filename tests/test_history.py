@@ -734,3 +734,65 @@ def test_a_duration_without_runs_reads_n_a(six_facts):
     assert ("median duration, nonviolent campaigns      n/a years (published: about 3)"
             in text.splitlines())
     assert "median duration by outcome (years): success n/a, stalled 1.2" in text.splitlines()
+
+
+def test_the_paired_learning_columns_exist_as_floats_even_with_no_maximalist_campaign():
+    import pandas as pd
+
+    from civres.experiments.history import facts as facts_module
+    runs = pd.DataFrame({"goal": ["reform", "reform"], "error": [None, None], "seed": [1, 2]})
+    facts_module._learning_counterfactual(runs, [{}, {}], workers=1)
+    for level in facts_module.PAIRED_LEARNING:
+        column = runs[f"success_at_learning_{level}"]
+        assert column.dtype == float and column.isna().all()
+
+
+def test_a_sampled_campaign_is_a_synthetic_case_named_by_its_number():
+    from civres.experiments.history.cases import Observed
+    from civres.experiments.history.facts import SAMPLED_YEARS
+    cases = sample_cases(3, seed=4)
+    assert [c.id for c in cases] == ["sample-0", "sample-1", "sample-2"]
+    assert [c.name for c in cases] == ["sample 0", "sample 1", "sample 2"]
+    for case in cases:
+        assert case.country == "-" and case.end_year == case.start_year
+        assert SAMPLED_YEARS[0] <= case.start_year <= SAMPLED_YEARS[1]
+        assert case.observed == Observed("stalled", ("synthetic",))
+
+
+def test_case_campaigns_judge_violence_at_the_majority_and_a_war_won_by_the_fall(monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from civres.experiments.history import facts as facts_module
+    majority = facts_module.VIOLENT_MAJORITY
+    stages = []
+
+    def hand_made(params, seed, workers, seeds=None, stage=None):
+        stages.append(stage)
+        if stage == "campaigns":  # three runs: violent at exactly the majority, just
+            return pd.DataFrame({  # under it, and a nonviolent success
+                "error": [None, None, None], "outcome": ["violent", "stalled", "success"],
+                "peak_violent_fraction": [majority, np.nextafter(majority, 0), 0.0],
+                "security_defected_share": [0.0, 0.1, 0.0], "regime_fell": [False] * 3,
+                "seed": [11, 12, 13], "decided_step": [30, 40, 20], "duration": [20, 40, 20]})
+        assert seeds == [11]  # only the violent run goes on, with its own seed
+        return pd.DataFrame({"error": [None], "regime_fell": [True], "fell_step": [90],
+                             "steps": [90]})
+
+    monkeypatch.setattr(facts_module, "run_many", hand_made)
+    cases = sample_cases(3, seed=4)
+    runs = facts_module.run_case_campaigns(cases, 1, 1, paired=False)
+    assert stages == ["campaigns", "violent campaigns run on to the horizon"]
+    assert runs["turned_violent"].tolist() == [True, False, False]
+    assert runs["defections"].tolist() == [False, True, False]
+    # the war was won by the regime's fall on the rerun; the others by their outcome
+    assert runs["won"].tolist() == [True, False, True]
+    assert runs["war_weeks"].iloc[0] == 90 - (30 - 20)
+    assert runs["start_year"].tolist() == [c.start_year for c in cases]
+    assert runs["goal"].tolist() == [c.goal for c in cases]
+
+
+def test_case_campaigns_need_coefficients_for_every_campaign():
+    from civres.experiments.history.facts import run_case_campaigns
+    with pytest.raises(ValueError):
+        run_case_campaigns(sample_cases(2, seed=4), 1, 1, coefficients=[{}], **SMALL)

@@ -163,3 +163,22 @@ def test_params_defaults_cite_where_they_stand_in_the_committed_posterior():
             assert "outside the posterior's 90% interval" in source, name
             quoted = float(source.split("(median ")[1].split(")")[0])
             assert quoted == pytest.approx(summary["median"], rel=0.05), name
+
+
+def test_facts_draw_their_coefficients_from_the_posterior_by_seed(tmp_path, monkeypatch):
+    from civres.experiments.history import facts
+
+    post = load_posterior(write(tmp_path / "p.csv", "fatigue,weight\n0.011,1\n0.022,1\n"
+                                "0.033,1\n0.044,1\n0.055,1\n"))
+    seen = []
+
+    def fake_run_many(params, seed, workers, **_):
+        seen.append([p["fatigue"] for p in params])
+        raise RuntimeError("stop after the parameters")
+
+    monkeypatch.setattr(facts, "run_many", fake_run_many)
+    for seed in (1, 1, 2):
+        with pytest.raises(RuntimeError):
+            facts.run_facts(20, seed, 1, posterior=post)
+    assert seen[0] == seen[1] != seen[2]
+    assert seen[0] == [d["fatigue"] for d in post.draw(20, 1)]

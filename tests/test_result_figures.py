@@ -94,6 +94,7 @@ def test_the_facts_figure_is_laid_out_to_be_read(caught, tmp_path):
     assert dash[:, 1] == pytest.approx([0, 0]) and abs(dash[0, 0] - dash[1, 0]) == 1  # "_"
     assert [t.get_rotation() for t in left.get_xticklabels()] == [30] * 6
     assert [t.get_rotation() for t in right.get_xticklabels()] == [0] * 5
+    assert {t.get_rotation() for t in left.get_yticklabels()} == {0}  # only x is turned
     assert [t.get_fontsize() for t in left.get_legend().get_texts()] == [8]
     assert right.title.get_fontsize() == 10
 

@@ -70,6 +70,19 @@ def test_bootstrap_interval_by_hand_and_deterministic():
     assert math.isnan(nan[0]) and math.isnan(nan[1])
 
 
+def test_bootstrap_interval_is_the_percentile_interval_of_resampled_means_by_hand():
+    values = np.array([0.0, 0.2, 0.5, 0.9, 1.4, 2.0, 0.1])
+    for level in (0.95, 0.5):
+        index = np.random.default_rng(11).integers(0, 7, size=(400, 7))
+        means = values[index].mean(axis=1)
+        tail = (1 - level) / 2 * 100
+        expected = tuple(np.percentile(means, [tail, 100 - tail]))
+        assert scores.bootstrap_interval(values, 11, 400, level) == expected
+    narrow = scores.bootstrap_interval(values, 11, 400, 0.5)
+    wide = scores.bootstrap_interval(values, 11, 400, 0.95)
+    assert wide[0] < narrow[0] < narrow[1] < wide[1]
+
+
 def test_bootstrap_interval_shrinks_with_more_cases():
     widths = []
     for n in (10, 100, 1000):
@@ -102,6 +115,30 @@ def test_summarise_gives_n_values_and_intervals():
     assert got["n"] == 2
     assert got["brier"] == {"value": 1.0, "interval": [0.0, 2.0]}
     assert got["accuracy"] == {"value": 1.0, "interval": [1.0, 1.0]}
+
+
+def test_summarise_takes_each_interval_from_the_seeded_bootstrap_it_is_given():
+    values = np.array([0.0, 0.5, 1.5, 2.0, 0.25, 1.0, 0.75])
+    got = scores.summarise({"brier": values}, seed=3, n_resamples=50)
+    assert got["brier"]["interval"] == list(scores.bootstrap_interval(values, 3, 50))
+    assert got["brier"]["interval"] != list(scores.bootstrap_interval(values, 3))
+    assert got["brier"]["interval"] != list(scores.bootstrap_interval(values, 4, 50))
+
+
+def test_summarise_of_no_case_is_nan_without_a_warning():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's mean of an empty slice would warn
+        got = scores.summarise({"brier": np.array([])}, seed=0)
+    assert got["n"] == 0 and math.isnan(got["brier"]["value"])
+
+
+def test_per_case_refuses_forecasts_and_outcomes_of_different_lengths():
+    even = {o.value: 0.25 for o in Outcome}
+    with pytest.raises(ValueError):
+        scores.per_case([even, even], ["success"])
+    with pytest.raises(ValueError):
+        scores.per_case([even], ["success"], log_forecasts=[even, even])
 
 
 # ---------------------------------------------------------------------------- baselines
@@ -177,6 +214,33 @@ def test_logistic_with_one_outcome_falls_back_to_base_rates_and_is_deterministic
                                                                           cases[20:])
     for forecast in baselines.logistic(cases[:20], cases[20:]):
         assert min(forecast.values()) > 0 and sum(forecast.values()) == pytest.approx(1.0)
+
+
+def test_logistic_learns_from_two_outcomes_and_floors_the_absent_two():
+    cases = load_cases()
+    two = [c for c in cases if c.observed.outcome in ("success", "stalled")]
+    assert {c.observed.outcome for c in two} == {"success", "stalled"}
+    got = baselines.logistic(two, cases[:5])
+    assert got != baselines.base_rates(two, cases[:5])  # a fit, not the rates
+    floor = 0.5 / (len(two) + 2)
+    for forecast in got:
+        assert forecast["suppressed"] == forecast["violent"] == pytest.approx(floor)
+        assert sum(forecast.values()) == pytest.approx(1.0)
+    assert len({round(f["success"], 9) for f in got}) > 1  # it tells the cases apart
+
+
+def test_features_are_one_hot_codes_then_the_year_under_their_names():
+    names = baselines.feature_names()
+    assert names[-1] == "start_year" and len(names) == len(set(names))
+    case = load_cases()[0]
+    row = baselines.features([case])[0]
+    assert row.dtype == float and len(row) == len(names)
+    for goal in baselines.GOALS:
+        assert row[names.index(f"goal={goal}")] == float(case.goal == goal)
+    assert row[names.index(f"regime_type={case.regime_type}")] == 1.0
+    assert row[names.index(f"tactics={case.tactics}")] == 1.0
+    # one code per condition, regime type, tactics and goal; then the scaled year
+    assert row[:-1].sum() == len(baselines.CONDITION_FIELDS) + 3
 
 
 def test_held_out_is_leave_one_out_on_the_catalogue_and_a_whole_fit_otherwise():
