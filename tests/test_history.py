@@ -773,7 +773,8 @@ def test_case_campaigns_judge_violence_at_the_majority_and_a_war_won_by_the_fall
             return pd.DataFrame({  # under it, and a nonviolent success
                 "error": [None, None, None], "outcome": ["violent", "stalled", "success"],
                 "peak_violent_fraction": [majority, np.nextafter(majority, 0), 0.0],
-                "security_defected_share": [0.0, 0.1, 0.0], "regime_fell": [False] * 3,
+                "security_defected_share": [0.0, 0.1, 0.0],
+                "regime_fell": [False, False, True],  # the success was a collapse
                 "seed": [11, 12, 13], "decided_step": [30, 40, 20], "duration": [20, 40, 20]})
         assert seeds == [11]  # only the violent run goes on, with its own seed
         return pd.DataFrame({"error": [None], "regime_fell": [True], "fell_step": [90],
@@ -787,7 +788,10 @@ def test_case_campaigns_judge_violence_at_the_majority_and_a_war_won_by_the_fall
     assert runs["defections"].tolist() == [False, True, False]
     # the war was won by the regime's fall on the rerun; the others by their outcome
     assert runs["won"].tolist() == [True, False, True]
-    assert runs["war_weeks"].iloc[0] == 90 - (30 - 20)
+    assert runs["fell_by_horizon"].tolist() == [True, False, True]
+    # the war from the campaign's start (step 30 - 20) to the fall; no war for the others
+    assert runs["war_weeks"].dtype == float
+    assert runs["war_weeks"].iloc[0] == 90 - (30 - 20) and runs["war_weeks"][1:].isna().all()
     assert runs["start_year"].tolist() == [c.start_year for c in cases]
     assert runs["goal"].tolist() == [c.goal for c in cases]
 
